@@ -1,0 +1,94 @@
+package io.camflux.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The default model (YOLOX-Nano) on real decoded frames of people walking. */
+class OnnxDetectorTest {
+    private static final List<Mat> frames = new ArrayList<>();
+
+    @BeforeAll
+    static void decodeFrames() throws Exception {
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(TestAssets.media("vtest.mp4").toFile());
+             OpenCVFrameConverter.ToMat toMat = new OpenCVFrameConverter.ToMat()) {
+            grabber.start();
+            for (int second : new int[] {5, 20, 35, 50}) {
+                grabber.setTimestamp(second * 1_000_000L);
+                Frame frame = grabber.grabImage();
+                frames.add(toMat.convert(frame).clone());
+            }
+        }
+    }
+
+    @AfterAll
+    static void release() {
+        frames.forEach(Mat::close);
+    }
+
+    @Test
+    void findsPeopleWithPlausibleBoxes() throws Exception {
+        try (OnnxDetector detector = OnnxDetector.open(TestAssets.defaultModel(), DetectorSettings.defaults())) {
+            assertEquals(ModelFormat.YOLOX, detector.format());
+            assertEquals(1, detector.fixedBatch());
+            assertEquals(ExecutionProvider.CPU, detector.provider());
+            List<List<Detection>> results = detector.detect(frames);
+            assertEquals(frames.size(), results.size());
+            for (int i = 0; i < frames.size(); i++) {
+                List<Detection> people = results.get(i).stream().filter(d -> d.className().equals("person")).toList();
+                assertTrue(people.size() >= 2, "frame " + i + ": at least two people, got " + results.get(i));
+                for (Detection p : people) {
+                    assertTrue(p.x1() >= 0 && p.y1() >= 0 && p.x2() <= 768 && p.y2() <= 576, p.toString());
+                    assertTrue(p.height() > 20 && p.height() < 400, "a walker's height in pixels: " + p);
+                    assertTrue(p.height() > p.width(), "people stand upright: " + p);
+                    assertTrue(p.confidence() >= 0.35f && p.confidence() <= 1f, p.toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchEqualsOneByOneAndFilterKeepsOnlyWantedClasses() throws Exception {
+        DetectorSettings onlyCars = new DetectorSettings(ExecutionProvider.CPU, 0, 0.35f, 0.45f, Set.of("car"), null,
+                null, 1);
+        try (OnnxDetector all = OnnxDetector.open(TestAssets.defaultModel(), DetectorSettings.defaults());
+             OnnxDetector cars = OnnxDetector.open(TestAssets.defaultModel(), onlyCars)) {
+            List<List<Detection>> batch = all.detect(frames);
+            for (int i = 0; i < frames.size(); i++) {
+                assertEquals(batch.get(i), all.detect(List.of(frames.get(i))).get(0));
+            }
+            assertFalse(batch.stream().allMatch(List::isEmpty));
+            assertTrue(cars.detect(frames).stream().flatMap(List::stream).allMatch(d -> d.className().equals("car")));
+        }
+    }
+
+    @Test
+    void cudaRequestFallsBackToCpuOnACpuBuild() throws Exception {
+        DetectorSettings cuda = new DetectorSettings(ExecutionProvider.CUDA, 0, 0.35f, 0.45f, Set.of(), null, null, 0);
+        try (OnnxDetector detector = OnnxDetector.open(TestAssets.defaultModel(), cuda)) {
+            assertEquals(ExecutionProvider.CPU, detector.provider());
+            assertFalse(detector.detect(List.of(frames.get(0))).get(0).isEmpty());
+        }
+    }
+
+    @Test
+    void unknownClassInFilterIsAClearError() {
+        DetectorSettings bad = new DetectorSettings(ExecutionProvider.CPU, 0, 0.35f, 0.45f, Set.of("unicorn"), null,
+                null, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxDetector.open(TestAssets.defaultModel(), bad).close());
+        assertTrue(e.getMessage().contains("unicorn"), e.getMessage());
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Makes the recorded clips that the demo, the tests and the bench use, once, under .cache/media:
+#   vtest.mp4          people walking (OpenCV's vtest.avi, Debian opencv-doc), H.264 768x576 @ 10 fps, 79 s
+#   cam1..cam4.mp4     20 s segments of it, one per demo camera
+#   static.mp4         one frame of it held for 10 s (a scene where nothing moves)
+#   vtest-frame.png    one decoded frame, for model tests
+# Later runs find the clips and return at once.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$CAMFLUX_MEDIA"
+stamp=$CAMFLUX_MEDIA/.complete-v1
+[ -f "$stamp" ] && exit 0
+need_packages ffmpeg opencv-doc
+src=/usr/share/doc/opencv-doc/examples/data/vtest.avi
+[ -f "$src" ] || { say "$src is missing (Debian package opencv-doc)"; exit 1; }
+say "preparing recorded clips in $CAMFLUX_MEDIA (once)"
+x264=(-c:v libx264 -preset veryfast -tune zerolatency -bf 0 -g 20 -pix_fmt yuv420p -an -movflags +faststart)
+ffmpeg -v error -y -i "$src" "${x264[@]}" -r 10 "$CAMFLUX_MEDIA/vtest.mp4"
+for i in 1 2 3 4; do
+  ffmpeg -v error -y -ss $(( (i - 1) * 19 )) -t 20 -i "$CAMFLUX_MEDIA/vtest.mp4" "${x264[@]}" "$CAMFLUX_MEDIA/cam$i.mp4"
+done
+ffmpeg -v error -y -ss 5 -i "$CAMFLUX_MEDIA/vtest.mp4" -frames:v 1 "$CAMFLUX_MEDIA/vtest-frame.png"
+ffmpeg -v error -y -loop 1 -framerate 10 -t 10 -i "$CAMFLUX_MEDIA/vtest-frame.png" "${x264[@]}" "$CAMFLUX_MEDIA/static.mp4"
+touch "$stamp"
+say "clips ready: $(cd "$CAMFLUX_MEDIA" && ls | tr '\n' ' ')"
