@@ -1,0 +1,215 @@
+package io.camflux.engine;
+
+import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.motion.MotionGate;
+import io.camflux.engine.pipeline.DetectionPipeline;
+import io.camflux.engine.source.Backoff;
+import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.FfmpegStreamReader;
+import io.camflux.engine.source.FrameLedger;
+import io.camflux.engine.source.StreamReader;
+import io.camflux.model.ModelResolver;
+import io.camflux.model.OnnxDetector;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The engine for one shard, embeddable in any Reactor application:
+ * <pre>{@code
+ * try (CamFlux engine = CamFlux.builder(config).build()) {
+ *     engine.detections().filter(e -> !e.detections().isEmpty()).subscribe(...);
+ * }
+ * }</pre>
+ * {@link #detections()} is shared: the cameras connect with the first subscriber and disconnect when the last
+ * one cancels. {@link #stopIntake()} ends the cameras, lets what is in flight finish, then completes it.
+ */
+public final class CamFlux implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CamFlux.class);
+
+    private final ShardConfig config;
+    private final List<Camera> cameras;
+    private final FrameDetector detector;
+    private final MeterRegistry registry;
+    private final List<ExecutorService> threads;
+    private final Sinks.Empty<Void> stopIntake = Sinks.empty();
+    private final Flux<DetectionEvent> detections;
+    private final Sinks.Empty<Void> finished = Sinks.empty();
+
+    private CamFlux(Builder b, FrameDetector detector) {
+        this.config = b.config;
+        this.detector = detector;
+        this.registry = b.registry;
+        this.threads = new ArrayList<>();
+        Backoff backoff = new Backoff(config.reconnect(), b.random);
+        List<Camera> built = new ArrayList<>();
+        for (SourceConfig source : config.sources()) {
+            ExecutorService grab = dedicatedThread("camflux-grab-" + source.cameraUuid());
+            built.add(new Camera(source, b.opener, backoff, Schedulers.fromExecutorService(grab), b.timer, b.clock,
+                    new FrameLedger(source.cameraUuid(), registry)));
+        }
+        this.cameras = List.copyOf(built);
+        Scheduler inferenceThread = Schedulers.fromExecutorService(dedicatedThread("camflux-inference"));
+        DetectionPipeline pipeline = new DetectionPipeline(cameras, config.maxFps(), config.batch(), b.motionGates,
+                detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
+                inferenceThread, b.timer);
+        this.detections = pipeline.detections(stopIntake.asMono())
+                .doFinally(signal -> finished.tryEmitEmpty())
+                .share();
+    }
+
+    public static Builder builder(ShardConfig config) {
+        return new Builder(config);
+    }
+
+    /** Detection events of all cameras, in the order batches finish. */
+    public Flux<DetectionEvent> detections() {
+        return detections;
+    }
+
+    /** Camera state changes: each camera's current state first, then every change. */
+    public Flux<CameraStatus> statuses() {
+        return Flux.merge(cameras.stream().map(Camera::statuses).toList());
+    }
+
+    /** Ends intake: cameras stop, frames in flight are still detected, then {@link #detections()} completes. */
+    public Mono<Void> stopIntake() {
+        stopIntake.tryEmitEmpty();
+        return finished.asMono();
+    }
+
+    /** Completes when the detection flux has ended (completed, failed or cancelled). */
+    public Mono<Void> finished() {
+        return finished.asMono();
+    }
+
+    public List<Camera> cameras() {
+        return cameras;
+    }
+
+    public MeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    public ShardConfig config() {
+        return config;
+    }
+
+    /** Stops intake, waits up to 10 s for in-flight work, then frees threads and the model. */
+    @Override
+    public void close() {
+        stopIntake().block(Duration.ofSeconds(10));
+        for (ExecutorService t : threads) {
+            t.shutdownNow();
+        }
+        for (ExecutorService t : threads) {
+            try {
+                if (!t.awaitTermination(10, TimeUnit.SECONDS)) {
+                    log.warn("a CamFlux thread did not stop within 10 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            detector.close();
+        } catch (Exception e) {
+            log.warn("closing the detector failed", e);
+        }
+    }
+
+    private ExecutorService dedicatedThread(String name) {
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        threads.add(executor);
+        return executor;
+    }
+
+    /** Builds an engine; every part has a production default, replaceable for embedding and tests. */
+    public static final class Builder {
+        private final ShardConfig config;
+        private MeterRegistry registry = new SimpleMeterRegistry();
+        private FrameDetector detector;
+        private StreamReader.Opener opener = FfmpegStreamReader::open;
+        private Function<Camera, MotionGate> motionGates = camera -> MotionGate.passThrough();
+        private Scheduler timer = Schedulers.parallel();
+        private Clock clock = Clock.systemUTC();
+        private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
+        private Builder(ShardConfig config) {
+            this.config = config;
+        }
+
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        /** The detector to use instead of opening the configured model; the engine closes it. */
+        public Builder detector(FrameDetector detector) {
+            this.detector = detector;
+            return this;
+        }
+
+        public Builder streamOpener(StreamReader.Opener opener) {
+            this.opener = opener;
+            return this;
+        }
+
+        public Builder motionGates(Function<Camera, MotionGate> motionGates) {
+            this.motionGates = motionGates;
+            return this;
+        }
+
+        /** Where timed work runs (batch deadlines, reconnect delays): non-blocking. */
+        public Builder timer(Scheduler timer) {
+            this.timer = timer;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public Builder random(DoubleSupplier random) {
+            this.random = random;
+            return this;
+        }
+
+        /** Opens the model (resolving, and if need be downloading, it) unless a detector was given. */
+        public CamFlux build() throws IOException {
+            FrameDetector d = detector;
+            if (d == null) {
+                try {
+                    d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),
+                            config.model().detectorSettings()));
+                } catch (ai.onnxruntime.OrtException e) {
+                    throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
+                }
+            }
+            return new CamFlux(this, d);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.camflux.engine;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The detections of one frame (wire format in ARCHITECTURE.md). {@code fps} is the camera's measured rate of
+ * frames reaching the detector; {@code latency.e2eS} runs from the frame's decoding to the event's creation.
+ */
+public record DetectionEvent(Instant ts, String runnerId, String shardId, String tenantId, String siteId,
+                             String cameraUuid, long frameId, double fps, List<Detected> detections,
+                             Latency latency) {
+
+    public DetectionEvent {
+        detections = List.copyOf(detections);
+    }
+
+    /** One object; the box is in source-image pixels. */
+    public record Detected(String className, int classId, float confidence, Box box) {
+    }
+
+    public record Box(float x1, float y1, float x2, float y2) {
+    }
+
+    public record Latency(double inferenceS, double e2eS) {
+    }
+}

@@ -1,0 +1,62 @@
+package io.camflux.engine.cli;
+
+import io.camflux.engine.CamFlux;
+import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.DropReason;
+import io.camflux.engine.source.FrameLedger;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/** What a run did, in figures: per camera, per batch, and the process's CPU. */
+final class RunSummary {
+    private final long startNanos = System.nanoTime();
+    private final long startCpuNanos = processCpuNanos();
+
+    String describe(CamFlux engine, long eventsWritten) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        double cpu = (processCpuNanos() - startCpuNanos) / 1e9;
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "run summary: %.1f s, %d detection events, process CPU %.0f%% of one core"
+                + " (%.2f CPU-s per camera-second), %d cores%n", seconds, eventsWritten, 100 * cpu / seconds,
+                cpu / seconds / Math.max(1, engine.cameras().size()), Runtime.getRuntime().availableProcessors()));
+        for (Camera camera : engine.cameras()) {
+            FrameLedger l = camera.ledger();
+            sb.append(String.format(Locale.ROOT, "  %-12s decoded %6d (%.1f fps)  inferred %5d (%.2f fps)  dropped:",
+                    camera.config().cameraUuid(), l.decodedCount(), l.decodedCount() / seconds,
+                    l.releasedCount(DropReason.INFERRED), l.releasedCount(DropReason.INFERRED) / seconds));
+            for (DropReason r : DropReason.values()) {
+                if (r != DropReason.INFERRED) {
+                    sb.append(' ').append(r.label()).append('=').append(l.releasedCount(r));
+                }
+            }
+            sb.append("  in flight ").append(l.inFlight()).append('\n');
+        }
+        DistributionSummary batch = engine.meterRegistry().find("batch.size").summary();
+        Timer inference = engine.meterRegistry().find("inference.latency").timer();
+        Timer e2e = engine.meterRegistry().find("e2e.latency").timer();
+        if (batch != null && inference != null && batch.count() > 0) {
+            sb.append(String.format(Locale.ROOT, "  batches %d (%.1f/s), mean size %.2f, inference %.1f ms per batch"
+                            + " (mean), %.1f ms per frame%n", batch.count(), batch.count() / seconds, batch.mean(),
+                    inference.mean(TimeUnit.MILLISECONDS), inference.totalTime(TimeUnit.MILLISECONDS) / batch.totalAmount()));
+        }
+        if (e2e != null && e2e.count() > 0) {
+            sb.append("  end-to-end latency");
+            for (ValueAtPercentile p : e2e.takeSnapshot().percentileValues()) {
+                sb.append(String.format(Locale.ROOT, " p%.0f %.0f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+}

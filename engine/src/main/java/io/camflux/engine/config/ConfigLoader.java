@@ -1,0 +1,294 @@
+package io.camflux.engine.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.camflux.model.BuiltinModel;
+import io.camflux.model.ExecutionProvider;
+import io.camflux.model.ModelFormat;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads and validates a shard config. Every problem is reported at once, each with its JSON path; relative
+ * file paths in the config are resolved against the config file's folder.
+ */
+public final class ConfigLoader {
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ConfigLoader() {
+    }
+
+    public static ShardConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), List.of("cannot read the file: " + e));
+        }
+        return parse(text, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /** Parses config text; {@code baseDir} resolves relative file paths (null: the working directory). */
+    public static ShardConfig parse(String json, String sourceName, Path baseDir) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+            throw new ConfigException(sourceName, List.of("malformed JSON at " + where + e.getOriginalMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(sourceName, List.of("the config must be a JSON object"));
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        ShardConfig config = new Reader(new JsonFields(root, "", problems, unknown), baseDir).shard();
+        if (!problems.isEmpty()) {
+            throw new ConfigException(sourceName, problems);
+        }
+        if (!unknown.isEmpty()) {
+            log.warn("config {}: ignoring unknown keys {}", sourceName, unknown);
+        }
+        return config;
+    }
+
+    private record Reader(JsonFields root, Path baseDir) {
+
+        ShardConfig shard() {
+            root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
+                    "motion_config", "model", "batch", "reconnect", "emit_empty"));
+            String runner = root.string("runner_id", defaultRunnerId());
+            String shard = root.string("shard_id", "shard-0");
+            double maxFps = root.number("max_fps", 6);
+            if (!(maxFps > 0)) {
+                root.problem("max_fps", "must be > 0, got " + maxFps);
+            }
+            List<SourceConfig> sources = root.objects("sources", this::source);
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < sources.size(); i++) {
+                String id = sources.get(i).cameraUuid();
+                if (id != null && !seen.add(id)) {
+                    root.problem("sources[" + i + "].camera_uuid", "duplicate camera_uuid '" + id + "'");
+                }
+            }
+            JsonFields telemetry = root.object("telemetry");
+            double report = telemetry == null ? 5 : telemetry.number("report_interval_seconds", 5);
+            if (telemetry != null) {
+                telemetry.knownKeys(Set.of("report_interval_seconds"));
+                if (!(report > 0)) {
+                    telemetry.problem("report_interval_seconds", "must be > 0, got " + report);
+                }
+            }
+            JsonFields cp = root.object("cp");
+            if (cp != null) {
+                cp.knownKeys(Set.of("base_url", "token"));
+            }
+            return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
+                    Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
+                    model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
+                    root.bool("emit_empty", false));
+        }
+
+        private SourceConfig source(JsonFields s) {
+            s.knownKeys(Set.of("camera_uuid", "url", "site_id", "tenant_id", "rtsp_transport", "loop", "realtime",
+                    "timeout_ms", "name"));
+            String id = s.requiredString("camera_uuid");
+            String url = s.requiredString("url");
+            if (url != null) {
+                url = checkUrl(s, url);
+            }
+            String transport = s.string("rtsp_transport", "tcp").toLowerCase(Locale.ROOT);
+            if (!transport.equals("tcp") && !transport.equals("udp")) {
+                s.problem("rtsp_transport", "must be tcp or udp, got '" + transport + "'");
+            }
+            int timeoutMs = s.integer("timeout_ms", 10_000);
+            if (timeoutMs <= 0) {
+                s.problem("timeout_ms", "must be > 0, got " + timeoutMs);
+            }
+            return new SourceConfig(id, url, s.string("site_id", "default"), s.string("tenant_id", "default"),
+                    transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs));
+        }
+
+        private String checkUrl(JsonFields s, String url) {
+            String lower = url.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("rtsp://") || lower.startsWith("rtsps://")) {
+                try {
+                    if (new URI(url).getHost() == null) {
+                        s.problem("url", "has no host: '" + redact(url) + "'");
+                    }
+                } catch (URISyntaxException e) {
+                    s.problem("url", "is not a valid URL: " + e.getMessage());
+                }
+                return url;
+            }
+            Path file;
+            if (lower.startsWith("file:")) {
+                try {
+                    file = Path.of(URI.create(url));
+                } catch (RuntimeException e) {
+                    s.problem("url", "is not a valid file: URL: " + e.getMessage());
+                    return url;
+                }
+            } else if (lower.matches("^[a-z][a-z0-9+.-]*://.*")) {
+                s.problem("url", "unsupported scheme '" + url.substring(0, url.indexOf(':'))
+                        + "' (expected rtsp://, rtsps://, file: or a local path)");
+                return url;
+            } else {
+                file = baseDir == null ? Path.of(url) : baseDir.resolve(url);
+            }
+            if (!Files.isReadable(file)) {
+                s.problem("url", "file not found or not readable: " + file);
+            }
+            return file.normalize().toString();
+        }
+
+        private AmqpConfig amqp(JsonFields a) {
+            if (a == null) {
+                return null;
+            }
+            a.knownKeys(Set.of("host", "port", "ex_status", "ex_detect", "vhost", "username", "tls"));
+            int port = a.integer("port", 5672);
+            if (port <= 0 || port > 65535) {
+                a.problem("port", "must be 1..65535, got " + port);
+            }
+            return new AmqpConfig(a.requiredString("host"), port, a.string("ex_status", "status.topic"),
+                    a.string("ex_detect", "detections.topic"));
+        }
+
+        private MotionConfig motion(JsonFields m) {
+            if (m == null) {
+                return new MotionConfig(false, 150, 25, 0.5);
+            }
+            m.knownKeys(Set.of("enabled", "pixel_threshold", "sensitivity", "cooldown_seconds", "blur_size", "min_area",
+                    "dilation_iterations", "erosion_iterations", "motion_decay_seconds", "working_width", "masks"));
+            return new MotionConfig(m.bool("enabled", true), m.number("pixel_threshold", 150),
+                    m.number("sensitivity", 25), m.number("cooldown_seconds", 0.5));
+        }
+
+        private ModelConfig model(JsonFields m) {
+            if (m == null) {
+                return new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.AUTO, 0, 0.35f, 0.45f, Set.of(), null,
+                        null, 0);
+            }
+            m.knownKeys(Set.of("path", "provider", "device_id", "confidence", "iou", "classes", "format", "labels",
+                    "threads"));
+            String path = m.string("path", BuiltinModel.DEFAULT);
+            if (BuiltinModel.byName(path).isEmpty()) {
+                Path file = baseDir == null ? Path.of(path) : baseDir.resolve(path);
+                if (!Files.isReadable(file)) {
+                    m.problem("path", "neither a readable model file nor a built-in model name ("
+                            + BuiltinModel.DEFAULT + "): " + path);
+                }
+                path = file.toString();
+            }
+            ExecutionProvider provider = ExecutionProvider.AUTO;
+            try {
+                provider = ExecutionProvider.parse(m.string("provider", "auto"));
+            } catch (IllegalArgumentException e) {
+                m.problem("provider", e.getMessage());
+            }
+            ModelFormat format = null;
+            try {
+                format = ModelFormat.parse(m.string("format", "auto"));
+            } catch (IllegalArgumentException e) {
+                m.problem("format", e.getMessage());
+            }
+            double confidence = m.number("confidence", 0.35);
+            double iou = m.number("iou", 0.45);
+            if (!(confidence > 0 && confidence < 1)) {
+                m.problem("confidence", "must be between 0 and 1, got " + confidence);
+            }
+            if (!(iou > 0 && iou <= 1)) {
+                m.problem("iou", "must be between 0 and 1, got " + iou);
+            }
+            int device = m.integer("device_id", 0);
+            if (device < 0) {
+                m.problem("device_id", "must be >= 0, got " + device);
+            }
+            int threads = m.integer("threads", 0);
+            if (threads < 0) {
+                m.problem("threads", "must be >= 0, got " + threads);
+            }
+            Path labels = null;
+            String labelsValue = m.string("labels", null);
+            if (labelsValue != null) {
+                labels = baseDir == null ? Path.of(labelsValue) : baseDir.resolve(labelsValue);
+                if (!Files.isReadable(labels)) {
+                    m.problem("labels", "file not found or not readable: " + labels);
+                }
+            }
+            return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
+                    new LinkedHashSet<>(m.strings("classes")), format, labels, threads);
+        }
+
+        private BatchConfig batch(JsonFields b) {
+            if (b == null) {
+                return new BatchConfig(8, Duration.ofMillis(50));
+            }
+            b.knownKeys(Set.of("max_size", "max_wait_ms"));
+            int size = b.integer("max_size", 8);
+            int waitMs = b.integer("max_wait_ms", 50);
+            if (size < 1 || size > 1024) {
+                b.problem("max_size", "must be 1..1024, got " + size);
+            }
+            if (waitMs < 1) {
+                b.problem("max_wait_ms", "must be >= 1, got " + waitMs);
+            }
+            return new BatchConfig(size, Duration.ofMillis(Math.max(1, waitMs)));
+        }
+
+        private ReconnectConfig reconnect(JsonFields r) {
+            if (r == null) {
+                return new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(30), 0.2, 0);
+            }
+            r.knownKeys(Set.of("initial_ms", "max_ms", "jitter", "max_attempts"));
+            int initial = r.integer("initial_ms", 500);
+            int max = r.integer("max_ms", 30_000);
+            double jitter = r.number("jitter", 0.2);
+            int attempts = r.integer("max_attempts", 0);
+            if (initial < 1) {
+                r.problem("initial_ms", "must be >= 1, got " + initial);
+            }
+            if (max < initial) {
+                r.problem("max_ms", "must be >= initial_ms (" + initial + "), got " + max);
+            }
+            if (!(jitter >= 0 && jitter < 1)) {
+                r.problem("jitter", "must be in [0, 1), got " + jitter);
+            }
+            if (attempts < 0) {
+                r.problem("max_attempts", "must be >= 0, got " + attempts);
+            }
+            return new ReconnectConfig(Duration.ofMillis(Math.max(1, initial)), Duration.ofMillis(Math.max(1, max)),
+                    jitter, attempts);
+        }
+    }
+
+    private static String redact(String url) {
+        return url.replaceFirst("://[^/@]*@", "://***@");
+    }
+
+    private static String defaultRunnerId() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "camflux";
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.camflux.engine.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Reads typed values out of one JSON object, recording every problem with its JSON path instead of stopping
+ * at the first. Missing optional keys take their default.
+ */
+final class JsonFields {
+    private final JsonNode node;
+    private final String path;
+    private final List<String> problems;
+    private final List<String> unknown;
+
+    JsonFields(JsonNode node, String path, List<String> problems, List<String> unknown) {
+        this.node = node;
+        this.path = path;
+        this.problems = problems;
+        this.unknown = unknown;
+    }
+
+    String path(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    void problem(String key, String message) {
+        problems.add(path(key) + ": " + message);
+    }
+
+    /** Notes keys that none of the readers knows, so that typos are visible. */
+    void knownKeys(Set<String> known) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                unknown.add(path(key));
+            }
+        }
+    }
+
+    boolean has(String key) {
+        JsonNode v = node.get(key);
+        return v != null && !v.isNull();
+    }
+
+    String string(String key, String fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isTextual()) {
+            problem(key, "must be a string, got " + describe(v));
+            return fallback;
+        }
+        return v.asText();
+    }
+
+    String requiredString(String key) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            problem(key, "missing");
+            return null;
+        }
+        String s = string(key, null);
+        if (s != null && s.isBlank()) {
+            problem(key, "must not be empty");
+            return null;
+        }
+        return s;
+    }
+
+    double number(String key, double fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isNumber()) {
+            problem(key, "must be a number, got " + describe(v));
+            return fallback;
+        }
+        return v.asDouble();
+    }
+
+    int integer(String key, int fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            problem(key, "must be an integer, got " + describe(v));
+            return fallback;
+        }
+        return v.asInt();
+    }
+
+    boolean bool(String key, boolean fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            problem(key, "must be true or false, got " + describe(v));
+            return fallback;
+        }
+        return v.asBoolean();
+    }
+
+    List<String> strings(String key) {
+        JsonNode v = node.get(key);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            problem(key, "must be an array of strings, got " + describe(v));
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (e.isTextual() || e.isIntegralNumber()) {
+                out.add(e.asText());
+            } else {
+                problems.add(path(key) + "[" + i + "]: must be a string, got " + describe(e));
+            }
+        }
+        return out;
+    }
+
+    /** A nested object, or null (with a problem recorded when the key holds something else). */
+    JsonFields object(String key) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            problem(key, "must be an object, got " + describe(v));
+            return null;
+        }
+        return new JsonFields(v, path(key), problems, unknown);
+    }
+
+    /** Each element of an array of objects, mapped; null elements and non-objects are problems. */
+    <T> List<T> objects(String key, Function<JsonFields, T> reader) {
+        JsonNode v = node.get(key);
+        List<T> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            problem(key, "missing");
+            return out;
+        }
+        if (!v.isArray()) {
+            problem(key, "must be an array, got " + describe(v));
+            return out;
+        }
+        if (v.isEmpty()) {
+            problem(key, "must not be empty");
+        }
+        for (int i = 0; i < v.size(); i++) {
+            String elementPath = path(key) + "[" + i + "]";
+            if (!v.get(i).isObject()) {
+                problems.add(elementPath + ": must be an object, got " + describe(v.get(i)));
+                continue;
+            }
+            out.add(reader.apply(new JsonFields(v.get(i), elementPath, problems, unknown)));
+        }
+        return out;
+    }
+
+    private static String describe(JsonNode v) {
+        String text = v.toString();
+        return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " "
+                + (text.length() > 40 ? text.substring(0, 40) + "…" : text);
+    }
+}

@@ -1,0 +1,25 @@
+package io.camflux.engine.config;
+
+import io.camflux.model.DetectorSettings;
+import io.camflux.model.ExecutionProvider;
+import io.camflux.model.ModelFormat;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The detector: {@code path} is a file or a built-in name ({@code yolox_nano}).
+ *
+ * @param format  {@code auto} (from the output shape), {@code yolox}, {@code yolov5}, {@code yolov8}/{@code yolo11}
+ * @param classes class names (or ids) to keep; empty keeps all
+ */
+public record ModelConfig(String path, ExecutionProvider provider, int deviceId, float confidence, float iou,
+                          Set<String> classes, ModelFormat format, Path labels, int threads) {
+
+    public ModelConfig {
+        classes = Set.copyOf(classes);
+    }
+
+    public DetectorSettings detectorSettings() {
+        return new DetectorSettings(provider, deviceId, confidence, iou, classes, format, labels, threads);
+    }
+}

@@ -1,0 +1,29 @@
+package io.camflux.engine.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A worker's shard in the seed's JSON format, plus CamFlux's own keys. Built by {@link ConfigLoader}.
+ *
+ * @param amqp       null: events go to standard output
+ * @param emitEmpty  publish a detection event for a frame with no detections too
+ */
+public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
+                          AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
+                          BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty) {
+
+    public ShardConfig {
+        sources = List.copyOf(sources);
+    }
+
+    public ShardConfig withSources(List<SourceConfig> replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
+                reconnect, emitEmpty);
+    }
+
+    public ShardConfig withModel(ModelConfig replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
+                reconnect, emitEmpty);
+    }
+}

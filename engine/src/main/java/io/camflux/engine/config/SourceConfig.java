@@ -1,0 +1,36 @@
+package io.camflux.engine.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * One camera.
+ *
+ * @param rtspTransport {@code tcp} (default) or {@code udp}
+ * @param loop          for file sources: start again at the end (like a camera that never stops)
+ * @param realtime      for file sources: pace frames at the file's native rate
+ * @param timeout       connect and read timeout of network sources
+ */
+public record SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
+                           boolean loop, boolean realtime, Duration timeout) {
+
+    public boolean isFile() {
+        return !isNetwork();
+    }
+
+    public boolean isNetwork() {
+        String lower = url.toLowerCase(java.util.Locale.ROOT);
+        return lower.startsWith("rtsp://") || lower.startsWith("rtsps://");
+    }
+
+    /** What FFmpeg opens: the URL for network sources, a plain path for files. */
+    public String location() {
+        return url.startsWith("file:") ? Path.of(URI.create(url)).toString() : url;
+    }
+
+    /** The URL without credentials, for logs and events. */
+    public String redactedUrl() {
+        return url.replaceFirst("://[^/@]*@", "://***@");
+    }
+}

@@ -1,0 +1,61 @@
+package io.camflux.engine.event;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.camflux.engine.CameraState;
+import io.camflux.engine.CameraStatus;
+import io.camflux.engine.DetectionEvent;
+import java.io.UncheckedIOException;
+
+/** The wire format of events (ARCHITECTURE.md): snake_case JSON, timestamps in ISO-8601 UTC. */
+public final class EventJson {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+    private EventJson() {
+    }
+
+    public static String detection(DetectionEvent event) {
+        try {
+            return JSON.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code stream.status}, or {@code stream.error} when the change came from a failure. */
+    public static String status(CameraStatus status, String runnerId, String shardId) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", status.isError() ? "stream.error" : "stream.status");
+        node.put("state", status.state().name());
+        node.put("camera_uuid", status.cameraUuid());
+        node.put("tenant_id", status.tenantId());
+        node.put("site_id", status.siteId());
+        node.put("runner_id", runnerId);
+        node.put("shard_id", shardId);
+        node.put("ts", status.ts().toString());
+        if (status.state() == CameraState.STREAMING) {
+            node.put("fps", status.fps());
+        }
+        if (status.isError()) {
+            node.put("code", status.errorCode());
+            node.put("detail", status.detail());
+            node.put("retry_in_ms", status.retryInMs());
+        }
+        return write(node);
+    }
+
+    private static String write(ObjectNode node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.camflux.engine.pipeline;
+
+import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.FrameDetector;
+import io.camflux.engine.config.BatchConfig;
+import io.camflux.engine.motion.MotionGate;
+import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.DropReason;
+import io.camflux.engine.source.VideoFrame;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The data path, top to bottom: per camera latest-wins, rate sampling and the motion gate; then merge across
+ * cameras, cross-camera batches, and one detector run per batch on the inference thread.
+ * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
+ * source instead of growing queues.
+ */
+public final class DetectionPipeline {
+    private final List<Camera> cameras;
+    private final double maxFps;
+    private final BatchConfig batch;
+    private final Function<Camera, MotionGate> motionGates;
+    private final InferenceStage inference;
+    private final Scheduler inferenceThread;
+    private final Scheduler timer;
+
+    public DetectionPipeline(List<Camera> cameras, double maxFps, BatchConfig batch,
+                             Function<Camera, MotionGate> motionGates, FrameDetector detector, String runnerId,
+                             String shardId, boolean emitEmpty, Clock clock, MeterRegistry registry,
+                             Scheduler inferenceThread, Scheduler timer) {
+        this.cameras = List.copyOf(cameras);
+        this.maxFps = maxFps;
+        this.batch = batch;
+        this.motionGates = motionGates;
+        this.inferenceThread = inferenceThread;
+        this.timer = timer;
+        Map<String, Camera> byId = new LinkedHashMap<>();
+        cameras.forEach(c -> byId.put(c.config().cameraUuid(), c));
+        this.inference = new InferenceStage(detector, byId, runnerId, shardId, emitEmpty, clock, registry);
+    }
+
+    /**
+     * The detection events of every camera; cold: each subscription connects the cameras. {@code stopIntake}
+     * ends every camera's frames; what is already in flight still finishes, then the flux completes.
+     */
+    public Flux<DetectionEvent> detections(Publisher<?> stopIntake) {
+        List<Flux<VideoFrame>> perCamera = cameras.stream().map(c -> cameraFrames(c, stopIntake)).toList();
+        return Flux.merge(Flux.fromIterable(perCamera), perCamera.size(), 1)
+                .bufferTimeout(batch.maxSize(), batch.maxWait(), timer, true)
+                .publishOn(inferenceThread, 1)
+                .concatMapIterable(inference::process, 1)
+                .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.CANCELLED))
+                .doOnDiscard(Collection.class, DetectionPipeline::releaseAll);
+    }
+
+    private Flux<VideoFrame> cameraFrames(Camera camera, Publisher<?> stopIntake) {
+        RateSampler sampler = new RateSampler(maxFps);
+        return camera.frames()
+                .takeUntilOther(stopIntake)
+                .onBackpressureLatest()
+                .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.BACKPRESSURE))
+                .<VideoFrame>handle((frame, sink) -> {
+                    if (sampler.accept(frame.ptsMicros())) {
+                        sink.next(frame);
+                    } else {
+                        frame.release(DropReason.SAMPLED_OUT);
+                    }
+                })
+                .transform(motionGates.apply(camera));
+    }
+
+    private static void releaseAll(Collection<?> items) {
+        for (Object item : items) {
+            if (item instanceof VideoFrame f) {
+                f.release(DropReason.CANCELLED);
+            }
+        }
+    }
+}

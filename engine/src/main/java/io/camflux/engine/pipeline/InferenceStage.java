@@ -1,0 +1,101 @@
+package io.camflux.engine.pipeline;
+
+import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.FrameDetector;
+import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.DropReason;
+import io.camflux.engine.source.VideoFrame;
+import io.camflux.model.Detection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the detector on one batch of frames (blocking: call it on the inference thread), releases the frames,
+ * and turns the results into events.
+ */
+final class InferenceStage {
+    private static final Logger log = LoggerFactory.getLogger(InferenceStage.class);
+
+    private final FrameDetector detector;
+    private final Map<String, Camera> cameras;
+    private final String runnerId;
+    private final String shardId;
+    private final boolean emitEmpty;
+    private final Clock clock;
+    private final Timer inferenceLatency;
+    private final Timer e2eLatency;
+    private final DistributionSummary batchSize;
+    private final Counter batchErrors;
+
+    InferenceStage(FrameDetector detector, Map<String, Camera> cameras, String runnerId, String shardId,
+                   boolean emitEmpty, Clock clock, MeterRegistry registry) {
+        this.detector = detector;
+        this.cameras = cameras;
+        this.runnerId = runnerId;
+        this.shardId = shardId;
+        this.emitEmpty = emitEmpty;
+        this.clock = clock;
+        this.inferenceLatency = Timer.builder("inference.latency").description("detector time per batch")
+                .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
+        this.e2eLatency = Timer.builder("e2e.latency").description("frame decoded to event created")
+                .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
+        this.batchSize = DistributionSummary.builder("batch.size").description("frames per inference batch")
+                .register(registry);
+        this.batchErrors = Counter.builder("inference.errors").description("batches the detector failed on")
+                .register(registry);
+    }
+
+    List<DetectionEvent> process(List<VideoFrame> batch) {
+        List<List<Detection>> results;
+        long start = System.nanoTime();
+        try {
+            List<Mat> images = new ArrayList<>(batch.size());
+            for (VideoFrame frame : batch) {
+                images.add(frame.image());
+            }
+            results = detector.detect(images);
+        } catch (Exception e) {
+            batchErrors.increment();
+            log.error("inference failed on a batch of {} frames; they are dropped", batch.size(), e);
+            batch.forEach(f -> f.release(DropReason.INFERENCE_ERROR));
+            return List.of();
+        }
+        long end = System.nanoTime();
+        batch.forEach(f -> f.release(DropReason.INFERRED));
+        inferenceLatency.record(end - start, TimeUnit.NANOSECONDS);
+        batchSize.record(batch.size());
+        double inferenceS = (end - start) / 1e9;
+        List<DetectionEvent> events = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            VideoFrame frame = batch.get(i);
+            Camera camera = cameras.get(frame.cameraUuid());
+            camera.recordInferred(frame.grabNanos());
+            List<Detection> found = results.get(i);
+            if (found.isEmpty() && !emitEmpty) {
+                continue;
+            }
+            long e2eNanos = System.nanoTime() - frame.grabNanos();
+            e2eLatency.record(e2eNanos, TimeUnit.NANOSECONDS);
+            events.add(new DetectionEvent(clock.instant(), runnerId, shardId, camera.config().tenantId(),
+                    camera.config().siteId(), frame.cameraUuid(), frame.frameId(), camera.inferredFps(),
+                    found.stream().map(InferenceStage::toEvent).toList(),
+                    new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
+        }
+        return events;
+    }
+
+    private static DetectionEvent.Detected toEvent(Detection d) {
+        return new DetectionEvent.Detected(d.className(), d.classId(), d.confidence(),
+                new DetectionEvent.Box(d.x1(), d.y1(), d.x2(), d.y2()));
+    }
+}

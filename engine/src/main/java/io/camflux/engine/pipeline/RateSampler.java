@@ -1,0 +1,36 @@
+package io.camflux.engine.pipeline;
+
+/**
+ * Decides which frames to keep so that at most {@code maxFps} pass, judged by frame timestamps: a frame passes
+ * when it reaches the next due time, and the due time then advances by exactly one period (not from the frame),
+ * so the kept rate does not drift below {@code maxFps} when the source rate is not a multiple of it. A gap
+ * longer than a period, or a timestamp going backwards (reconnect, loop), starts the schedule again.
+ * One instance per camera; not thread-safe (a camera's frames arrive in order).
+ */
+public final class RateSampler {
+    private final long periodMicros;
+    private long nextDue = Long.MIN_VALUE;
+    private long last = Long.MIN_VALUE;
+
+    public RateSampler(double maxFps) {
+        if (!(maxFps > 0)) {
+            throw new IllegalArgumentException("max_fps must be > 0");
+        }
+        this.periodMicros = Math.round(1_000_000 / maxFps);
+    }
+
+    public boolean accept(long timestampMicros) {
+        boolean restart = nextDue == Long.MIN_VALUE || timestampMicros < last
+                || timestampMicros - nextDue >= periodMicros;
+        last = timestampMicros;
+        if (restart) {
+            nextDue = timestampMicros + periodMicros;
+            return true;
+        }
+        if (timestampMicros >= nextDue) {
+            nextDue += periodMicros;
+            return true;
+        }
+        return false;
+    }
+}

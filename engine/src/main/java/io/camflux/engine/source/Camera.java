@@ -1,0 +1,226 @@
+package io.camflux.engine.source;
+
+import io.camflux.engine.CameraState;
+import io.camflux.engine.CameraStatus;
+import io.camflux.engine.config.SourceConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.publisher.SynchronousSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * One camera as a {@code Flux} of decoded frames. Connecting, reading and closing happen on the camera's own
+ * thread ({@code grabThread}); failures reconnect with backoff, and every state change is published on
+ * {@link #statuses()}. A camera that gives up completes: it never fails the pipeline.
+ */
+public final class Camera {
+    private static final Logger log = LoggerFactory.getLogger(Camera.class);
+    /** STREAMING is announced once the decoded rate has been measured over a few frames. */
+    private static final int FRAMES_BEFORE_STREAMING = 3;
+
+    private final SourceConfig config;
+    private final StreamReader.Opener opener;
+    private final Backoff backoff;
+    private final Scheduler grabThread;
+    private final Scheduler timer;
+    private final Clock clock;
+    private final FrameLedger ledger;
+    private final RateMeter decodedRate = new RateMeter(TimeUnit.SECONDS.toNanos(5));
+    private final RateMeter inferredRate = new RateMeter(TimeUnit.SECONDS.toNanos(5));
+    private final AtomicLong nextFrameId = new AtomicLong();
+    private final AtomicInteger failuresInARow = new AtomicInteger();
+    private final AtomicReference<CameraState> state = new AtomicReference<>();
+    private final AtomicLong lastFrameEpochMs = new AtomicLong();
+    private final Sinks.Many<CameraStatus> statuses = Sinks.many().replay().latest();
+
+    public Camera(SourceConfig config, StreamReader.Opener opener, Backoff backoff, Scheduler grabThread,
+                  Scheduler timer, Clock clock, FrameLedger ledger) {
+        this.config = config;
+        this.opener = opener;
+        this.backoff = backoff;
+        this.grabThread = grabThread;
+        this.timer = timer;
+        this.clock = clock;
+        this.ledger = ledger;
+    }
+
+    /** Frames until the stream ends for good (a file without loop, or reconnects exhausted); cold. */
+    public Flux<VideoFrame> frames() {
+        return Flux.defer(this::connection)
+                .retryWhen(Retry.from(failures -> failures.concatMap(signal -> reconnectAfter(signal.failure()))))
+                .onErrorResume(e -> {
+                    log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
+                            failuresInARow.get(), e.getMessage());
+                    return Flux.empty();
+                })
+                .doFinally(signal -> publish(CameraState.DISCONNECTED, null, null, -1));
+    }
+
+    private Flux<VideoFrame> connection() {
+        return Flux.<VideoFrame, Session>generate(this::connect, this::readNext, Session::close)
+                .subscribeOn(grabThread);
+    }
+
+    private Session connect() throws Exception {
+        publish(failuresInARow.get() == 0 ? CameraState.CONNECTING : CameraState.RECONNECTING, null, null, -1);
+        log.info("camera {}: connecting to {}", config.cameraUuid(), config.redactedUrl());
+        return new Session(opener.open(config));
+    }
+
+    private Session readNext(Session session, SynchronousSink<VideoFrame> sink) {
+        try {
+            StreamReader.DecodedImage decoded = session.reader.next();
+            if (decoded == null) {
+                if (config.isFile() && config.loop()) {
+                    session.ptsOffset = session.lastPts + session.frameIntervalMicros();
+                    session.reader.rewind();
+                    decoded = session.reader.next();
+                }
+                if (decoded == null) {
+                    if (config.isFile()) {
+                        log.info("camera {}: end of file", config.cameraUuid());
+                        sink.complete();
+                    } else {
+                        sink.error(new StreamError(StreamError.EOF, "the stream ended", null));
+                    }
+                    return session;
+                }
+            }
+            long pts = session.ptsOffset + decoded.ptsMicros();
+            session.lastPts = pts;
+            if (config.isFile() && config.realtime() && !session.pace(pts)) {
+                decoded.image().close();
+                sink.complete();
+                return session;
+            }
+            long now = System.nanoTime();
+            VideoFrame frame = new VideoFrame(config.cameraUuid(), nextFrameId.getAndIncrement(), pts, now,
+                    clock.millis(), decoded.image(), ledger);
+            decodedRate.record(now);
+            lastFrameEpochMs.set(frame.grabEpochMs());
+            if (!session.streaming && ++session.frames >= FRAMES_BEFORE_STREAMING) {
+                session.streaming = true;
+                failuresInARow.set(0);
+                publish(CameraState.STREAMING, null, null, -1);
+                log.info("camera {}: streaming {}x{} at {} fps", config.cameraUuid(), frame.width(), frame.height(),
+                        String.format("%.1f", session.reader.frameRate()));
+            }
+            sink.next(frame);
+        } catch (Exception e) {
+            sink.error(StreamError.classify(e));
+        }
+        return session;
+    }
+
+    private Mono<Long> reconnectAfter(Throwable failure) {
+        StreamError error = StreamError.classify(failure);
+        int failures = failuresInARow.incrementAndGet();
+        if (!backoff.allows(failures)) {
+            publish(CameraState.DISCONNECTED, error.code(), error.getMessage(), -1);
+            return Mono.error(error);
+        }
+        long delay = backoff.delayMillis(failures);
+        log.warn("camera {}: {} ({}); reconnecting in {} ms", config.cameraUuid(), error.code(), error.getMessage(),
+                delay);
+        publish(CameraState.RECONNECTING, error.code(), error.getMessage(), delay);
+        return Mono.delay(Duration.ofMillis(delay), timer);
+    }
+
+    private void publish(CameraState newState, String code, String detail, long retryInMs) {
+        CameraState previous = state.getAndSet(newState);
+        if (previous == newState && code == null) {
+            return;
+        }
+        CameraStatus status = new CameraStatus(config.cameraUuid(), config.tenantId(), config.siteId(), newState,
+                clock.instant(), newState == CameraState.STREAMING ? decodedFps() : 0, code, detail, retryInMs);
+        statuses.emitNext(status, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+    }
+
+    /** State changes, the current one first for late subscribers. */
+    public Flux<CameraStatus> statuses() {
+        return statuses.asFlux();
+    }
+
+    public SourceConfig config() {
+        return config;
+    }
+
+    public FrameLedger ledger() {
+        return ledger;
+    }
+
+    public CameraState state() {
+        return state.get();
+    }
+
+    public double decodedFps() {
+        return decodedRate.rate(System.nanoTime());
+    }
+
+    public double inferredFps() {
+        return inferredRate.rate(System.nanoTime());
+    }
+
+    public void recordInferred(long nanos) {
+        inferredRate.record(nanos);
+    }
+
+    public long lastFrameEpochMs() {
+        return lastFrameEpochMs.get();
+    }
+
+    /** One open connection and where it is in media time. */
+    private static final class Session {
+        final StreamReader reader;
+        long ptsOffset;
+        long lastPts;
+        boolean streaming;
+        int frames;
+        long paceStartNanos = -1;
+        long paceStartPts;
+
+        Session(StreamReader reader) {
+            this.reader = reader;
+        }
+
+        long frameIntervalMicros() {
+            double fps = reader.frameRate();
+            return fps > 0 ? Math.round(1_000_000 / fps) : 40_000;
+        }
+
+        /** Sleeps until the frame's media time; false when interrupted (the camera is stopping). */
+        boolean pace(long pts) {
+            long now = System.nanoTime();
+            if (paceStartNanos < 0 || pts < paceStartPts) {
+                paceStartNanos = now;
+                paceStartPts = pts;
+                return true;
+            }
+            long due = paceStartNanos + (pts - paceStartPts) * 1000;
+            long wait = due - now;
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void close() {
+            reader.close();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.camflux.engine.source;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * A decoded frame (8-bit BGR) that owns its native image. Whoever takes it out of the pipeline calls
+ * {@link #release(DropReason)}; the first call frees the image and is counted, later calls do nothing.
+ *
+ * @param frameId      increasing per camera, across reconnects
+ * @param ptsMicros    media time: the stream's timestamp, continued across loops of a file
+ * @param grabNanos    {@link System#nanoTime()} when the frame was decoded, for latency
+ * @param grabEpochMs  wall clock when the frame was decoded
+ */
+public final class VideoFrame {
+    private final String cameraUuid;
+    private final long frameId;
+    private final long ptsMicros;
+    private final long grabNanos;
+    private final long grabEpochMs;
+    private final Mat image;
+    private final FrameLedger ledger;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
+                      FrameLedger ledger) {
+        this.cameraUuid = cameraUuid;
+        this.frameId = frameId;
+        this.ptsMicros = ptsMicros;
+        this.grabNanos = grabNanos;
+        this.grabEpochMs = grabEpochMs;
+        this.image = image;
+        this.ledger = ledger;
+        ledger.decoded();
+    }
+
+    public String cameraUuid() {
+        return cameraUuid;
+    }
+
+    public long frameId() {
+        return frameId;
+    }
+
+    public long ptsMicros() {
+        return ptsMicros;
+    }
+
+    public long grabNanos() {
+        return grabNanos;
+    }
+
+    public long grabEpochMs() {
+        return grabEpochMs;
+    }
+
+    public int width() {
+        return image.cols();
+    }
+
+    public int height() {
+        return image.rows();
+    }
+
+    /** The image; valid until the frame is released. */
+    public Mat image() {
+        if (released.get()) {
+            throw new IllegalStateException("frame " + cameraUuid + "#" + frameId + " was already released");
+        }
+        return image;
+    }
+
+    /** Frees the image once; returns whether this call did it. */
+    public boolean release(DropReason reason) {
+        if (!released.compareAndSet(false, true)) {
+            return false;
+        }
+        image.close();
+        ledger.released(reason);
+        return true;
+    }
+
+    public boolean isReleased() {
+        return released.get();
+    }
+
+    @Override
+    public String toString() {
+        return "VideoFrame[" + cameraUuid + "#" + frameId + " pts=" + ptsMicros + "us]";
+    }
+}
