@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Clips made by scripts/prepare-media.sh and the model found through CAMFLUX_MODEL_DIR. */
-final class TestAssets {
+public final class TestAssets {
     private TestAssets() {
     }
 
-    static Path media(String name) {
+    public static Path media(String name) {
         Path file = Path.of(System.getProperty("camflux.media.dir", ".cache/media")).resolve(name);
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException(file + " is missing: run scripts/prepare-media.sh (scripts/test.sh does)");
@@ -17,7 +17,11 @@ final class TestAssets {
         return file;
     }
 
-    static Path defaultModel() throws IOException {
+    public static Path root() {
+        return Path.of(System.getProperty("camflux.root", "."));
+    }
+
+    public static Path defaultModel() throws IOException {
         if (System.getenv(ModelResolver.MODEL_DIR_ENV) == null) {
             throw new IllegalStateException(ModelResolver.MODEL_DIR_ENV + " is not set: run the tests with scripts/test.sh");
         }

@@ -63,18 +63,12 @@ public final class DetectionPipeline {
     }
 
     private Flux<VideoFrame> cameraFrames(Camera camera, Publisher<?> stopIntake) {
-        RateSampler sampler = new RateSampler(maxFps);
         return camera.frames()
                 .takeUntilOther(stopIntake)
                 .onBackpressureLatest()
                 .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.BACKPRESSURE))
-                .<VideoFrame>handle((frame, sink) -> {
-                    if (sampler.accept(frame.ptsMicros())) {
-                        sink.next(frame);
-                    } else {
-                        frame.release(DropReason.SAMPLED_OUT);
-                    }
-                })
+                .transform(frames -> RateSampler.sample(frames, maxFps, VideoFrame::ptsMicros,
+                        f -> f.release(DropReason.SAMPLED_OUT)))
                 .transform(motionGates.apply(camera));
     }
 

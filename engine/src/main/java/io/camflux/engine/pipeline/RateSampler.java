@@ -1,5 +1,9 @@
 package io.camflux.engine.pipeline;
 
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
+import reactor.core.publisher.Flux;
+
 /**
  * Decides which frames to keep so that at most {@code maxFps} pass, judged by frame timestamps: a frame passes
  * when it reaches the next due time, and the due time then advances by exactly one period (not from the frame),
@@ -9,6 +13,8 @@ package io.camflux.engine.pipeline;
  */
 public final class RateSampler {
     private final long periodMicros;
+    /** Timestamps are rounded (and RTP clocks jitter): a frame this close to its due time counts as on time. */
+    private final long toleranceMicros;
     private long nextDue = Long.MIN_VALUE;
     private long last = Long.MIN_VALUE;
 
@@ -17,6 +23,25 @@ public final class RateSampler {
             throw new IllegalArgumentException("max_fps must be > 0");
         }
         this.periodMicros = Math.round(1_000_000 / maxFps);
+        this.toleranceMicros = Math.min(2_000, periodMicros / 10);
+    }
+
+    /**
+     * The sampling operator: keeps at most {@code maxFps} elements per second of their timestamps (in
+     * microseconds) and hands every other element to {@code onReject}.
+     */
+    public static <T> Flux<T> sample(Flux<T> source, double maxFps, ToLongFunction<T> timestampMicros,
+                                     Consumer<T> onReject) {
+        return Flux.defer(() -> {
+            RateSampler sampler = new RateSampler(maxFps);
+            return source.handle((element, sink) -> {
+                if (sampler.accept(timestampMicros.applyAsLong(element))) {
+                    sink.next(element);
+                } else {
+                    onReject.accept(element);
+                }
+            });
+        });
     }
 
     public boolean accept(long timestampMicros) {
@@ -27,7 +52,7 @@ public final class RateSampler {
             nextDue = timestampMicros + periodMicros;
             return true;
         }
-        if (timestampMicros >= nextDue) {
+        if (timestampMicros >= nextDue - toleranceMicros) {
             nextDue += periodMicros;
             return true;
         }

@@ -31,7 +31,6 @@ public final class FfmpegStreamReader implements StreamReader {
             String micros = Long.toString(source.timeout().toNanos() / 1000);
             grabber.setOption("rtsp_transport", source.rtspTransport());
             grabber.setOption("timeout", micros);
-            grabber.setOption("rw_timeout", micros);
             grabber.setOption("fflags", "nobuffer");
         }
         try {

@@ -1,0 +1,148 @@
+package io.camflux.engine.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camflux.model.ExecutionProvider;
+import io.camflux.model.ModelFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static final String SEED = """
+            {
+              "runner_id": "runner-test-001", "shard_id": "shard-0", "max_fps": 6,
+              "sources": [{"camera_uuid": "cam-001", "url": "rtsp://127.0.0.1:8554/camera_001",
+                           "site_id": "site-A", "tenant_id": "tenant-01"}],
+              "amqp": {"host": "localhost", "ex_status": "status.topic", "ex_detect": "detections.topic"},
+              "cp": {"base_url": "http://localhost:8000/api", "token": "..."},
+              "telemetry": {"report_interval_seconds": 5},
+              "motion_config": {"enabled": true, "pixel_threshold": 150, "sensitivity": 25, "cooldown_seconds": 0.5}
+            }""";
+
+    private static ConfigException problem(String json) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.parse(json, "test.json", null));
+    }
+
+    private static String withSources(String sources) {
+        return "{\"max_fps\": 6, \"sources\": [" + sources + "]}";
+    }
+
+    @Test
+    void readsTheSeedFormat() {
+        ShardConfig c = ConfigLoader.parse(SEED, "seed.json", null);
+        assertEquals("runner-test-001", c.runnerId());
+        assertEquals("shard-0", c.shardId());
+        assertEquals(6.0, c.maxFps());
+        SourceConfig s = c.sources().get(0);
+        assertEquals("cam-001", s.cameraUuid());
+        assertEquals("site-A", s.siteId());
+        assertEquals("tenant-01", s.tenantId());
+        assertEquals("tcp", s.rtspTransport());
+        assertTrue(s.isNetwork());
+        assertEquals("localhost", c.amqp().host());
+        assertEquals("detections.topic", c.amqp().exDetect());
+        assertEquals(Duration.ofSeconds(5), c.reportInterval());
+        assertTrue(c.motion().enabled());
+        assertEquals("yolox_nano", c.model().path());
+        assertEquals(8, c.batch().maxSize());
+    }
+
+    @Test
+    void readsNewKeys() throws Exception {
+        Path clip = Files.write(dir.resolve("clip.mp4"), new byte[] {0});
+        Path labels = Files.writeString(dir.resolve("labels.txt"), "a\nb\n");
+        Path configFile = Files.writeString(dir.resolve("c.json"), """
+                {"max_fps": 2.5,
+                 "sources": [{"camera_uuid": "f", "url": "clip.mp4", "loop": true, "realtime": false},
+                             {"camera_uuid": "u", "url": "rtsps://user:pw@cam.example/live", "rtsp_transport": "udp",
+                              "timeout_ms": 3000}],
+                 "model": {"path": "yolox_nano", "provider": "cuda", "device_id": 1, "confidence": 0.5, "iou": 0.6,
+                           "classes": ["person", "car"], "format": "yolox", "labels": "labels.txt", "threads": 2},
+                 "batch": {"max_size": 16, "max_wait_ms": 20},
+                 "reconnect": {"initial_ms": 100, "max_ms": 5000, "jitter": 0.1, "max_attempts": 3}}""");
+        ShardConfig c = ConfigLoader.load(configFile);
+        SourceConfig file = c.sources().get(0);
+        assertEquals(clip.toString(), file.location(), "relative to the config's folder");
+        assertTrue(file.isFile() && file.loop() && !file.realtime());
+        SourceConfig udp = c.sources().get(1);
+        assertEquals("udp", udp.rtspTransport());
+        assertEquals(Duration.ofSeconds(3), udp.timeout());
+        assertEquals("rtsps://***@cam.example/live", udp.redactedUrl());
+        assertNull(c.amqp(), "no amqp block: stdout");
+        ModelConfig m = c.model();
+        assertEquals(ExecutionProvider.CUDA, m.provider());
+        assertEquals(1, m.deviceId());
+        assertEquals(Set.of("person", "car"), m.classes());
+        assertEquals(ModelFormat.YOLOX, m.format());
+        assertEquals(labels, m.labels());
+        assertEquals(new BatchConfig(16, Duration.ofMillis(20)), c.batch());
+        assertEquals(3, c.reconnect().maxAttempts());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "missing url | {\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"},{\"camera_uuid\":\"b\",\"url\":\"rtsp://h/2\"},{\"camera_uuid\":\"c\"} | sources[2].url: missing",
+        "missing camera | {\"url\":\"rtsp://h/1\"} | sources[0].camera_uuid: missing",
+        "duplicate camera | {\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"},{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/2\"} | sources[1].camera_uuid: duplicate camera_uuid 'a'",
+        "unknown scheme | {\"camera_uuid\":\"a\",\"url\":\"http://h/x.mjpg\"} | sources[0].url: unsupported scheme 'http'",
+        "missing file | {\"camera_uuid\":\"a\",\"url\":\"/no/such/clip.mp4\"} | sources[0].url: file not found",
+        "bad transport | {\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"rtsp_transport\":\"sctp\"} | sources[0].rtsp_transport: must be tcp or udp",
+        "wrong type | {\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"loop\":\"yes\"} | sources[0].loop: must be true or false",
+        "no host | {\"camera_uuid\":\"a\",\"url\":\"rtsp:///path\"} | sources[0].url: has no host",
+    })
+    void sourceProblemsNameTheirPath(String name, String sources, String expected) {
+        ConfigException e = problem(withSources(sources));
+        assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "max_fps zero | {\"max_fps\": 0, \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be > 0",
+        "max_fps negative | {\"max_fps\": -2, \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be > 0",
+        "max_fps string | {\"max_fps\": \"six\", \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be a number",
+        "no sources | {\"max_fps\": 6} | sources: missing",
+        "empty sources | {\"sources\": []} | sources: must not be empty",
+        "batch size | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"batch\": {\"max_size\": 0}} | batch.max_size: must be 1..1024",
+        "provider | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"model\": {\"provider\": \"tpu\"}} | model.provider: unknown execution provider 'tpu'",
+        "model file | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"model\": {\"path\": \"/no/model.onnx\"}} | model.path: neither a readable model file",
+        "confidence | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"model\": {\"confidence\": 1.5}} | model.confidence: must be between 0 and 1",
+        "amqp host | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"amqp\": {\"port\": 5672}} | amqp.host: missing",
+        "amqp port | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"amqp\": {\"host\": \"h\", \"port\": 99999}} | amqp.port: must be 1..65535",
+        "reconnect | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"reconnect\": {\"initial_ms\": 500, \"max_ms\": 100}} | reconnect.max_ms: must be >= initial_ms",
+        "not an object | [1, 2] | the config must be a JSON object",
+    })
+    void topLevelProblemsNameTheirPath(String name, String json, String expected) {
+        ConfigException e = problem(json);
+        assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        ConfigException e = problem("{\"max_fps\": 0, \"sources\": [{\"camera_uuid\": \"a\"}]}");
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void malformedJsonGivesLineAndColumn() {
+        ConfigException e = problem("{\n  \"max_fps\": 6,\n  \"sources\": [,]\n}");
+        assertTrue(e.getMessage().contains("line 3, column"), e.getMessage());
+    }
+
+    @Test
+    void unreadableFileIsAConfigError() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("absent.json")));
+        assertTrue(e.getMessage().contains("cannot read the file"), e.getMessage());
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""A real RTSP server (GStreamer gst-rtsp-server) that serves recorded H.264 files as live cameras.
+
+    rtsp_server.py --port 8554 --stream camera_001=/path/a.mp4 --stream camera_002=/path/b.mp4
+
+Each mount plays its file at its native rate to every client (one pipeline per client, from the start); at
+the end of the file the stream ends, as a camera that goes away would (make long clips for long runs:
+scripts/prepare-media.sh). Port 0 picks a free port. Prints "READY <port>" on stdout once it listens.
+Stops on SIGTERM or SIGINT.
+"""
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+class FileFactory(GstRtspServer.RTSPMediaFactory):
+    """Demuxes the file without re-encoding; each client gets its own pipeline from the start of the file."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.set_shared(False)
+        self.set_launch(
+            f'( filesrc location="{path}" ! qtdemux ! h264parse config-interval=-1 '
+            f'! rtph264pay name=pay0 pt=96 config-interval=-1 )'
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8554)
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--stream", action="append", default=[], metavar="MOUNT=FILE")
+    args = parser.parse_args()
+    if not args.stream:
+        parser.error("at least one --stream MOUNT=FILE")
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address(args.address)
+    server.set_service(str(args.port))
+    mounts = server.get_mount_points()
+    for spec in args.stream:
+        mount, _, path = spec.partition("=")
+        if not path:
+            parser.error(f"--stream {spec}: expected MOUNT=FILE")
+        mounts.add_factory("/" + mount.strip("/"), FileFactory(path))
+    if server.attach(None) == 0:
+        print(f"cannot listen on {args.address}:{args.port}", file=sys.stderr)
+        sys.exit(1)
+    loop = GLib.MainLoop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
+    print(f"READY {server.get_bound_port()}", flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()
