@@ -63,10 +63,10 @@ public final class Main {
             err.println("camflux: " + e.getMessage());
             return EXIT_FATAL;
         }
-        return runEngine(engine, args.duration(), out, log);
+        return runEngine(engine, args.duration(), out, err, log);
     }
 
-    private static int runEngine(CamFlux engine, Duration duration, PrintStream out, Logger log) {
+    private static int runEngine(CamFlux engine, Duration duration, PrintStream out, PrintStream err, Logger log) {
         ShardConfig config = engine.config();
         StdoutSink sink = new StdoutSink(out, Schedulers.boundedElastic());
         AtomicLong events = new AtomicLong();
@@ -95,7 +95,7 @@ public final class Main {
             exit = EXIT_FATAL;
         } finally {
             statuses.dispose();
-            System.err.print(summary.describe(engine, events.get()));
+            err.print(summary.describe(engine, events.get()));
             engine.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(drainOnSigterm);

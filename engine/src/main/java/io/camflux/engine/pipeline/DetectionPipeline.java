@@ -63,11 +63,15 @@ public final class DetectionPipeline {
     }
 
     private Flux<VideoFrame> cameraFrames(Camera camera, Publisher<?> stopIntake) {
-        return camera.frames()
-                .takeUntilOther(stopIntake)
-                .onBackpressureLatest()
-                .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.BACKPRESSURE))
-                .transform(frames -> RateSampler.sample(frames, maxFps, VideoFrame::ptsMicros,
+        Flux<VideoFrame> frames = camera.frames().takeUntilOther(stopIntake);
+        if (camera.config().isNetwork() || camera.config().realtime()) {
+            // a live camera does not wait: what the pipeline cannot take now is replaced by the next frame
+            frames = frames.onBackpressureLatest()
+                    .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.BACKPRESSURE));
+        }
+        // a file read at full speed is offline work: its reader waits for the pipeline and nothing is dropped
+        return frames
+                .transform(sampled -> RateSampler.sample(sampled, maxFps, VideoFrame::ptsMicros,
                         f -> f.release(DropReason.SAMPLED_OUT)))
                 .transform(motionGates.apply(camera));
     }

@@ -40,7 +40,7 @@ class BackpressureTest {
     private static ShardConfig config() {
         List<io.camflux.engine.config.SourceConfig> sources = new ArrayList<>();
         for (int i = 0; i < CAMERAS; i++) {
-            sources.add(TestConfigs.file("cam-" + i, "synthetic", false, false));
+            sources.add(TestConfigs.file("cam-" + i, "synthetic", false, true));
         }
         return TestConfigs.shard(1000, BATCH, sources);
     }
@@ -106,6 +106,26 @@ class BackpressureTest {
                     .blockLast(Duration.ofSeconds(60));
             assertTrue(maxInFlight.get() <= IN_FLIGHT_BOUND, "in flight at most " + maxInFlight.get());
             assertAllReleasedAndDropsCounted(engine, events.get());
+        }
+    }
+
+    @Test
+    void aFileReadAtFullSpeedWaitsInsteadOfDropping() throws Exception {
+        var config = TestConfigs.shard(1000, BATCH, List.of(TestConfigs.file("offline", "synthetic", false, false)));
+        try (CamFlux engine = CamFlux.builder(config)
+                .streamOpener(SyntheticStreams.opener(500, 1_000, 0))
+                .detector(slowDetector(2)).build()) {
+            long events = engine.detections().count().block(Duration.ofSeconds(60));
+            FrameLedgerAssert.noDrops(engine.cameras().get(0));
+            assertEquals(500, events);
+        }
+    }
+
+    private static final class FrameLedgerAssert {
+        static void noDrops(Camera camera) {
+            assertEquals(500, camera.ledger().releasedCount(DropReason.INFERRED));
+            assertEquals(0, camera.ledger().releasedCount(DropReason.BACKPRESSURE));
+            assertEquals(0, camera.ledger().inFlight());
         }
     }
 

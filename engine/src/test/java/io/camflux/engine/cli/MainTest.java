@@ -1,0 +1,89 @@
+package io.camflux.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.camflux.model.TestAssets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path dir;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpAndUsage() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--config FILE"));
+        assertEquals(2, run());
+        assertTrue(err().contains("--config FILE is required"), err());
+        assertEquals(2, run("--config", "x.json", "--frobnicate"));
+        assertEquals(2, run("--config", "x.json", "--duration", "soon"));
+        assertTrue(err().contains("--duration"), err());
+    }
+
+    @Test
+    void durations() {
+        assertEquals(Duration.ofSeconds(30), Args.duration("30s"));
+        assertEquals(Duration.ofMinutes(5), Args.duration("5m"));
+        assertEquals(Duration.ofHours(1), Args.duration("1h"));
+        assertEquals(Duration.ofSeconds(90), Args.duration("PT90S"));
+        assertEquals(Duration.ofMillis(1500), Args.duration("1500ms"));
+        assertEquals(Duration.ofSeconds(12), Args.duration("12"));
+    }
+
+    @Test
+    void badConfigExitsTwoNamingTheKey() throws Exception {
+        Path config = Files.writeString(dir.resolve("bad.json"),
+                "{\"max_fps\": 6, \"sources\": [{\"camera_uuid\": \"a\", \"url\": \"rtsp://h/1\"}, {\"camera_uuid\": \"b\"}]}");
+        assertEquals(2, run("--config", config.toString()));
+        assertTrue(err().contains("sources[1].url: missing"), err());
+        assertEquals(2, run("--config", dir.resolve("absent.json").toString()));
+        assertTrue(err().contains("cannot read the file"), err());
+    }
+
+    @Test
+    void runsAShardAndPrintsJsonLines() throws Exception {
+        Path config = Files.writeString(dir.resolve("ok.json"), """
+                {"runner_id": "r1", "shard_id": "s1", "max_fps": 4,
+                 "sources": [{"camera_uuid": "cam-1", "url": "%s", "loop": false, "realtime": false}],
+                 "batch": {"max_size": 2, "max_wait_ms": 20}}""".formatted(TestAssets.media("cam4.mp4")));
+        assertEquals(0, run("--config", config.toString()));
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        ObjectMapper json = new ObjectMapper();
+        long detections = 0;
+        for (String line : lines) {
+            JsonNode node = json.readTree(line);
+            if (node.has("detections")) {
+                detections++;
+                assertEquals("r1", node.get("runner_id").asText());
+                assertTrue(node.get("latency").get("e2e_s").asDouble() > 0);
+                assertTrue(node.get("detections").get(0).has("class_name"));
+            } else {
+                assertTrue(node.get("type").asText().startsWith("stream."), line);
+            }
+        }
+        assertEquals(80, detections, 2, "a 20 s clip sampled at 4 fps, people in every frame");
+        assertTrue(err().contains("run summary"), err());
+    }
+}

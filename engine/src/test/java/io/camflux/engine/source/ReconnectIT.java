@@ -1,0 +1,91 @@
+package io.camflux.engine.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camflux.engine.CamFlux;
+import io.camflux.engine.CameraState;
+import io.camflux.engine.CameraStatus;
+import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.FrameDetector;
+import io.camflux.engine.testing.RtspServer;
+import io.camflux.engine.testing.TestConfigs;
+import io.camflux.model.Detection;
+import io.camflux.model.TestAssets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+
+/** Cameras served by a real RTSP server (GStreamer) over loopback. */
+class ReconnectIT {
+
+    private static FrameDetector countingDetector(AtomicLong frames) {
+        return images -> {
+            List<List<Detection>> out = new ArrayList<>();
+            for (Mat image : images) {
+                frames.incrementAndGet();
+                out.add(List.of(new Detection(0, "person", 0.9f, 0, 0, image.cols(), image.rows())));
+            }
+            return out;
+        };
+    }
+
+    private static CameraStatus await(BlockingQueue<CameraStatus> statuses, String camera, CameraState state,
+                                      boolean error) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            CameraStatus s = statuses.poll(100, TimeUnit.MILLISECONDS);
+            if (s != null && s.cameraUuid().equals(camera) && s.state() == state && s.isError() == error) {
+                return s;
+            }
+        }
+        throw new AssertionError("no " + state + (error ? " error" : "") + " status for " + camera);
+    }
+
+    @Test
+    void serverStoppedAndRestartedTheCameraComesBackAndOthersNeverStop() throws Exception {
+        AtomicLong inferred = new AtomicLong();
+        try (RtspServer server = RtspServer.start(Map.of("camera_001", TestAssets.media("vtest.mp4")))) {
+            var config = TestConfigs.shard(5, 4, List.of(
+                    TestConfigs.rtsp("cam-live", server.url("camera_001")),
+                    TestConfigs.rtsp("cam-never", "rtsp://127.0.0.1:1/nothing-listens-here")));
+            try (CamFlux engine = CamFlux.builder(config).detector(countingDetector(inferred)).build()) {
+                BlockingQueue<CameraStatus> statuses = new LinkedBlockingQueue<>();
+                BlockingQueue<DetectionEvent> events = new LinkedBlockingQueue<>();
+                Disposable s = engine.statuses().subscribe(statuses::add);
+                Disposable d = engine.detections().subscribe(events::add);
+
+                CameraStatus streaming = await(statuses, "cam-live", CameraState.STREAMING, false);
+                assertTrue(streaming.fps() > 5 && streaming.fps() < 15, "measured fps of a 10 fps clip: " + streaming);
+                CameraStatus refused = await(statuses, "cam-never", CameraState.RECONNECTING, true);
+                assertEquals(StreamError.CONNECT_REFUSED, refused.errorCode());
+                assertTrue(refused.retryInMs() > 0);
+
+                server.stop();
+                long stoppedAt = System.nanoTime();
+                CameraStatus lost = await(statuses, "cam-live", CameraState.RECONNECTING, true);
+                assertTrue(lost.retryInMs() >= 100 && lost.retryInMs() <= 1000, "backoff delay: " + lost);
+                server.restart();
+                await(statuses, "cam-live", CameraState.STREAMING, false);
+                System.out.printf("cam-live back to STREAMING %.1f s after the server stopped%n",
+                        (System.nanoTime() - stoppedAt) / 1e9);
+                events.clear();
+                DetectionEvent after = events.poll(10, TimeUnit.SECONDS);
+                assertTrue(after != null && after.cameraUuid().equals("cam-live"), "events flow again: " + after);
+                assertTrue(engine.cameras().get(1).state() == CameraState.RECONNECTING
+                        || engine.cameras().get(1).state() == CameraState.CONNECTING, "the dead camera keeps trying");
+                d.dispose();
+                s.dispose();
+            }
+        }
+        assertTrue(inferred.get() > 0);
+    }
+}
