@@ -6,23 +6,16 @@ import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.TestAssets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
- * The engine with BlockHound installed: a blocking call (sleep, file or socket I/O, lock waits) on a Reactor
+ * BlockHound is installed for every engine test (blockhound-junit-platform): a blocking call (sleep, file or socket I/O, lock waits) on a Reactor
  * non-blocking thread (parallel, single) fails the run. Grabbing and inference have their own threads.
  */
 class BlockHoundTest {
-
-    @BeforeAll
-    static void install() {
-        BlockHound.install();
-    }
 
     @Test
     void blockHoundIsActive() {

@@ -131,7 +131,7 @@ public final class ConfigLoader {
             if (lower.startsWith("rtsp://") || lower.startsWith("rtsps://")) {
                 try {
                     if (new URI(url).getHost() == null) {
-                        s.problem("url", "has no host: '" + redact(url) + "'");
+                        s.problem("url", "has no host: '" + SourceConfig.redact(url) + "'");
                     }
                 } catch (URISyntaxException e) {
                     s.problem("url", "is not a valid URL: " + e.getMessage());
@@ -278,10 +278,6 @@ public final class ConfigLoader {
             return new ReconnectConfig(Duration.ofMillis(Math.max(1, initial)), Duration.ofMillis(Math.max(1, max)),
                     jitter, attempts);
         }
-    }
-
-    private static String redact(String url) {
-        return url.replaceFirst("://[^/@]*@", "://***@");
     }
 
     private static String defaultRunnerId() {

@@ -31,6 +31,11 @@ public record SourceConfig(String cameraUuid, String url, String siteId, String 
 
     /** The URL without credentials, for logs and events. */
     public String redactedUrl() {
+        return redact(url);
+    }
+
+    /** A URL with its user-info (credentials) replaced by {@code ***}. */
+    public static String redact(String url) {
         return url.replaceFirst("://[^/@]*@", "://***@");
     }
 }

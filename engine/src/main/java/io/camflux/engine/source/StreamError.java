@@ -36,7 +36,8 @@ public final class StreamError extends RuntimeException {
         if (failure instanceof StreamError se) {
             return se;
         }
-        String message = String.valueOf(failure.getMessage());
+        // FFmpeg puts the URL in its messages: never let credentials reach logs or events
+        String message = String.valueOf(failure.getMessage()).replaceAll("://[^/@\\s\"]*@", "://***@");
         String lower = message.toLowerCase(Locale.ROOT);
         Integer av = null;
         Matcher m = AV_ERROR.matcher(message);

@@ -19,6 +19,9 @@ class StreamErrorTest {
         assertEquals(StreamError.AUTH_FAILED, code("method DESCRIBE failed: 401 Unauthorized"));
         assertEquals(StreamError.NOT_FOUND, code("method DESCRIBE failed: 404 Not Found"));
         assertEquals(StreamError.STREAM_ERROR, code("something else"));
+        String detail = StreamError.classify(new RuntimeException(
+                "avformat_open_input() error -111: Could not open input \"rtsp://admin:s3cret@10.0.0.5/live\"")).getMessage();
+        assertEquals("avformat_open_input() error -111: Could not open input \"rtsp://***@10.0.0.5/live\"", detail);
         StreamError eof = new StreamError(StreamError.EOF, "the stream ended", null);
         assertEquals(eof, StreamError.classify(eof));
     }

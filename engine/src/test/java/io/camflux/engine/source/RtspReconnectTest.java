@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
 /** Cameras served by a real RTSP server (GStreamer) over loopback. */
-class ReconnectIT {
+class RtspReconnectTest {
 
     private static FrameDetector countingDetector(AtomicLong frames) {
         return images -> {
