@@ -4,11 +4,12 @@
 #   cam1..cam4.mp4     20 s segments of it, one per demo camera
 #   static.mp4         one frame of it held for 10 s (a scene where nothing moves)
 #   vtest-frame.png    one decoded frame, for model tests
+#   vtest-720p.mp4, vtest-1080p.mp4   10 s of it scaled to 1280x720 and 1920x1080 @ 25 fps (benchmarks)
 # Later runs find the clips and return at once.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$CAMFLUX_MEDIA"
-stamp=$CAMFLUX_MEDIA/.complete-v1
+stamp=$CAMFLUX_MEDIA/.complete-v2
 [ -f "$stamp" ] && exit 0
 need_packages ffmpeg opencv-doc
 src=/usr/share/doc/opencv-doc/examples/data/vtest.avi
@@ -21,5 +22,9 @@ for i in 1 2 3 4; do
 done
 ffmpeg -v error -y -ss 5 -i "$CAMFLUX_MEDIA/vtest.mp4" -frames:v 1 "$CAMFLUX_MEDIA/vtest-frame.png"
 ffmpeg -v error -y -loop 1 -framerate 10 -t 10 -i "$CAMFLUX_MEDIA/vtest-frame.png" "${x264[@]}" "$CAMFLUX_MEDIA/static.mp4"
+for size in 720:1280 1080:1920; do
+  h=${size%%:*}; w=${size##*:}
+  ffmpeg -v error -y -t 10 -i "$CAMFLUX_MEDIA/vtest.mp4" -vf "scale=$w:$h,fps=25" "${x264[@]}" "$CAMFLUX_MEDIA/vtest-${h}p.mp4"
+done
 touch "$stamp"
 say "clips ready: $(cd "$CAMFLUX_MEDIA" && ls | tr '\n' ' ')"

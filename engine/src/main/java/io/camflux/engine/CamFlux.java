@@ -3,6 +3,7 @@ package io.camflux.engine;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.motion.MotionGate;
+import io.camflux.engine.motion.OpenCvMotionGate;
 import io.camflux.engine.pipeline.DetectionPipeline;
 import io.camflux.engine.source.Backoff;
 import io.camflux.engine.source.Camera;
@@ -152,7 +153,7 @@ public final class CamFlux implements AutoCloseable {
         private MeterRegistry registry = new SimpleMeterRegistry();
         private FrameDetector detector;
         private StreamReader.Opener opener = FfmpegStreamReader::open;
-        private Function<Camera, MotionGate> motionGates = camera -> MotionGate.passThrough();
+        private Function<Camera, MotionGate> motionGates;
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
@@ -208,6 +209,11 @@ public final class CamFlux implements AutoCloseable {
                 } catch (ai.onnxruntime.OrtException e) {
                     throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
                 }
+            }
+            if (motionGates == null) {
+                motionGates = config.motion().enabled()
+                        ? camera -> new OpenCvMotionGate(config.motion(), camera.config(), registry)
+                        : camera -> MotionGate.passThrough();
             }
             return new CamFlux(this, d);
         }

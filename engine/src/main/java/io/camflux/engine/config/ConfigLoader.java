@@ -108,7 +108,7 @@ public final class ConfigLoader {
 
         private SourceConfig source(JsonFields s) {
             s.knownKeys(Set.of("camera_uuid", "url", "site_id", "tenant_id", "rtsp_transport", "loop", "realtime",
-                    "timeout_ms", "name"));
+                    "timeout_ms", "name", "motion_mask"));
             String id = s.requiredString("camera_uuid");
             String url = s.requiredString("url");
             if (url != null) {
@@ -123,7 +123,8 @@ public final class ConfigLoader {
                 s.problem("timeout_ms", "must be > 0, got " + timeoutMs);
             }
             return new SourceConfig(id, url, s.string("site_id", "default"), s.string("tenant_id", "default"),
-                    transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs));
+                    transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs),
+                    s.polygons("motion_mask"));
         }
 
         private String checkUrl(JsonFields s, String url) {
@@ -173,13 +174,40 @@ public final class ConfigLoader {
         }
 
         private MotionConfig motion(JsonFields m) {
+            MotionConfig d = MotionConfig.defaults(false);
             if (m == null) {
-                return new MotionConfig(false, 150, 25, 0.5);
+                return d;
             }
             m.knownKeys(Set.of("enabled", "pixel_threshold", "sensitivity", "cooldown_seconds", "blur_size", "min_area",
-                    "dilation_iterations", "erosion_iterations", "motion_decay_seconds", "working_width", "masks"));
-            return new MotionConfig(m.bool("enabled", true), m.number("pixel_threshold", 150),
-                    m.number("sensitivity", 25), m.number("cooldown_seconds", 0.5));
+                    "dilation_iterations", "erosion_iterations", "motion_decay_seconds", "working_width"));
+            m.rejectUnknownKeys();
+            int blur = m.integer("blur_size", d.blurSize());
+            if (blur < 1 || blur % 2 == 0) {
+                m.problem("blur_size", "must be a positive odd number, got " + blur);
+            }
+            double sensitivity = m.number("sensitivity", d.sensitivity());
+            if (!(sensitivity >= 0 && sensitivity <= 255)) {
+                m.problem("sensitivity", "must be 0..255, got " + sensitivity);
+            }
+            int width = m.integer("working_width", d.workingWidth());
+            if (width < 32) {
+                m.problem("working_width", "must be >= 32, got " + width);
+            }
+            return new MotionConfig(m.bool("enabled", true),
+                    nonNegative(m, "pixel_threshold", d.pixelThreshold()), sensitivity, blur,
+                    nonNegative(m, "min_area", d.minArea()), nonNegative(m, "cooldown_seconds", d.cooldownSeconds()),
+                    (int) nonNegative(m, "dilation_iterations", d.dilationIterations()),
+                    (int) nonNegative(m, "erosion_iterations", d.erosionIterations()),
+                    nonNegative(m, "motion_decay_seconds", d.decaySeconds()), width);
+        }
+
+        private static double nonNegative(JsonFields f, String key, double fallback) {
+            double v = f.number(key, fallback);
+            if (!(v >= 0)) {
+                f.problem(key, "must be >= 0, got " + v);
+                return fallback;
+            }
+            return v;
         }
 
         private ModelConfig model(JsonFields m) {

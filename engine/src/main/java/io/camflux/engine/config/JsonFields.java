@@ -32,14 +32,61 @@ final class JsonFields {
         problems.add(path(key) + ": " + message);
     }
 
+    private Set<String> known = Set.of();
+
     /** Notes keys that none of the readers knows, so that typos are visible. */
-    void knownKeys(Set<String> known) {
+    void knownKeys(Set<String> keys) {
+        known = keys;
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
-            if (!known.contains(key)) {
+            if (!keys.contains(key)) {
                 unknown.add(path(key));
             }
         }
+    }
+
+    /** Makes this object's unknown keys errors rather than warnings (where a typo would silently change behaviour). */
+    void rejectUnknownKeys() {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                unknown.remove(path(key));
+                problem(key, "unknown key (expected one of " + new java.util.TreeSet<>(known) + ")");
+            }
+        }
+    }
+
+    /** A list of polygons, each a list of at least three [x, y] points with non-negative coordinates. */
+    List<Polygon> polygons(String key) {
+        JsonNode v = node.get(key);
+        List<Polygon> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            problem(key, "must be an array of polygons, got " + describe(v));
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            String at = path(key) + "[" + i + "]";
+            JsonNode poly = v.get(i);
+            if (!poly.isArray() || poly.size() < 3) {
+                problems.add(at + ": must be an array of at least 3 [x, y] points");
+                continue;
+            }
+            List<Polygon.Point> points = new ArrayList<>();
+            for (int j = 0; j < poly.size(); j++) {
+                JsonNode p = poly.get(j);
+                if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()
+                        || p.get(0).asDouble() < 0 || p.get(1).asDouble() < 0) {
+                    problems.add(at + "[" + j + "]: must be [x, y] with x, y >= 0 (source pixels), got " + describe(p));
+                    continue;
+                }
+                points.add(new Polygon.Point(p.get(0).asDouble(), p.get(1).asDouble()));
+            }
+            out.add(new Polygon(points));
+        }
+        return out;
     }
 
     boolean has(String key) {

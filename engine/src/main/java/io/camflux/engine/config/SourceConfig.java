@@ -3,6 +3,7 @@ package io.camflux.engine.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One camera.
@@ -11,9 +12,14 @@ import java.time.Duration;
  * @param loop          for file sources: start again at the end (like a camera that never stops)
  * @param realtime      for file sources: pace frames at the file's native rate
  * @param timeout       connect and read timeout of network sources
+ * @param motionMask    regions (source pixels) where the motion gate ignores movement
  */
 public record SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
-                           boolean loop, boolean realtime, Duration timeout) {
+                           boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask) {
+
+    public SourceConfig {
+        motionMask = List.copyOf(motionMask);
+    }
 
     public boolean isFile() {
         return !isNetwork();

@@ -19,7 +19,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The data path, top to bottom: per camera latest-wins, rate sampling and the motion gate; then merge across
+ * The data path, top to bottom: per camera rate sampling, the motion gate and latest-wins; then merge across
  * cameras, cross-camera batches, and one detector run per batch on the inference thread.
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
@@ -63,17 +63,24 @@ public final class DetectionPipeline {
     }
 
     private Flux<VideoFrame> cameraFrames(Camera camera, Publisher<?> stopIntake) {
-        Flux<VideoFrame> frames = camera.frames().takeUntilOther(stopIntake);
+        // sampling and the motion gate run on the camera's own thread, so their cost spreads over cores and
+        // the latest-wins slot only ever holds a frame worth detecting
+        Flux<VideoFrame> frames = camera.frames()
+                .takeUntilOther(stopIntake)
+                .transform(f -> RateSampler.sample(f, maxFps, VideoFrame::ptsMicros,
+                        rejected -> rejected.release(DropReason.SAMPLED_OUT)))
+                .transform(motionGates.apply(camera))
+                .onErrorResume(e -> {
+                    camera.stopWithError(e);
+                    return Flux.empty();
+                });
         if (camera.config().isNetwork() || camera.config().realtime()) {
             // a live camera does not wait: what the pipeline cannot take now is replaced by the next frame
-            frames = frames.onBackpressureLatest()
+            return frames.onBackpressureLatest()
                     .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.BACKPRESSURE));
         }
         // a file read at full speed is offline work: its reader waits for the pipeline and nothing is dropped
-        return frames
-                .transform(sampled -> RateSampler.sample(sampled, maxFps, VideoFrame::ptsMicros,
-                        f -> f.release(DropReason.SAMPLED_OUT)))
-                .transform(motionGates.apply(camera));
+        return frames;
     }
 
     private static void releaseAll(Collection<?> items) {

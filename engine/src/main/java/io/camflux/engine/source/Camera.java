@@ -136,6 +136,13 @@ public final class Camera {
         return Mono.delay(Duration.ofMillis(delay), timer);
     }
 
+    /** A stage after the source failed for good (e.g. a motion mask outside the image): the camera stops. */
+    public void stopWithError(Throwable failure) {
+        String code = failure instanceof IllegalArgumentException ? "CONFIG_ERROR" : StreamError.classify(failure).code();
+        log.error("camera {}: stopped: {}", config.cameraUuid(), failure.getMessage());
+        publish(CameraState.DISCONNECTED, code, failure.getMessage(), -1);
+    }
+
     private void publish(CameraState newState, String code, String detail, long retryInMs) {
         CameraState previous = state.getAndSet(newState);
         if (previous == newState && code == null) {

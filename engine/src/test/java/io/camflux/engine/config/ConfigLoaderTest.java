@@ -55,6 +55,7 @@ class ConfigLoaderTest {
         assertEquals("detections.topic", c.amqp().exDetect());
         assertEquals(Duration.ofSeconds(5), c.reportInterval());
         assertTrue(c.motion().enabled());
+        assertEquals(MotionConfig.defaults(true), c.motion(), "the seed's values; the rest default to the seed's");
         assertEquals("yolox_nano", c.model().path());
         assertEquals(8, c.batch().maxSize());
     }
@@ -122,6 +123,14 @@ class ConfigLoaderTest {
         "amqp port | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"amqp\": {\"host\": \"h\", \"port\": 99999}} | amqp.port: must be 1..65535",
         "reconnect | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"reconnect\": {\"initial_ms\": 500, \"max_ms\": 100}} | reconnect.max_ms: must be >= initial_ms",
         "not an object | [1, 2] | the config must be a JSON object",
+        "blur even | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"blur_size\": 20}} | motion_config.blur_size: must be a positive odd number",
+        "blur negative | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"blur_size\": -3}} | motion_config.blur_size: must be a positive odd number",
+        "motion negative | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"min_area\": -1}} | motion_config.min_area: must be >= 0",
+        "motion unknown key | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"sensitivty\": 20}} | motion_config.sensitivty: unknown key",
+        "sensitivity | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"sensitivity\": 300}} | motion_config.sensitivity: must be 0..255",
+        "working width | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"working_width\": 8}} | motion_config.working_width: must be >= 32",
+        "mask points | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,5]]]}]} | sources[0].motion_mask[0]: must be an array of at least 3",
+        "mask negative | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,-5],[9,9]]]}]} | sources[0].motion_mask[0][1]: must be [x, y] with x, y >= 0",
     })
     void topLevelProblemsNameTheirPath(String name, String json, String expected) {
         ConfigException e = problem(json);

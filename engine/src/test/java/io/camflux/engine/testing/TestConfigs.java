@@ -18,16 +18,16 @@ public final class TestConfigs {
     }
 
     public static SourceConfig file(String id, String path, boolean loop, boolean realtime) {
-        return new SourceConfig(id, path, "site-T", "tenant-T", "tcp", loop, realtime, Duration.ofSeconds(5));
+        return new SourceConfig(id, path, "site-T", "tenant-T", "tcp", loop, realtime, Duration.ofSeconds(5), List.of());
     }
 
     public static SourceConfig rtsp(String id, String url) {
-        return new SourceConfig(id, url, "site-T", "tenant-T", "tcp", false, true, Duration.ofSeconds(3));
+        return new SourceConfig(id, url, "site-T", "tenant-T", "tcp", false, true, Duration.ofSeconds(3), List.of());
     }
 
     public static ShardConfig shard(double maxFps, int batch, List<SourceConfig> sources) {
         return new ShardConfig("runner-T", "shard-T", maxFps, sources, null, Duration.ofSeconds(5),
-                new MotionConfig(false, 150, 25, 0.5),
+                MotionConfig.defaults(false),
                 new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.CPU, 0, 0.35f, 0.45f, Set.of(), null, null, 0),
                 new BatchConfig(batch, Duration.ofMillis(30)),
                 new ReconnectConfig(Duration.ofMillis(200), Duration.ofSeconds(1), 0.1, 0), false);

@@ -1,0 +1,156 @@
+package io.camflux.engine.motion;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camflux.engine.config.MotionConfig;
+import io.camflux.engine.config.Polygon;
+import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.source.DropReason;
+import io.camflux.engine.source.FfmpegStreamReader;
+import io.camflux.engine.source.FrameLedger;
+import io.camflux.engine.source.StreamReader;
+import io.camflux.engine.source.VideoFrame;
+import io.camflux.engine.testing.TestConfigs;
+import io.camflux.model.TestAssets;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/** The gate on real footage and on synthetic scenes with a known moving object. */
+class MotionGateTest {
+    private static final MotionConfig SEED = MotionConfig.defaults(true);
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    /** Every frame of a clip through one camera's gate; returns the pass flags. */
+    private List<Boolean> gateClip(String clip, MotionConfig config) throws Exception {
+        SourceConfig source = TestConfigs.file("cam", TestAssets.media(clip).toString(), false, false);
+        FrameLedger ledger = new FrameLedger("cam-" + clip, registry);
+        List<VideoFrame> frames = new ArrayList<>();
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            long id = 0;
+            for (StreamReader.DecodedImage d; (d = reader.next()) != null; ) {
+                frames.add(new VideoFrame("cam", id++, d.ptsMicros(), 0, 0, d.image(), ledger));
+            }
+        }
+        return gate(frames, new OpenCvMotionGate(config, source, registry), ledger);
+    }
+
+    private static List<Boolean> gate(List<VideoFrame> frames, OpenCvMotionGate gate, FrameLedger ledger) {
+        List<VideoFrame> passed = gate.apply(Flux.fromIterable(frames)).collectList().block(Duration.ofMinutes(1));
+        List<Boolean> flags = new ArrayList<>();
+        for (VideoFrame f : frames) {
+            flags.add(passed.contains(f));
+        }
+        passed.forEach(f -> f.release(DropReason.INFERRED));
+        assertEquals(0, ledger.inFlight(), "every frame released once");
+        assertEquals(frames.size(), gate.stats().seen());
+        assertEquals(flags.stream().filter(b -> !b).count(), gate.stats().skippedCount());
+        return flags;
+    }
+
+    private static double passRate(List<Boolean> flags, int from) {
+        List<Boolean> tail = flags.subList(from, flags.size());
+        return (double) tail.stream().filter(b -> b).count() / tail.size();
+    }
+
+    @Test
+    void aStillSceneIsSkippedAfterWarmUp() throws Exception {
+        List<Boolean> flags = gateClip("static.mp4", SEED);
+        assertEquals(100, flags.size(), "10 s at 10 fps");
+        assertTrue(flags.get(0), "the first frame opens the gate (no background yet)");
+        // warm-up: the first frame plus the 2 s decay
+        assertTrue(passRate(flags, 30) <= 0.05, "still scene pass rate " + passRate(flags, 30));
+    }
+
+    @Test
+    void peopleWalkingPass() throws Exception {
+        List<Boolean> flags = gateClip("cam1.mp4", SEED);
+        assertTrue(passRate(flags, 30) >= 0.9, "busy scene pass rate " + passRate(flags, 30));
+    }
+
+    /** 320x240 grey frames, 10 fps, with a 40x40 white square moving right inside the top-left 160x120. */
+    private static List<VideoFrame> movingSquare(int frames, int width, int height, FrameLedger ledger) {
+        List<VideoFrame> out = new ArrayList<>();
+        double sx = width / 320.0, sy = height / 240.0;
+        for (int i = 0; i < frames; i++) {
+            Mat image = new Mat(height, width, CV_8UC3, new Scalar(90, 90, 90, 0));
+            int x = (int) (((i * 7) % 110) * sx);
+            try (Rect square = new Rect(x + (int) (5 * sx), (int) (40 * sy), (int) (40 * sx), (int) (40 * sy));
+                 Scalar white = new Scalar(250, 250, 250, 0)) {
+                opencv_imgproc.rectangle(image, square, white, -1, opencv_imgproc.LINE_8, 0);
+            }
+            out.add(new VideoFrame("synthetic", i, i * 100_000L, 0, 0, image, ledger));
+        }
+        return out;
+    }
+
+    @Test
+    void motionInsideAMaskIsIgnored() {
+        Polygon topLeft = new Polygon(List.of(new Polygon.Point(0, 0), new Polygon.Point(170, 0),
+                new Polygon.Point(170, 130), new Polygon.Point(0, 130)));
+        SourceConfig masked = new SourceConfig("m", "x.mp4", "s", "t", "tcp", false, false, Duration.ofSeconds(1),
+                List.of(topLeft));
+        SourceConfig open = TestConfigs.file("o", "x.mp4", false, false);
+
+        FrameLedger l1 = new FrameLedger("o", registry);
+        List<Boolean> unmasked = gate(movingSquare(60, 320, 240, l1), new OpenCvMotionGate(SEED, open, registry), l1);
+        FrameLedger l2 = new FrameLedger("m", registry);
+        List<Boolean> maskedFlags = gate(movingSquare(60, 320, 240, l2), new OpenCvMotionGate(SEED, masked, registry), l2);
+        assertTrue(passRate(unmasked, 30) > 0.9, "moving square seen: " + passRate(unmasked, 30));
+        assertTrue(passRate(maskedFlags, 30) < 0.05, "moving square masked: " + passRate(maskedFlags, 30));
+    }
+
+    @Test
+    void areasMeanSourcePixelsWhateverTheWorkingWidth() {
+        double[] areas = new double[2];
+        int[] widths = {160, 640};
+        for (int k = 0; k < 2; k++) {
+            MotionConfig c = new MotionConfig(true, 150, 25, 21, 500, 0.5, 2, 2, 2.0, widths[k]);
+            FrameLedger ledger = new FrameLedger("scale" + k, registry);
+            List<VideoFrame> frames = movingSquare(30, 640, 480, ledger);
+            try (MotionDetector d = new MotionDetector(c, List.of(), "scale")) {
+                double sum = 0;
+                for (int i = 0; i < frames.size(); i++) {
+                    double area = d.movingArea(frames.get(i).image());
+                    if (i >= 10) {
+                        sum += area;
+                    }
+                }
+                areas[k] = sum / 20;
+            }
+            frames.forEach(f -> f.release(DropReason.INFERRED));
+        }
+        assertTrue(areas[0] > 3000 && areas[1] > 3000, "an 80x80 square moving: " + areas[0] + ", " + areas[1]);
+        double ratio = areas[0] / areas[1];
+        assertTrue(ratio > 0.7 && ratio < 1.4, "same scene, working width 160 vs 640: " + areas[0] + " vs " + areas[1]);
+    }
+
+    @Test
+    void aMaskOutsideTheImageIsAClearError() {
+        Polygon outside = new Polygon(List.of(new Polygon.Point(0, 0), new Polygon.Point(900, 0),
+                new Polygon.Point(900, 100)));
+        SourceConfig source = new SourceConfig("cam-x", "x.mp4", "s", "t", "tcp", false, false, Duration.ofSeconds(1),
+                List.of(outside));
+        FrameLedger ledger = new FrameLedger("cam-x", registry);
+        List<VideoFrame> frames = movingSquare(3, 320, 240, ledger);
+        OpenCvMotionGate gate = new OpenCvMotionGate(SEED, source, registry);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> gate.apply(Flux.fromIterable(frames)).blockLast());
+        assertTrue(e.getMessage().contains("motion_mask[0][1] (900.0, 0.0) lies outside the 320x240 image"),
+                e.getMessage());
+        frames.forEach(f -> f.release(DropReason.CANCELLED));
+        assertEquals(0, ledger.inFlight());
+    }
+}

@@ -1,0 +1,92 @@
+package io.camflux.engine.motion;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camflux.engine.CamFlux;
+import io.camflux.engine.CameraState;
+import io.camflux.engine.CameraStatus;
+import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.FrameDetector;
+import io.camflux.engine.config.MotionConfig;
+import io.camflux.engine.config.Polygon;
+import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.DropReason;
+import io.camflux.engine.testing.TestConfigs;
+import io.camflux.model.Detection;
+import io.camflux.model.TestAssets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.Test;
+
+/** The gate inside the engine: a still camera costs no inference, a busy one keeps its frames. */
+class MotionPipelineTest {
+
+    private static FrameDetector onePersonEach() {
+        return images -> {
+            List<List<Detection>> out = new ArrayList<>();
+            for (Mat ignored : images) {
+                out.add(List.of(new Detection(0, "person", 0.9f, 0, 0, 1, 1)));
+            }
+            return out;
+        };
+    }
+
+    private static ShardConfig withMotion(List<SourceConfig> sources) {
+        ShardConfig base = TestConfigs.shard(5, 4, sources);
+        return new ShardConfig(base.runnerId(), base.shardId(), base.maxFps(), base.sources(), null,
+                base.reportInterval(), MotionConfig.defaults(true), base.model(), base.batch(), base.reconnect(), false);
+    }
+
+    @Test
+    void stillCameraIsGatedBusyCameraIsNot() throws Exception {
+        ShardConfig config = withMotion(List.of(
+                TestConfigs.file("still", TestAssets.media("static.mp4").toString(), false, false),
+                TestConfigs.file("busy", TestAssets.media("cam1.mp4").toString(), false, false)));
+        try (CamFlux engine = CamFlux.builder(config).detector(onePersonEach()).build()) {
+            List<DetectionEvent> events = engine.detections().collectList().block(Duration.ofMinutes(1));
+            Camera still = engine.cameras().get(0), busy = engine.cameras().get(1);
+            long stillSampled = 50, busySampled = 100; // 10 s and 20 s at 5 fps
+            assertEquals(stillSampled, still.ledger().releasedCount(DropReason.INFERRED)
+                    + still.ledger().releasedCount(DropReason.NO_MOTION), 1);
+            assertTrue(still.ledger().releasedCount(DropReason.NO_MOTION) >= stillSampled * 0.7,
+                    "still scene skipped after the first frame's decay: " + still.ledger().snapshot());
+            assertTrue(busy.ledger().releasedCount(DropReason.NO_MOTION) <= busySampled * 0.1,
+                    "busy scene passes: " + busy.ledger().snapshot());
+            assertEquals(events.size(), still.ledger().releasedCount(DropReason.INFERRED)
+                    + busy.ledger().releasedCount(DropReason.INFERRED));
+            double skipRate = engine.meterRegistry().get("motion.frames").tag("camera_uuid", "still")
+                    .tag("result", "skipped").counter().count() / stillSampled;
+            assertTrue(skipRate >= 0.7, "skip rate as a metric: " + skipRate);
+        }
+    }
+
+    @Test
+    void aMaskOutsideTheImageStopsOnlyThatCameraWithAConfigError() throws Exception {
+        Polygon outside = new Polygon(List.of(new Polygon.Point(0, 0), new Polygon.Point(5000, 0),
+                new Polygon.Point(0, 10)));
+        SourceConfig bad = new SourceConfig("bad-mask", TestAssets.media("cam2.mp4").toString(), "s", "t", "tcp",
+                false, false, Duration.ofSeconds(1), List.of(outside));
+        ShardConfig config = withMotion(List.of(bad,
+                TestConfigs.file("good", TestAssets.media("cam1.mp4").toString(), false, false)));
+        try (CamFlux engine = CamFlux.builder(config).detector(onePersonEach()).build()) {
+            List<CameraStatus> statuses = new CopyOnWriteArrayList<>();
+            engine.statuses().subscribe(statuses::add);
+            List<DetectionEvent> events = engine.detections().collectList().block(Duration.ofMinutes(1));
+            assertTrue(events.stream().allMatch(e -> e.cameraUuid().equals("good")) && events.size() > 50);
+            CameraStatus error = statuses.stream().filter(s -> s.cameraUuid().equals("bad-mask") && s.isError())
+                    .findFirst().orElseThrow(() -> new AssertionError("no error status: " + statuses));
+            assertEquals(CameraState.DISCONNECTED, error.state());
+            assertEquals("CONFIG_ERROR", error.errorCode());
+            assertTrue(error.detail().contains("motion_mask[0][1]"), error.detail());
+            for (Camera c : engine.cameras()) {
+                assertEquals(0, c.ledger().inFlight());
+            }
+        }
+    }
+}
