@@ -73,7 +73,7 @@ public final class ConfigLoader {
 
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
-                    "motion_config", "model", "batch", "reconnect", "emit_empty"));
+                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = root.number("max_fps", 6);
@@ -103,7 +103,7 @@ public final class ConfigLoader {
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
-                    root.bool("emit_empty", false));
+                    root.bool("emit_empty", false), http(root.object("http")));
         }
 
         private SourceConfig source(JsonFields s) {
@@ -264,6 +264,38 @@ public final class ConfigLoader {
             }
             return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
                     new LinkedHashSet<>(m.strings("classes")), format, labels, threads);
+        }
+
+        private HttpConfig http(JsonFields h) {
+            HttpConfig d = HttpConfig.defaults();
+            if (h == null) {
+                return d;
+            }
+            h.knownKeys(Set.of("host", "port", "metrics_port", "ready_quorum", "drain_grace_seconds"));
+            int port = port(h, "port", d.port());
+            int metrics = port(h, "metrics_port", d.metricsPort());
+            if (port != 0 && port == metrics) {
+                h.problem("metrics_port", "must differ from http.port (" + port + ")");
+            }
+            double quorum = h.number("ready_quorum", d.readyQuorum());
+            if (!(quorum >= 0 && quorum <= 1)) {
+                h.problem("ready_quorum", "must be between 0 and 1, got " + quorum);
+            }
+            double grace = h.number("drain_grace_seconds", d.drainGrace().toSeconds());
+            if (!(grace > 0)) {
+                h.problem("drain_grace_seconds", "must be > 0, got " + grace);
+            }
+            return new HttpConfig(h.string("host", d.host()), port, metrics, quorum,
+                    Duration.ofMillis((long) (Math.max(grace, 0.001) * 1000)));
+        }
+
+        private static int port(JsonFields f, String key, int fallback) {
+            int port = f.integer(key, fallback);
+            if (port < 0 || port > 65535) {
+                f.problem(key, "must be 0..65535, got " + port);
+                return fallback;
+            }
+            return port;
         }
 
         private BatchConfig batch(JsonFields b) {

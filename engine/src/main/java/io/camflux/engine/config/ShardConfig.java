@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
                           AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
-                          BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty) {
+                          BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http) {
 
     public ShardConfig {
         sources = List.copyOf(sources);
@@ -19,11 +19,26 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
 
     public ShardConfig withSources(List<SourceConfig> replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty);
+                reconnect, emitEmpty, http);
     }
 
     public ShardConfig withModel(ModelConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
-                reconnect, emitEmpty);
+                reconnect, emitEmpty, http);
+    }
+
+    public ShardConfig withMotion(MotionConfig replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, replaced, model, batch,
+                reconnect, emitEmpty, http);
+    }
+
+    public ShardConfig withHttp(HttpConfig replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
+                reconnect, emitEmpty, replaced);
+    }
+
+    public ShardConfig withAmqp(AmqpConfig replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, sources, replaced, reportInterval, motion, model, batch,
+                reconnect, emitEmpty, http);
     }
 }

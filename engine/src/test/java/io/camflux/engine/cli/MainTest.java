@@ -24,7 +24,7 @@ class MainTest {
 
     private int run(String... args) {
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
     }
 
     private String err() {
@@ -67,7 +67,7 @@ class MainTest {
         Path config = Files.writeString(dir.resolve("ok.json"), """
                 {"runner_id": "r1", "shard_id": "s1", "max_fps": 4,
                  "sources": [{"camera_uuid": "cam-1", "url": "%s", "loop": false, "realtime": false}],
-                 "batch": {"max_size": 2, "max_wait_ms": 20}}""".formatted(TestAssets.media("cam4.mp4")));
+                 "batch": {"max_size": 2, "max_wait_ms": 20}, "http": {"port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam4.mp4")));
         assertEquals(0, run("--config", config.toString()));
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         ObjectMapper json = new ObjectMapper();

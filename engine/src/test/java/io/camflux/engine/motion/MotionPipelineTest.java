@@ -38,9 +38,7 @@ class MotionPipelineTest {
     }
 
     private static ShardConfig withMotion(List<SourceConfig> sources) {
-        ShardConfig base = TestConfigs.shard(5, 4, sources);
-        return new ShardConfig(base.runnerId(), base.shardId(), base.maxFps(), base.sources(), null,
-                base.reportInterval(), MotionConfig.defaults(true), base.model(), base.batch(), base.reconnect(), false);
+        return TestConfigs.shard(5, 4, sources).withMotion(MotionConfig.defaults(true));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.camflux.engine.testing;
 
 import io.camflux.engine.config.BatchConfig;
+import io.camflux.engine.config.HttpConfig;
 import io.camflux.engine.config.ModelConfig;
 import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.ReconnectConfig;
@@ -30,6 +31,7 @@ public final class TestConfigs {
                 MotionConfig.defaults(false),
                 new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.CPU, 0, 0.35f, 0.45f, Set.of(), null, null, 0),
                 new BatchConfig(batch, Duration.ofMillis(30)),
-                new ReconnectConfig(Duration.ofMillis(200), Duration.ofSeconds(1), 0.1, 0), false);
+                new ReconnectConfig(Duration.ofMillis(200), Duration.ofSeconds(1), 0.1, 0), false,
+                new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(10)));
     }
 }

@@ -1,0 +1,134 @@
+package io.camflux.engine.http;
+
+import io.camflux.engine.config.HttpConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * {@code :8080} {@code GET /healthz}, {@code GET /ready}, {@code POST /drain}, {@code POST /terminate};
+ * {@code :9108} {@code GET /metrics}. The mutating endpoints need {@code Authorization: Bearer <token>} when
+ * a token is set ({@code CAMFLUX_HTTP_TOKEN}), and otherwise answer only callers on loopback.
+ */
+public final class HealthServer implements AutoCloseable {
+    public static final String TOKEN_ENV = "CAMFLUX_HTTP_TOKEN";
+    private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
+
+    private final HttpConfig config;
+    private final Controls controls;
+    private final PrometheusMeterRegistry registry;
+    private final byte[] token;
+    private DisposableServer health;
+    private DisposableServer metrics;
+
+    public HealthServer(HttpConfig config, Controls controls, PrometheusMeterRegistry registry, String token) {
+        this.config = config;
+        this.controls = controls;
+        this.registry = registry;
+        this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public HealthServer start() {
+        health = HttpServer.create().host(config.host()).port(config.port()).handle(this::health).bindNow();
+        metrics = HttpServer.create().host(config.host()).port(config.metricsPort()).handle(this::metrics).bindNow();
+        log.info("health on {}:{} (/healthz /ready /drain /terminate), metrics on {}:{}/metrics; drain and terminate {}",
+                config.host(), health.port(), config.host(), metrics.port(),
+                token != null ? "need the bearer token" : "answer loopback callers only (no " + TOKEN_ENV + ")");
+        return this;
+    }
+
+    public int port() {
+        return health.port();
+    }
+
+    public int metricsPort() {
+        return metrics.port();
+    }
+
+    private Publisher<Void> health(HttpServerRequest req, HttpServerResponse res) {
+        String path = req.path().isEmpty() ? "/" : "/" + req.path();
+        return switch (path) {
+            case "/healthz" -> only(HttpMethod.GET, req, res, () -> {
+                boolean up = !controls.draining();
+                return text(res, up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        up ? "ok\n" : "draining\n");
+            });
+            case "/ready" -> only(HttpMethod.GET, req, res, () -> {
+                int streaming = controls.camerasStreaming(), total = controls.camerasTotal();
+                boolean ready = !controls.draining() && total > 0 && streaming >= config.readyQuorum() * total;
+                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"}", ready, streaming, total);
+                return res.status(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
+                        .header(HttpHeaderNames.CONTENT_TYPE, "application/json").sendString(Mono.just(body)).then();
+            });
+            case "/drain" -> only(HttpMethod.POST, req, res, () -> mutate(req, res, "drain", controls::drain));
+            case "/terminate" -> only(HttpMethod.POST, req, res, () -> mutate(req, res, "terminate", controls::terminate));
+            default -> text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
+        };
+    }
+
+    private Publisher<Void> metrics(HttpServerRequest req, HttpServerResponse res) {
+        if (!("/" + req.path()).equals("/metrics")) {
+            return text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
+        }
+        return only(HttpMethod.GET, req, res, () -> res.status(HttpResponseStatus.OK)
+                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .sendString(Mono.fromCallable(registry::scrape)).then());
+    }
+
+    private Mono<Void> mutate(HttpServerRequest req, HttpServerResponse res, String what, Runnable action) {
+        if (token != null) {
+            String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION, "");
+            byte[] given = auth.startsWith("Bearer ") ? auth.substring(7).getBytes(StandardCharsets.UTF_8) : new byte[0];
+            if (!MessageDigest.isEqual(token, given)) {
+                return text(res, HttpResponseStatus.UNAUTHORIZED, "a bearer token is required\n");
+            }
+        } else if (!isLoopback(req.remoteAddress())) {
+            return text(res, HttpResponseStatus.FORBIDDEN, "only loopback callers may " + what + " without "
+                    + TOKEN_ENV + "\n");
+        }
+        log.info("POST /{} from {}", what, req.remoteAddress());
+        action.run();
+        return text(res, HttpResponseStatus.ACCEPTED, what + " accepted\n");
+    }
+
+    private static boolean isLoopback(InetSocketAddress remote) {
+        return remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress();
+    }
+
+    private static Mono<Void> only(HttpMethod method, HttpServerRequest req, HttpServerResponse res,
+                                   java.util.function.Supplier<Mono<Void>> handler) {
+        if (!req.method().equals(method)) {
+            return res.status(HttpResponseStatus.METHOD_NOT_ALLOWED).header(HttpHeaderNames.ALLOW, method.name())
+                    .sendString(Mono.just("method not allowed\n")).then();
+        }
+        return handler.get();
+    }
+
+    private static Mono<Void> text(HttpServerResponse res, HttpResponseStatus status, String body) {
+        return res.status(status).header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .sendString(Mono.just(body)).then();
+    }
+
+    @Override
+    public void close() {
+        if (health != null) {
+            health.disposeNow();
+        }
+        if (metrics != null) {
+            metrics.disposeNow();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.camflux.engine.metrics;
+
+import io.camflux.engine.CamFlux;
+import io.camflux.engine.CameraState;
+import io.camflux.engine.CameraStatus;
+import io.camflux.engine.source.Camera;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import java.lang.management.ManagementFactory;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import java.time.Clock;
+import reactor.core.Disposable;
+
+/**
+ * The per-camera and pipeline gauges named in ARCHITECTURE.md ({@code stream_up}, {@code last_frame_age_seconds},
+ * {@code stream_fps}, {@code pipeline_fps}, {@code stream_errors_total}) and the JVM and process metrics.
+ * The engine itself records frames, drops, batches and latencies.
+ */
+public final class EngineMetrics implements AutoCloseable {
+    private final Disposable errors;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public EngineMetrics(CamFlux engine, MeterRegistry registry, Clock clock) {
+        // two of Micrometer's processor meters fail promtool's lint (a "_ns" unit, a gauge named "_count"): the
+        // Prometheus-standard process_cpu_seconds_total replaces the first, the JVM's processor count the second
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("system.cpu.count"));
+        Gauge.builder("system.cpus", Runtime.getRuntime(), Runtime::availableProcessors)
+                .description("processors available to the JVM").register(registry);
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
+                    .description("CPU time used by the process").register(registry);
+        }
+        for (Camera camera : engine.cameras()) {
+            String id = camera.config().cameraUuid();
+            Gauge.builder("stream.up", camera, c -> c.state() == CameraState.STREAMING ? 1 : 0)
+                    .description("1 while the camera is streaming").tag("camera_uuid", id).register(registry);
+            Gauge.builder("last.frame.age", camera, c -> c.lastFrameEpochMs() == 0 ? Double.NaN
+                            : (clock.millis() - c.lastFrameEpochMs()) / 1000.0)
+                    .baseUnit("seconds").description("time since the camera's last decoded frame")
+                    .tag("camera_uuid", id).register(registry);
+            Gauge.builder("stream.fps", camera, Camera::decodedFps)
+                    .description("measured decoded frames per second").tag("camera_uuid", id).register(registry);
+        }
+        Gauge.builder("pipeline.fps", engine, e -> e.cameras().stream().mapToDouble(Camera::inferredFps).sum())
+                .description("frames per second reaching the detector, all cameras")
+                .tag("runner_id", engine.config().runnerId()).tag("shard_id", engine.config().shardId())
+                .register(registry);
+        errors = engine.statuses().filter(CameraStatus::isError).subscribe(s ->
+                Counter.builder("stream.errors").description("stream failures by camera and code")
+                        .tag("camera_uuid", s.cameraUuid()).tag("code", s.errorCode()).register(registry).increment());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        gc.bindTo(registry);
+    }
+
+    @Override
+    public void close() {
+        errors.dispose();
+        gc.close();
+    }
+}

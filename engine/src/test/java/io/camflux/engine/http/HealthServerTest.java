@@ -1,0 +1,156 @@
+package io.camflux.engine.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.camflux.engine.config.HttpConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The health and metrics endpoints over real HTTP. */
+class HealthServerTest {
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final FakeControls controls = new FakeControls();
+    private HealthServer server;
+
+    static final class FakeControls implements Controls {
+        volatile boolean draining;
+        volatile int streaming = 4;
+        volatile int total = 5;
+        final AtomicInteger drains = new AtomicInteger();
+        final AtomicInteger terminates = new AtomicInteger();
+
+        public boolean draining() {
+            return draining;
+        }
+
+        public int camerasStreaming() {
+            return streaming;
+        }
+
+        public int camerasTotal() {
+            return total;
+        }
+
+        public void drain() {
+            drains.incrementAndGet();
+        }
+
+        public void terminate() {
+            terminates.incrementAndGet();
+        }
+    }
+
+    private HealthServer start(String host, String token) {
+        server = new HealthServer(new HttpConfig(host, 0, 0, 0.8, Duration.ofSeconds(5)), controls, registry, token)
+                .start();
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private HttpResponse<String> call(String method, String url, String auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String health(String path) {
+        return "http://127.0.0.1:" + server.port() + path;
+    }
+
+    @Test
+    void healthzAndReadyFollowStateAndQuorum() throws Exception {
+        start("127.0.0.1", null);
+        assertEquals(200, call("GET", health("/healthz"), null).statusCode());
+        HttpResponse<String> ready = call("GET", health("/ready"), null);
+        assertEquals(200, ready.statusCode(), "4 of 5 streaming meets the 80% quorum");
+        assertEquals("{\"ready\":true,\"cameras\":\"4/5\"}", ready.body());
+        controls.streaming = 3;
+        ready = call("GET", health("/ready"), null);
+        assertEquals(503, ready.statusCode());
+        assertEquals("{\"ready\":false,\"cameras\":\"3/5\"}", ready.body());
+        controls.streaming = 5;
+        controls.draining = true;
+        assertEquals(503, call("GET", health("/healthz"), null).statusCode());
+        assertEquals(503, call("GET", health("/ready"), null).statusCode());
+    }
+
+    @Test
+    void wrongMethodsAndUnknownPaths() throws Exception {
+        start("127.0.0.1", null);
+        HttpResponse<String> r = call("POST", health("/healthz"), null);
+        assertEquals(405, r.statusCode());
+        assertEquals("GET", r.headers().firstValue("Allow").orElse(""));
+        assertEquals(405, call("GET", health("/drain"), null).statusCode());
+        assertEquals(404, call("GET", health("/nope"), null).statusCode());
+        assertEquals(404, call("GET", "http://127.0.0.1:" + server.metricsPort() + "/other", null).statusCode());
+        assertEquals(0, controls.drains.get());
+    }
+
+    @Test
+    void withoutATokenOnlyLoopbackMayDrain() throws Exception {
+        start("0.0.0.0", null);
+        assertEquals(202, call("POST", health("/drain"), null).statusCode());
+        assertEquals(202, call("POST", health("/terminate"), null).statusCode());
+        assertEquals(1, controls.drains.get());
+        assertEquals(1, controls.terminates.get());
+        InetAddress other = Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+                .filter(i -> {
+                    try {
+                        return i.isUp() && !i.isLoopback();
+                    } catch (java.net.SocketException e) {
+                        return false;
+                    }
+                })
+                .flatMap(i -> Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof Inet4Address).findFirst().orElse(null);
+        assumeTrue(other != null, "no non-loopback address on this machine");
+        HttpResponse<String> r = call("POST", "http://" + other.getHostAddress() + ":" + server.port() + "/drain", null);
+        assertEquals(403, r.statusCode(), r.body());
+        assertEquals(1, controls.drains.get());
+    }
+
+    @Test
+    void withATokenTheBearerMustMatch() throws Exception {
+        start("127.0.0.1", "s3cret");
+        assertEquals(401, call("POST", health("/drain"), null).statusCode());
+        assertEquals(401, call("POST", health("/drain"), "Bearer wrong").statusCode());
+        assertEquals(401, call("POST", health("/terminate"), "s3cret").statusCode());
+        assertEquals(0, controls.drains.get() + controls.terminates.get());
+        assertEquals(202, call("POST", health("/drain"), "Bearer s3cret").statusCode());
+        assertEquals(1, controls.drains.get());
+    }
+
+    @Test
+    void metricsAreServedInPrometheusFormat() throws Exception {
+        Counter.builder("detections.published").tag("camera_uuid", "cam-1").register(registry).increment(3);
+        start("127.0.0.1", null);
+        HttpResponse<String> r = call("GET", "http://127.0.0.1:" + server.metricsPort() + "/metrics", null);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        assertTrue(r.body().contains("detections_published_total{camera_uuid=\"cam-1\"} 3.0"), r.body());
+    }
+}
