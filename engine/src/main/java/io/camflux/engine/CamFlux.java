@@ -10,6 +10,9 @@ import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.FfmpegStreamReader;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
+import io.camflux.engine.status.StatusEvent;
+import io.camflux.engine.status.StatusReporter;
+import java.time.Instant;
 import io.camflux.model.ModelResolver;
 import io.camflux.model.OnnxDetector;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,11 +57,15 @@ public final class CamFlux implements AutoCloseable {
     private final Sinks.Empty<Void> stopIntake = Sinks.empty();
     private final Flux<DetectionEvent> detections;
     private final Sinks.Empty<Void> finished = Sinks.empty();
+    private final Scheduler timer;
+    private final Clock clock;
 
     private CamFlux(Builder b, FrameDetector detector) {
         this.config = b.config;
         this.detector = detector;
         this.registry = b.registry;
+        this.timer = b.timer;
+        this.clock = b.clock;
         this.threads = new ArrayList<>();
         Backoff backoff = new Backoff(config.reconnect(), b.random);
         List<Camera> built = new ArrayList<>();
@@ -89,6 +96,36 @@ public final class CamFlux implements AutoCloseable {
     /** Camera state changes: each camera's current state first, then every change. */
     public Flux<CameraStatus> statuses() {
         return Flux.merge(cameras.stream().map(Camera::statuses).toList());
+    }
+
+    /**
+     * What goes to {@code ex_status}: each camera's state changes (edge-triggered; failures with their retry
+     * delay) and, every {@code telemetry.report_interval_seconds}, a summary of every camera.
+     */
+    public Flux<StatusEvent> statusEvents() {
+        return StatusReporter.events(statuses(), this::summaries, config.reportInterval(), timer);
+    }
+
+    private List<StatusEvent.Summary> summaries() {
+        List<StatusEvent.Summary> out = new ArrayList<>(cameras.size());
+        long now = clock.millis();
+        for (Camera c : cameras) {
+            long last = c.lastFrameEpochMs();
+            out.add(new StatusEvent.Summary(c.config().cameraUuid(), c.config().tenantId(), c.config().siteId(),
+                    c.state() == null ? CameraState.CONNECTING : c.state(), clock.instant(), c.decodedFps(),
+                    last == 0 ? null : Instant.ofEpochMilli(last), last == 0 ? -1 : (now - last) / 1000.0,
+                    config.motion().enabled() ? motionSummary(c.config().cameraUuid()) : null));
+        }
+        return out;
+    }
+
+    private StatusEvent.MotionSummary motionSummary(String camera) {
+        long passed = (long) registry.find("motion.frames").tag("camera_uuid", camera).tag("result", "passed")
+                .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        long skipped = (long) registry.find("motion.frames").tag("camera_uuid", camera).tag("result", "skipped")
+                .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        long seen = passed + skipped;
+        return new StatusEvent.MotionSummary(seen, passed, skipped, seen == 0 ? 0 : (double) skipped / seen);
     }
 
     /** Ends intake: cameras stop, frames in flight are still detected, then {@link #detections()} completes. */

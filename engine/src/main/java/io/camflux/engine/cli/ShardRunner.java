@@ -55,7 +55,7 @@ final class ShardRunner implements Controls {
         try (EngineMetrics metrics = new EngineMetrics(engine, registry, Clock.systemUTC());
              HealthServer server = new HealthServer(config.http(), this, registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
-            Disposable statuses = sink.write(engine.statuses()
+            Disposable statuses = sink.write(engine.statusEvents()
                     .map(s -> EventJson.status(s, config.runnerId(), config.shardId()))).subscribe();
             detections = sink.write(engine.detections()
                             .doOnNext(this::published)

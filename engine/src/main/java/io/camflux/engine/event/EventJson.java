@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.status.StatusEvent;
 import java.io.UncheckedIOException;
 
 /** The wire format of events (ARCHITECTURE.md): snake_case JSON, timestamps in ISO-8601 UTC. */
@@ -47,6 +48,44 @@ public final class EventJson {
             node.put("code", status.errorCode());
             node.put("detail", status.detail());
             node.put("retry_in_ms", status.retryInMs());
+        }
+        return write(node);
+    }
+
+    /** A status event in its wire format. */
+    public static String status(StatusEvent event, String runnerId, String shardId) {
+        if (event instanceof StatusEvent.Change change) {
+            return status(change.status(), runnerId, shardId);
+        }
+        return summary((StatusEvent.Summary) event, runnerId, shardId);
+    }
+
+    /** The periodic {@code stream.status} summary. */
+    public static String summary(StatusEvent.Summary s, String runnerId, String shardId) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", "stream.status");
+        node.put("summary", true);
+        node.put("state", s.state().name());
+        node.put("camera_uuid", s.cameraUuid());
+        node.put("tenant_id", s.tenantId());
+        node.put("site_id", s.siteId());
+        node.put("runner_id", runnerId);
+        node.put("shard_id", shardId);
+        node.put("ts", s.ts().toString());
+        node.put("fps", s.fps());
+        if (s.lastFrameTs() != null) {
+            node.put("last_frame_ts", s.lastFrameTs().toString());
+            node.put("last_frame_age_s", s.lastFrameAgeS());
+        } else {
+            node.putNull("last_frame_ts");
+            node.putNull("last_frame_age_s");
+        }
+        if (s.motion() != null) {
+            ObjectNode m = node.putObject("motion");
+            m.put("seen", s.motion().seen());
+            m.put("passed", s.motion().passed());
+            m.put("skipped", s.motion().skipped());
+            m.put("skip_rate", s.motion().skipRate());
         }
         return write(node);
     }
