@@ -2,6 +2,7 @@
 # A throwaway RabbitMQ on loopback for tests and the bench, on free ports, with its state in a temp folder.
 #   scripts/rabbitmq.sh start DIR   starts it; prints "AMQP_PORT=<port>" and keeps its files under DIR
 #   scripts/rabbitmq.sh stop DIR    stops it and removes DIR
+#   scripts/rabbitmq.sh pause DIR   closes the AMQP listener and every connection (an outage); resume reopens it
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cmd=${1:?usage: rabbitmq.sh start|stop DIR}; dir=${2:?usage: rabbitmq.sh start|stop DIR}
@@ -34,10 +35,16 @@ case "$cmd" in
       sleep 0.5
     done
     say "RabbitMQ did not start; see $dir/server.out and $dir/log"; exit 1 ;;
+  pause)
+    env_for
+    "$bin/rabbitmqctl" -n "$node" -q stop_app ;;
+  resume)
+    env_for
+    "$bin/rabbitmqctl" -n "$node" -q start_app && "$bin/rabbitmqctl" -n "$node" -q await_startup ;;
   stop)
     env_for
     "$bin/rabbitmqctl" -n "$node" -q stop >/dev/null 2>&1 || true
     [ -f "$dir/launcher.pid" ] && kill "$(cat "$dir/launcher.pid")" 2>/dev/null || true
     rm -rf "$dir" ;;
-  *) echo "usage: rabbitmq.sh start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: rabbitmq.sh start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac

@@ -4,7 +4,9 @@ import io.camflux.engine.CamFlux;
 import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.publish.RabbitSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import reactor.core.scheduler.Schedulers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import org.slf4j.Logger;
@@ -48,8 +50,14 @@ public final class Main {
             return EXIT_USAGE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
+        String amqpPassword = null;
         if (config.amqp() != null) {
-            log.warn("the config has an amqp block, but this build publishes to standard output only");
+            try {
+                amqpPassword = RabbitSink.password(config.amqp(), System.getenv(RabbitSink.PASSWORD_ENV));
+            } catch (IllegalArgumentException e) {
+                err.println("camflux: invalid config " + args.config() + ":\n  " + e.getMessage());
+                return EXIT_USAGE;
+            }
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CamFlux engine;
@@ -59,7 +67,9 @@ public final class Main {
             err.println("camflux: " + e.getMessage());
             return EXIT_FATAL;
         }
-        ShardRunner runner = new ShardRunner(engine, registry, out, err);
+        RabbitSink rabbit = config.amqp() == null ? null : new RabbitSink(config.amqp(), amqpPassword,
+                "camflux-" + config.runnerId() + "-" + config.shardId(), registry, Schedulers.parallel());
+        ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err);
         if (handleSignals) {
             Signals.onTermination(runner);
         }

@@ -8,18 +8,26 @@ import io.camflux.engine.event.EventJson;
 import io.camflux.engine.http.Controls;
 import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.metrics.EngineMetrics;
+import io.camflux.engine.publish.RabbitSink;
+import io.camflux.engine.publish.Routing;
 import io.camflux.engine.publish.StdoutSink;
+import io.camflux.engine.status.StatusEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -41,11 +49,38 @@ final class ShardRunner implements Controls {
     private volatile Disposable detections;
     private volatile Throwable failure;
 
-    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, PrintStream out, PrintStream err) {
+    private final RabbitSink rabbit;
+    private final Routing routing;
+
+    /** @param rabbit null: events go to {@code out} as JSON lines */
+    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err) {
         this.engine = engine;
         this.registry = registry;
+        this.rabbit = rabbit;
+        this.routing = rabbit == null ? null
+                : new Routing(engine.config().amqp(), engine.config().runnerId(), engine.config().shardId());
         this.out = out;
         this.err = err;
+    }
+
+    private Mono<Void> publishDetections(StdoutSink stdout) {
+        if (rabbit == null) {
+            return stdout.write(engine.detections().doOnNext(this::published).map(EventJson::detection));
+        }
+        return rabbit.publish(engine.detections().map(e -> routing.detection(e, () -> published(e))));
+    }
+
+    private Mono<Void> publishStatuses(StdoutSink stdout) {
+        ShardConfig config = engine.config();
+        if (rabbit == null) {
+            return stdout.write(statusEvents().map(s -> EventJson.status(s, config.runnerId(), config.shardId())));
+        }
+        return rabbit.publish(statusEvents().map(routing::status));
+    }
+
+    /** Status events until the engine has finished (its cameras' last changes included). */
+    private Flux<StatusEvent> statusEvents() {
+        return engine.statusEvents().takeUntilOther(engine.finished().then(Mono.just(true)));
     }
 
     int run(Duration duration) {
@@ -55,11 +90,8 @@ final class ShardRunner implements Controls {
         try (EngineMetrics metrics = new EngineMetrics(engine, registry, Clock.systemUTC());
              HealthServer server = new HealthServer(config.http(), this, registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
-            Disposable statuses = sink.write(engine.statusEvents()
-                    .map(s -> EventJson.status(s, config.runnerId(), config.shardId()))).subscribe();
-            detections = sink.write(engine.detections()
-                            .doOnNext(this::published)
-                            .map(EventJson::detection))
+            CompletableFuture<Void> statuses = publishStatuses(sink).toFuture();
+            detections = publishDetections(sink)
                     .doFinally(signal -> done.countDown())
                     .subscribe(null, e -> failure = e);
             if (duration != null) {
@@ -69,7 +101,19 @@ final class ShardRunner implements Controls {
                 });
             }
             awaitDone();
-            statuses.dispose();
+            finishStatuses(statuses);
+            if (rabbit != null) {
+                int unconfirmed = rabbit.abandonPending("shutdown");
+                if (unconfirmed > 0) {
+                    log.error("{} events were not confirmed by the broker before the exit (events_lost_total{{reason=\"shutdown\"}})",
+                            unconfirmed);
+                    err.printf("broker: %d events were not confirmed before the exit and are counted as lost%n",
+                            unconfirmed);
+                } else {
+                    err.println("broker: every event was confirmed by the broker");
+                }
+                rabbit.close();
+            }
             if (terminated.get()) {
                 long inFlight = engine.cameras().stream().mapToLong(c -> c.ledger().inFlight()).sum();
                 log.warn("terminated: {} frames were in flight and produce no events", inFlight);
@@ -83,6 +127,20 @@ final class ShardRunner implements Controls {
             return Main.EXIT_FATAL;
         }
         return Main.EXIT_OK;
+    }
+
+    /** The last state changes (DISCONNECTED) are still sent and confirmed, for a few seconds at most. */
+    private void finishStatuses(CompletableFuture<Void> statuses) {
+        if (!terminated.get()) {
+            try {
+                statuses.get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                log.warn("the last status events were not all sent: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        statuses.cancel(true);
     }
 
     private void published(DetectionEvent event) {
@@ -103,6 +161,11 @@ final class ShardRunner implements Controls {
     @Override
     public boolean draining() {
         return draining.get();
+    }
+
+    @Override
+    public boolean brokerReady() {
+        return rabbit == null || rabbit.connected();
     }
 
     @Override

@@ -164,13 +164,32 @@ public final class ConfigLoader {
             if (a == null) {
                 return null;
             }
-            a.knownKeys(Set.of("host", "port", "ex_status", "ex_detect", "vhost", "username", "tls"));
-            int port = a.integer("port", 5672);
+            a.knownKeys(Set.of("host", "port", "ex_status", "ex_detect", "vhost", "username", "tls", "buffer_size",
+                    "max_in_flight"));
+            a.rejectUnknownKeys();
+            boolean tls = a.bool("tls", false);
+            int port = a.integer("port", tls ? 5671 : 5672);
             if (port <= 0 || port > 65535) {
                 a.problem("port", "must be 1..65535, got " + port);
             }
-            return new AmqpConfig(a.requiredString("host"), port, a.string("ex_status", "status.topic"),
-                    a.string("ex_detect", "detections.topic"));
+            int buffer = a.integer("buffer_size", 10_000);
+            if (buffer < 1) {
+                a.problem("buffer_size", "must be >= 1, got " + buffer);
+            }
+            int inFlight = a.integer("max_in_flight", 256);
+            if (inFlight < 1) {
+                a.problem("max_in_flight", "must be >= 1, got " + inFlight);
+            }
+            String exStatus = a.string("ex_status", "status.topic");
+            String exDetect = a.string("ex_detect", "detections.topic");
+            if (exStatus.isBlank()) {
+                a.problem("ex_status", "must not be empty");
+            }
+            if (exDetect.isBlank()) {
+                a.problem("ex_detect", "must not be empty");
+            }
+            return new AmqpConfig(a.requiredString("host"), port, a.string("vhost", "/"), a.string("username", "guest"),
+                    tls, exStatus, exDetect, buffer, inFlight);
         }
 
         private MotionConfig motion(JsonFields m) {

@@ -5,6 +5,11 @@ public interface Controls {
 
     boolean draining();
 
+    /** Whether events can reach their sink (the broker is connected, or there is no broker). */
+    default boolean brokerReady() {
+        return true;
+    }
+
     int camerasStreaming();
 
     int camerasTotal();

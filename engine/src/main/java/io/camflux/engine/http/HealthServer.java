@@ -68,8 +68,10 @@ public final class HealthServer implements AutoCloseable {
             });
             case "/ready" -> only(HttpMethod.GET, req, res, () -> {
                 int streaming = controls.camerasStreaming(), total = controls.camerasTotal();
-                boolean ready = !controls.draining() && total > 0 && streaming >= config.readyQuorum() * total;
-                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"}", ready, streaming, total);
+                boolean broker = controls.brokerReady();
+                boolean ready = !controls.draining() && broker && total > 0 && streaming >= config.readyQuorum() * total;
+                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"%s}", ready, streaming,
+                        total, broker ? "" : ",\"broker\":\"disconnected\"");
                 return res.status(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
                         .header(HttpHeaderNames.CONTENT_TYPE, "application/json").sendString(Mono.just(body)).then();
             });

@@ -63,6 +63,15 @@ class MainTest {
     }
 
     @Test
+    void aRemoteBrokerWithoutPasswordIsAConfigError() throws Exception {
+        Path config = Files.writeString(dir.resolve("remote.json"), """
+                {"sources": [{"camera_uuid": "a", "url": "rtsp://h/1"}], "amqp": {"host": "broker.example"}}""");
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("CAMFLUX_AMQP_PASSWORD") == null);
+        assertEquals(2, run("--config", config.toString()));
+        assertTrue(err().contains("CAMFLUX_AMQP_PASSWORD"), err());
+    }
+
+    @Test
     void runsAShardAndPrintsJsonLines() throws Exception {
         Path config = Files.writeString(dir.resolve("ok.json"), """
                 {"runner_id": "r1", "shard_id": "s1", "max_fps": 4,

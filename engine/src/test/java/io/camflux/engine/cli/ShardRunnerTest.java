@@ -97,4 +97,35 @@ class ShardRunnerTest {
         assertEquals(atExit, out.size(), "nothing is published after the exit is reported");
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("in flight 0"), err.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void anUnreachableBrokerKeepsTheWorkerRunningButNotReady() throws Exception {
+        int http = freePort(), metrics = freePort(), nothing = freePort();
+        Path config = Files.writeString(dir.resolve("nobroker.json"), """
+                {"max_fps": 5,
+                 "sources": [{"camera_uuid": "cam-ok", "url": "%s", "loop": true, "realtime": true}],
+                 "amqp": {"host": "127.0.0.1", "port": %d},
+                 "http": {"host": "127.0.0.1", "port": %d, "metrics_port": %d}}""".formatted(
+                TestAssets.media("cam1.mp4"), nothing, http, metrics));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> Main.run(
+                new String[] {"--config", config.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false));
+        HttpResponse<String> notReady = awaitStatus("http://127.0.0.1:" + http + "/healthz", 200);
+        assertEquals("ok\n", notReady.body());
+        Thread.sleep(3000);
+        HttpResponse<String> ready = call("GET", "http://127.0.0.1:" + http + "/ready");
+        assertEquals(503, ready.statusCode());
+        assertEquals("{\"ready\":false,\"cameras\":\"1/1\",\"broker\":\"disconnected\"}", ready.body());
+        String text = call("GET", "http://127.0.0.1:" + metrics + "/metrics").body();
+        assertTrue(text.contains("broker_connected 0.0"), text);
+        java.util.regex.Matcher pending = java.util.regex.Pattern.compile("events_pending (\\d+)").matcher(text);
+        assertTrue(pending.find() && Integer.parseInt(pending.group(1)) > 0, "events wait for the broker");
+        assertEquals(202, call("POST", "http://127.0.0.1:" + http + "/terminate").statusCode());
+        assertEquals(0, exit.get(20, TimeUnit.SECONDS));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("were not confirmed before the exit and are counted as lost"),
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, out.size(), "with a broker configured nothing goes to standard output");
+    }
 }

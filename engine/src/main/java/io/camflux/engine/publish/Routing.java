@@ -1,0 +1,48 @@
+package io.camflux.engine.publish;
+
+import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.config.AmqpConfig;
+import io.camflux.engine.event.EventJson;
+import io.camflux.engine.status.StatusEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Where each event goes on the broker (ARCHITECTURE.md) and its message id. */
+public final class Routing {
+    /** Status message ids: unique per process without SecureRandom (which may block on a Reactor thread). */
+    private static final long STARTED = System.currentTimeMillis();
+    private final AtomicLong statusSequence = new AtomicLong();
+    private final AmqpConfig amqp;
+    private final String runnerId;
+    private final String shardId;
+
+    public Routing(AmqpConfig amqp, String runnerId, String shardId) {
+        this.amqp = amqp;
+        this.runnerId = runnerId;
+        this.shardId = shardId;
+    }
+
+    /** {@code detections.{tenant}.{site}.{camera}}; the id names runner, camera and frame, so retries share it. */
+    public OutboundEvent detection(DetectionEvent e, Runnable onConfirmed) {
+        return new OutboundEvent(amqp.exDetect(), "detections." + e.tenantId() + "." + e.siteId() + "." + e.cameraUuid(),
+                runnerId + "/" + e.cameraUuid() + "/" + e.frameId(),
+                EventJson.detection(e).getBytes(StandardCharsets.UTF_8), onConfirmed);
+    }
+
+    /** {@code stream.status.…} or {@code stream.error.…}. */
+    public OutboundEvent status(StatusEvent e) {
+        String kind = e instanceof StatusEvent.Change c && c.status().isError() ? "stream.error" : "stream.status";
+        String tenant, site;
+        if (e instanceof StatusEvent.Change c) {
+            tenant = c.status().tenantId();
+            site = c.status().siteId();
+        } else {
+            StatusEvent.Summary s = (StatusEvent.Summary) e;
+            tenant = s.tenantId();
+            site = s.siteId();
+        }
+        return new OutboundEvent(amqp.exStatus(), kind + "." + tenant + "." + site + "." + e.cameraUuid(),
+                runnerId + "/" + e.cameraUuid() + "/status/" + STARTED + "-" + statusSequence.incrementAndGet(),
+                EventJson.status(e, runnerId, shardId).getBytes(StandardCharsets.UTF_8), () -> { });
+    }
+}
