@@ -5,6 +5,7 @@
 #   static.mp4         one frame of it held for 10 s (a scene where nothing moves)
 #   vtest-frame.png    one decoded frame, for model tests
 #   vtest-720p.mp4, vtest-1080p.mp4   10 s of it scaled to 1280x720 and 1920x1080 @ 25 fps (benchmarks)
+# The load bench makes its own long 720p/1080p busy and static clips (bench/, once, under .cache/media/bench).
 # Later runs find the clips and return at once.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -27,6 +27,8 @@ public final class FfmpegStreamReader implements StreamReader {
     public static FfmpegStreamReader open(SourceConfig source) throws FFmpegFrameGrabber.Exception {
         FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.location());
         grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        // one decoding thread per camera: the cameras are the parallelism, and frame threads would add latency
+        grabber.setVideoOption("threads", "1");
         if (source.isNetwork()) {
             String micros = Long.toString(source.timeout().toNanos() / 1000);
             grabber.setOption("rtsp_transport", source.rtspTransport());

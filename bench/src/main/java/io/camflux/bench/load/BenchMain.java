@@ -1,0 +1,34 @@
+package io.camflux.bench.load;
+
+import java.util.Arrays;
+
+/**
+ * {@code java -jar bench/target/camflux-bench.jar [load options]} runs a load run (see {@link LoadOptions});
+ * {@code ... jmh [JMH options]} runs the JMH micro-benchmarks.
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        LoadOptions options;
+        try {
+            options = LoadOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("camflux-bench: " + e.getMessage());
+            System.err.println(LoadOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.println(LoadOptions.USAGE);
+            return;
+        }
+        new LoadBench(options).run();
+        System.exit(0);
+    }
+}

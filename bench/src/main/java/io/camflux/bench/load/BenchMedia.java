@@ -1,0 +1,60 @@
+package io.camflux.bench.load;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bench's recorded input, made once with ffmpeg from OpenCV's vtest.avi (people walking): a busy scene
+ * (the clip scaled to 720p or 1080p at 25 fps) and a static one (one frame of it held), long enough that no
+ * stream ends during a run.
+ */
+final class BenchMedia {
+    private final Path dir;
+
+    BenchMedia(Path mediaDir) {
+        this.dir = mediaDir.resolve("bench");
+    }
+
+    Path clip(String scene, int height, long minSeconds) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        int width = height * 16 / 9;
+        long seconds = Math.max(120, minSeconds + 30);
+        Path clip = dir.resolve(scene + "-" + height + "p25-" + seconds + "s.mp4");
+        if (Files.isRegularFile(clip)) {
+            return clip;
+        }
+        Path source = dir.getParent().resolve("vtest.mp4");
+        if (!Files.isRegularFile(source)) {
+            throw new IOException(source + " is missing: run scripts/prepare-media.sh");
+        }
+        System.err.printf("bench: making %s (once)%n", clip.getFileName());
+        Path pass = dir.resolve(scene + "-" + height + "p25-pass.mp4");
+        List<String> x264 = List.of("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "50",
+                "-pix_fmt", "yuv420p", "-an");
+        List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-v", "error", "-y"));
+        if (scene.equals("static")) {
+            cmd.addAll(List.of("-loop", "1", "-framerate", "25", "-t", "60", "-i",
+                    dir.getParent().resolve("vtest-frame.png").toString()));
+        } else {
+            cmd.addAll(List.of("-i", source.toString()));
+        }
+        cmd.addAll(List.of("-vf", "scale=" + width + ":" + height + ",fps=25"));
+        cmd.addAll(x264);
+        cmd.add(pass.toString());
+        run(cmd);
+        run(List.of("ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", pass.toString(), "-t",
+                Long.toString(seconds), "-c", "copy", clip.toString()));
+        Files.delete(pass);
+        return clip;
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IOException("failed: " + String.join(" ", cmd));
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.camflux.bench.load;
+
+import io.camflux.engine.CamFlux;
+import io.camflux.engine.CameraState;
+import io.camflux.engine.config.BatchConfig;
+import io.camflux.engine.config.HttpConfig;
+import io.camflux.engine.config.ModelConfig;
+import io.camflux.engine.config.MotionConfig;
+import io.camflux.engine.config.ReconnectConfig;
+import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.DropReason;
+import io.camflux.model.BuiltinModel;
+import io.camflux.model.ExecutionProvider;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.Disposable;
+
+/** The engine in this JVM against N RTSP cameras, measured over a window after every camera streams. */
+final class EngineLoadRun {
+    private EngineLoadRun() {
+    }
+
+    static ShardConfig config(RtspCameras cameras, LoadOptions o, int n) {
+        List<SourceConfig> sources = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            sources.add(new SourceConfig(RtspCameras.mount(i), cameras.url(i), "bench", "bench", "tcp", false, true,
+                    Duration.ofSeconds(10), List.of()));
+        }
+        return new ShardConfig("bench", "bench-" + n, o.maxFps(), sources, null, Duration.ofSeconds(5),
+                MotionConfig.defaults(o.motion()),
+                new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.AUTO, 0, 0.35f, 0.45f, Set.of(), null, null, 0),
+                new BatchConfig(o.batch(), Duration.ofMillis(50)),
+                new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(5), 0.2, 0), false,
+                new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)));
+    }
+
+    static RunResult run(RtspCameras cameras, LoadOptions o, int n, FfmpegBaseline.Result baseline) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AtomicLong events = new AtomicLong();
+        AtomicLong detections = new AtomicLong();
+        List<Map<String, Object>> timeline = new ArrayList<>();
+        try (CamFlux engine = CamFlux.builder(config(cameras, o, n)).meterRegistry(registry).build()) {
+            Disposable sub = engine.detections().subscribe(e -> {
+                events.incrementAndGet();
+                detections.addAndGet(e.detections().size());
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (engine.cameras().stream().anyMatch(c -> c.state() != CameraState.STREAMING)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(3000); // warm-up: JIT, MOG2's first frames, the first batches
+            Snapshot start = Snapshot.take(engine, registry, events.get(), detections.get());
+            long startNanos = System.nanoTime();
+            long end = startNanos + o.duration().toNanos();
+            long[] lastDecoded = new long[n];
+            for (int i = 0; i < n; i++) {
+                lastDecoded[i] = engine.cameras().get(i).ledger().decodedCount();
+            }
+            while (System.nanoTime() < end) {
+                Thread.sleep(1000);
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("t_s", Math.round((System.nanoTime() - startNanos) / 1e8) / 10.0);
+                for (int i = 0; i < n; i++) {
+                    long d = engine.cameras().get(i).ledger().decodedCount();
+                    point.put(engine.cameras().get(i).config().cameraUuid(), d - lastDecoded[i]);
+                    lastDecoded[i] = d;
+                }
+                timeline.add(point);
+            }
+            Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
+            engine.stopIntake().block(Duration.ofSeconds(30));
+            sub.dispose();
+            return result(engine, registry, o, n, start, stop, seconds, baseline, timeline);
+        }
+    }
+
+    private record Snapshot(long cpuNanos, long rssMb, long gcMs, long events, long detections,
+                            List<Map<DropReason, Long>> released, List<Long> decoded, long batches, double batchFrames) {
+        static Snapshot take(CamFlux engine, SimpleMeterRegistry registry, long events, long detections) {
+            List<Map<DropReason, Long>> released = new ArrayList<>();
+            List<Long> decoded = new ArrayList<>();
+            for (Camera c : engine.cameras()) {
+                released.add(c.ledger().snapshot());
+                decoded.add(c.ledger().decodedCount());
+            }
+            DistributionSummary batch = registry.find("batch.size").summary();
+            long gc = 0;
+            for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+                gc += Math.max(0, b.getCollectionTime());
+            }
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            return new Snapshot(os.getProcessCpuTime(), currentRssMb(), gc, events, detections, released, decoded,
+                    batch == null ? 0 : batch.count(), batch == null ? 0 : batch.totalAmount());
+        }
+    }
+
+    static long currentRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static RunResult result(CamFlux engine, SimpleMeterRegistry registry, LoadOptions o, int n, Snapshot a,
+                                    Snapshot b, double seconds, FfmpegBaseline.Result baseline,
+                                    List<Map<String, Object>> timeline) {
+        List<RunResult.CameraResult> cameras = new ArrayList<>();
+        boolean everyCameraKeepsUp = true;
+        long lost = 0;
+        for (int i = 0; i < n; i++) {
+            Map<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
+            for (DropReason r : DropReason.values()) {
+                dropped.put(r, b.released().get(i).get(r) - a.released().get(i).get(r));
+            }
+            long decoded = b.decoded().get(i) - a.decoded().get(i);
+            long sampled = decoded - dropped.get(DropReason.SAMPLED_OUT);
+            long gated = sampled - dropped.get(DropReason.NO_MOTION);
+            double sampledFps = sampled / seconds;
+            everyCameraKeepsUp &= sampledFps >= 0.95 * Math.min(o.maxFps(), decoded / seconds);
+            lost += dropped.get(DropReason.CANCELLED) + dropped.get(DropReason.INFERENCE_ERROR);
+            Map<String, Long> byLabel = new LinkedHashMap<>();
+            dropped.forEach((r, v) -> {
+                if (r != DropReason.INFERRED) {
+                    byLabel.put(r.label(), v);
+                }
+            });
+            cameras.add(new RunResult.CameraResult(engine.cameras().get(i).config().cameraUuid(), decoded / seconds,
+                    sampledFps, dropped.get(DropReason.INFERRED) / seconds, sampled == 0 ? 0 : (double) gated / sampled,
+                    byLabel));
+        }
+        Timer inference = registry.find("inference.latency").timer();
+        Timer e2e = registry.find("e2e.latency").timer();
+        double[] inf = percentilesMs(inference), lat = percentilesMs(e2e);
+        long batches = b.batches() - a.batches();
+        RunResult.Pipeline pipeline = new RunResult.Pipeline(batches / seconds,
+                batches == 0 ? 0 : (b.batchFrames() - a.batchFrames()) / batches, inf[0], inf[1], inf[2],
+                lat[0], lat[1], lat[2], (b.detections() - a.detections()) / seconds, lost);
+        double cpu = (b.cpuNanos() - a.cpuNanos()) / 1e9;
+        RunResult.ProcessFigures process = new RunResult.ProcessFigures(cpu, cpu / seconds / n, a.rssMb(), b.rssMb(),
+                (b.gcMs() - a.gcMs()) / 1000.0);
+        RunResult.Baseline base = baseline == null ? null : new RunResult.Baseline(baseline.cpuSeconds(),
+                baseline.cpuSeconds() / o.duration().toSeconds() / n,
+                (cpu / seconds) / (baseline.cpuSeconds() / o.duration().toSeconds()));
+        boolean sustained = everyCameraKeepsUp && lat[2] < 1000 && lost == 0;
+        return new RunResult(n, seconds, o.maxFps(), o.height(), o.scene(), o.motion(), cameras, pipeline, process,
+                base, sustained, timeline);
+    }
+
+    /** p50, p95, p99 in ms; these are for the whole run (Micrometer's percentiles decay over a few minutes). */
+    private static double[] percentilesMs(Timer t) {
+        double[] out = {Double.NaN, Double.NaN, Double.NaN};
+        if (t == null) {
+            return out;
+        }
+        for (ValueAtPercentile p : t.takeSnapshot().percentileValues()) {
+            int k = p.percentile() == 0.5 ? 0 : p.percentile() == 0.95 ? 1 : p.percentile() == 0.99 ? 2 : -1;
+            if (k >= 0) {
+                out[k] = p.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,26 @@
+package io.camflux.bench.load;
+
+import java.util.List;
+import java.util.Map;
+
+/** Everything one load run measured; written as JSON and Markdown. */
+record RunResult(int cameras, double durationS, double maxFps, int height, String scene, boolean motion,
+                 List<CameraResult> perCamera, Pipeline pipeline, ProcessFigures process, Baseline baseline,
+                 boolean sustained, List<Map<String, Object>> fpsTimeline) {
+
+    record CameraResult(String camera, double sourceFps, double sampledFps, double inferredFps, double motionPassRate,
+                        Map<String, Long> dropped) {
+    }
+
+    record Pipeline(double batchesPerS, double meanBatch, double inferenceP50Ms, double inferenceP95Ms,
+                    double inferenceP99Ms, double e2eP50Ms, double e2eP95Ms, double e2eP99Ms, double detectionsPerS,
+                    long eventsLost) {
+    }
+
+    record ProcessFigures(double cpuSeconds, double cpuPerCameraSecond, long rssStartMb, long rssEndMb,
+                          double gcPauseS) {
+    }
+
+    record Baseline(double ffmpegCpuSeconds, double ffmpegCpuPerCameraSecond, double engineOverBaseline) {
+    }
+}
