@@ -58,7 +58,7 @@ public class MotionGateBenchmark {
         }
         try (FfmpegStreamReader warm = FfmpegStreamReader.open(source(file))) {
             for (int i = 0; i < 100; i++) {
-                frames.add(warm.next().image());
+                frames.add(warm.next(pts -> true).image());
             }
         }
         detector = new MotionDetector(MotionConfig.defaults(true), List.of(), "bench");
@@ -79,10 +79,10 @@ public class MotionGateBenchmark {
 
     @Benchmark
     public long decodeFrame() throws Exception {
-        StreamReader.DecodedImage image = reader.next();
+        StreamReader.DecodedImage image = reader.next(pts -> true);
         if (image == null) {
             reader.rewind();
-            image = reader.next();
+            image = reader.next(pts -> true);
         }
         image.image().close();
         return image.ptsMicros();

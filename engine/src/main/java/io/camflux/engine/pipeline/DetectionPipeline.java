@@ -63,12 +63,11 @@ public final class DetectionPipeline {
     }
 
     private Flux<VideoFrame> cameraFrames(Camera camera, Publisher<?> stopIntake) {
-        // sampling and the motion gate run on the camera's own thread, so their cost spreads over cores and
-        // the latest-wins slot only ever holds a frame worth detecting
-        Flux<VideoFrame> frames = camera.frames()
+        // sampling (before a frame is even converted to an image) and the motion gate run on the camera's own
+        // thread, so their cost spreads over cores and the latest-wins slot only holds a frame worth detecting
+        RateSampler sampler = new RateSampler(maxFps);
+        Flux<VideoFrame> frames = camera.frames(sampler::accept)
                 .takeUntilOther(stopIntake)
-                .transform(f -> RateSampler.sample(f, maxFps, VideoFrame::ptsMicros,
-                        rejected -> rejected.release(DropReason.SAMPLED_OUT)))
                 .transform(motionGates.apply(camera))
                 .onErrorResume(e -> {
                     camera.stopWithError(e);

@@ -1,8 +1,5 @@
 package io.camflux.engine.pipeline;
 
-import java.util.function.Consumer;
-import java.util.function.ToLongFunction;
-import reactor.core.publisher.Flux;
 
 /**
  * Decides which frames to keep so that at most {@code maxFps} pass, judged by frame timestamps: a frame passes
@@ -24,24 +21,6 @@ public final class RateSampler {
         }
         this.periodMicros = Math.round(1_000_000 / maxFps);
         this.toleranceMicros = Math.min(2_000, periodMicros / 10);
-    }
-
-    /**
-     * The sampling operator: keeps at most {@code maxFps} elements per second of their timestamps (in
-     * microseconds) and hands every other element to {@code onReject}.
-     */
-    public static <T> Flux<T> sample(Flux<T> source, double maxFps, ToLongFunction<T> timestampMicros,
-                                     Consumer<T> onReject) {
-        return Flux.defer(() -> {
-            RateSampler sampler = new RateSampler(maxFps);
-            return source.handle((element, sink) -> {
-                if (sampler.accept(timestampMicros.applyAsLong(element))) {
-                    sink.next(element);
-                } else {
-                    onReject.accept(element);
-                }
-            });
-        });
     }
 
     public boolean accept(long timestampMicros) {

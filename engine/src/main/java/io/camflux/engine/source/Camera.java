@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -25,8 +26,11 @@ import reactor.util.retry.Retry;
  */
 public final class Camera {
     private static final Logger log = LoggerFactory.getLogger(Camera.class);
-    /** STREAMING is announced once the decoded rate has been measured over a few frames. */
-    private static final int FRAMES_BEFORE_STREAMING = 3;
+    /**
+     * STREAMING is announced once the decoded rate has been measured over this many frames (an RTSP stream
+     * starts with a burst, so fewer would overstate it).
+     */
+    private static final int FRAMES_BEFORE_STREAMING = 10;
 
     private final SourceConfig config;
     private final StreamReader.Opener opener;
@@ -54,9 +58,18 @@ public final class Camera {
         this.ledger = ledger;
     }
 
-    /** Frames until the stream ends for good (a file without loop, or reconnects exhausted); cold. */
+    /** Every frame; see {@link #frames(LongPredicate)}. */
     public Flux<VideoFrame> frames() {
-        return Flux.defer(this::connection)
+        return frames(pts -> true);
+    }
+
+    /**
+     * Frames until the stream ends for good (a file without loop, or reconnects exhausted); cold. Every frame
+     * is decoded, but only those whose media time {@code wanted} accepts become images and are emitted; the
+     * others are counted as {@link DropReason#SAMPLED_OUT} on the spot.
+     */
+    public Flux<VideoFrame> frames(LongPredicate wanted) {
+        return Flux.defer(() -> connection(wanted))
                 .retryWhen(Retry.from(failures -> failures.concatMap(signal -> reconnectAfter(signal.failure()))))
                 .onErrorResume(e -> {
                     log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
@@ -66,8 +79,9 @@ public final class Camera {
                 .doFinally(signal -> publish(CameraState.DISCONNECTED, null, null, -1));
     }
 
-    private Flux<VideoFrame> connection() {
-        return Flux.<VideoFrame, Session>generate(this::connect, this::readNext, Session::close)
+    private Flux<VideoFrame> connection(LongPredicate wanted) {
+        return Flux.<VideoFrame, Session>generate(this::connect, (session, sink) -> readNext(session, sink, wanted),
+                        Session::close)
                 .subscribeOn(grabThread);
     }
 
@@ -77,15 +91,11 @@ public final class Camera {
         return new Session(opener.open(config));
     }
 
-    private Session readNext(Session session, SynchronousSink<VideoFrame> sink) {
+    private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted) {
         try {
-            StreamReader.DecodedImage decoded = session.reader.next();
-            if (decoded == null) {
-                if (config.isFile() && config.loop()) {
-                    session.ptsOffset = session.lastPts + session.frameIntervalMicros();
-                    session.reader.rewind();
-                    decoded = session.reader.next();
-                }
+            StreamReader.DecodedImage decoded;
+            while (true) {
+                decoded = nextDecoded(session, pts -> wanted.test(session.ptsOffset + pts));
                 if (decoded == null) {
                     if (config.isFile()) {
                         log.info("camera {}: end of file", config.cameraUuid());
@@ -95,31 +105,51 @@ public final class Camera {
                     }
                     return session;
                 }
+                long now = System.nanoTime();
+                decodedRate.record(now);
+                lastFrameEpochMs.set(clock.millis());
+                session.lastPts = session.ptsOffset + decoded.ptsMicros();
+                if (!decoded.skipped()) {
+                    break;
+                }
+                ledger.skippedAtSource();
+                announceStreaming(session);
             }
-            long pts = session.ptsOffset + decoded.ptsMicros();
-            session.lastPts = pts;
+            long pts = session.lastPts;
             if (config.isFile() && config.realtime() && !session.pace(pts)) {
                 decoded.image().close();
                 sink.complete();
                 return session;
             }
-            long now = System.nanoTime();
-            VideoFrame frame = new VideoFrame(config.cameraUuid(), nextFrameId.getAndIncrement(), pts, now,
-                    clock.millis(), decoded.image(), ledger);
-            decodedRate.record(now);
-            lastFrameEpochMs.set(frame.grabEpochMs());
-            if (!session.streaming && ++session.frames >= FRAMES_BEFORE_STREAMING) {
-                session.streaming = true;
-                failuresInARow.set(0);
-                publish(CameraState.STREAMING, null, null, -1);
-                log.info("camera {}: streaming {}x{} at {} fps", config.cameraUuid(), frame.width(), frame.height(),
-                        String.format("%.1f", session.reader.frameRate()));
-            }
+            VideoFrame frame = new VideoFrame(config.cameraUuid(), nextFrameId.getAndIncrement(), pts,
+                    System.nanoTime(), clock.millis(), decoded.image(), ledger);
+            announceStreaming(session);
             sink.next(frame);
         } catch (Exception e) {
             sink.error(StreamError.classify(e));
         }
         return session;
+    }
+
+    /** The next frame, starting the file again at its end when it loops; null at the end of the stream. */
+    private StreamReader.DecodedImage nextDecoded(Session session, LongPredicate wanted) throws Exception {
+        StreamReader.DecodedImage decoded = session.reader.next(wanted);
+        if (decoded == null && config.isFile() && config.loop()) {
+            session.ptsOffset = session.lastPts + session.frameIntervalMicros();
+            session.reader.rewind();
+            decoded = session.reader.next(wanted);
+        }
+        return decoded;
+    }
+
+    private void announceStreaming(Session session) {
+        if (!session.streaming && ++session.frames >= FRAMES_BEFORE_STREAMING) {
+            session.streaming = true;
+            failuresInARow.set(0);
+            publish(CameraState.STREAMING, null, null, -1);
+            log.info("camera {}: streaming at {} fps", config.cameraUuid(),
+                    String.format("%.1f", session.reader.frameRate()));
+        }
     }
 
     private Mono<Long> reconnectAfter(Throwable failure) {

@@ -1,6 +1,11 @@
 package io.camflux.engine.source;
 
 import io.camflux.engine.config.SourceConfig;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.util.function.LongPredicate;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegLogCallback;
@@ -49,14 +54,69 @@ public final class FfmpegStreamReader implements StreamReader {
     }
 
     @Override
-    public DecodedImage next() throws FrameGrabber.Exception {
+    public DecodedImage next(LongPredicate wanted) throws FrameGrabber.Exception {
+        if (LazyConversion.AVAILABLE) {
+            Frame frame = grabber.grabFrame(false, true, false, false, false);
+            if (frame == null) {
+                return null;
+            }
+            if (!wanted.test(frame.timestamp)) {
+                return new DecodedImage(null, frame.timestamp);
+            }
+            LazyConversion.convert(grabber, frame);
+            return copy(frame);
+        }
         Frame frame = grabber.grabImage();
         if (frame == null || frame.image == null) {
             return null;
         }
+        return wanted.test(frame.timestamp) ? copy(frame) : new DecodedImage(null, frame.timestamp);
+    }
+
+    /** The grabber reuses its buffer for the next frame: the pipeline gets its own copy. */
+    private DecodedImage copy(Frame frame) {
         Mat view = toMat.convert(frame);
-        // the grabber reuses its buffer for the next frame: the pipeline gets its own copy
         return new DecodedImage(view.clone(), frame.timestamp);
+    }
+
+    /**
+     * Converting a decoded frame to BGR costs about half as much as decoding it, and most frames are sampled
+     * out. JavaCV converts inside {@code grabFrame} or not at all, so this reaches its private
+     * {@code processImage()} to convert only the frames the sampler keeps. If a JavaCV version lacks it,
+     * every frame is converted, as before.
+     */
+    private static final class LazyConversion {
+        static final boolean AVAILABLE;
+        private static final MethodHandle PROCESS_IMAGE;
+        private static final VarHandle IMAGE_BUF;
+
+        static {
+            MethodHandle process = null;
+            VarHandle buffers = null;
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(FFmpegFrameGrabber.class,
+                        MethodHandles.lookup());
+                process = lookup.findVirtual(FFmpegFrameGrabber.class, "processImage", MethodType.methodType(void.class));
+                buffers = lookup.findVarHandle(FFmpegFrameGrabber.class, "image_buf", java.nio.Buffer[].class);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(FfmpegStreamReader.class)
+                        .warn("this JavaCV has no FFmpegFrameGrabber.processImage(); converting every frame ({})", e.toString());
+            }
+            PROCESS_IMAGE = process;
+            IMAGE_BUF = buffers;
+            AVAILABLE = process != null && buffers != null;
+        }
+
+        static void convert(FFmpegFrameGrabber grabber, Frame frame) throws FrameGrabber.Exception {
+            try {
+                PROCESS_IMAGE.invokeExact(grabber);
+            } catch (FrameGrabber.Exception | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            frame.image = (java.nio.Buffer[]) IMAGE_BUF.get(grabber);
+        }
     }
 
     @Override

@@ -34,6 +34,12 @@ public final class FrameLedger {
         decodedCounter.increment();
     }
 
+    /** A frame decoded and dropped at the source without an image (the sampler did not want it). */
+    void skippedAtSource() {
+        decoded();
+        released(DropReason.SAMPLED_OUT);
+    }
+
     void released(DropReason reason) {
         released.get(reason).increment();
         Counter counter = droppedCounters.get(reason);

@@ -1,12 +1,17 @@
 package io.camflux.engine.source;
 
+import java.util.function.LongPredicate;
+
 /**
  * One open connection to a camera, read on the camera's own thread. Blocking.
  */
 public interface StreamReader extends AutoCloseable {
 
-    /** The next decoded frame, or null at the end of the stream. */
-    DecodedImage next() throws Exception;
+    /**
+     * Decodes the next frame; null at the end of the stream. Only a frame whose media time {@code wanted}
+     * accepts is converted to an image: the others come back without one ({@link DecodedImage#skipped()}).
+     */
+    DecodedImage next(LongPredicate wanted) throws Exception;
 
     /** For files: back to the start, for looping. */
     void rewind() throws Exception;
@@ -17,8 +22,11 @@ public interface StreamReader extends AutoCloseable {
     @Override
     void close();
 
-    /** A decoded image and its media time; the image is a copy the caller owns. */
+    /** A decoded frame's media time and, if it was wanted, its BGR image: a copy the caller owns. */
     record DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros) {
+        public boolean skipped() {
+            return image == null;
+        }
     }
 
     /** Opens readers; blocking. */

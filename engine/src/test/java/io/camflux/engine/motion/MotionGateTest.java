@@ -40,7 +40,7 @@ class MotionGateTest {
         List<VideoFrame> frames = new ArrayList<>();
         try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
             long id = 0;
-            for (StreamReader.DecodedImage d; (d = reader.next()) != null; ) {
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> true)) != null; ) {
                 frames.add(new VideoFrame("cam", id++, d.ptsMicros(), 0, 0, d.image(), ledger));
             }
         }

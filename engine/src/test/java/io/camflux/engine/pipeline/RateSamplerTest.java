@@ -75,12 +75,13 @@ class RateSamplerTest {
     }
 
     @Test
-    void operatorSamplesAVirtualTimeStreamAndHandsBackRejects() {
+    void samplesAVirtualTimeStreamExactly() {
         VirtualTimeScheduler vts = VirtualTimeScheduler.create();
         AtomicInteger rejected = new AtomicInteger();
-        StepVerifier.withVirtualTime(() -> RateSampler.sample(
-                        Flux.interval(Duration.ofMillis(40), vts).map(i -> vts.now(java.util.concurrent.TimeUnit.MICROSECONDS)),
-                        6, t -> t, t -> rejected.incrementAndGet())
+        RateSampler sampler = new RateSampler(6);
+        StepVerifier.withVirtualTime(() -> Flux.interval(Duration.ofMillis(40), vts)
+                        .map(i -> vts.now(java.util.concurrent.TimeUnit.MICROSECONDS))
+                        .filter(t -> sampler.accept(t) || rejected.incrementAndGet() < 0)
                         .take(Duration.ofSeconds(10), vts), () -> vts, Long.MAX_VALUE)
                 .thenAwait(Duration.ofSeconds(10))
                 .expectNextCount(60)

@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 import io.camflux.engine.source.StreamReader;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 
@@ -18,7 +19,7 @@ public final class SyntheticStreams {
             long next;
 
             @Override
-            public DecodedImage next() throws InterruptedException {
+            public DecodedImage next(LongPredicate wanted) throws InterruptedException {
                 if (next >= frames) {
                     return null;
                 }
@@ -26,6 +27,9 @@ public final class SyntheticStreams {
                     TimeUnit.MICROSECONDS.sleep(sleepMicrosPerFrame);
                 }
                 long pts = next++ * intervalMicros;
+                if (!wanted.test(pts)) {
+                    return new DecodedImage(null, pts);
+                }
                 try (Scalar color = new Scalar(next % 255, 0, 0, 0)) {
                     return new DecodedImage(new Mat(48, 64, CV_8UC3, color), pts);
                 }

@@ -1,0 +1,56 @@
+package io.camflux.engine.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camflux.engine.testing.TestConfigs;
+import io.camflux.model.TestAssets;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.Test;
+
+/** Every frame is decoded; only wanted ones become images, and they are the same images as always. */
+class FfmpegStreamReaderTest {
+
+    @Test
+    void onlyWantedFramesAreConvertedAndTheyMatchFullConversion() throws Exception {
+        var source = TestConfigs.file("c", TestAssets.media("cam1.mp4").toString(), false, false);
+        int frames = 0, images = 0;
+        Mat fifth = null;
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> pts % 500_000 == 0)) != null; frames++) {
+                if (d.skipped()) {
+                    assertNull(d.image());
+                    continue;
+                }
+                images++;
+                assertEquals(0, d.ptsMicros() % 500_000);
+                assertEquals(768, d.image().cols());
+                if (d.ptsMicros() == 2_000_000) {
+                    fifth = d.image();
+                } else {
+                    d.image().close();
+                }
+            }
+        }
+        assertEquals(200, frames, "every frame of the 20 s, 10 fps clip is decoded");
+        assertEquals(40, images, "two per second are wanted");
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source); Mat diff = new Mat()) {
+            StreamReader.DecodedImage d;
+            do {
+                d = reader.next(pts -> true);
+            } while (d.ptsMicros() != 2_000_000 && closeAndTrue(d));
+            opencv_core.absdiff(d.image(), fifth, diff);
+            assertEquals(0, opencv_core.countNonZero(diff.reshape(1, 0)), "the lazily converted frame is identical");
+            d.image().close();
+        }
+        assertTrue(fifth != null);
+        fifth.close();
+    }
+
+    private static boolean closeAndTrue(StreamReader.DecodedImage d) {
+        d.image().close();
+        return true;
+    }
+}
