@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The per-frame work around the model on the CPU: letterboxing a decoded frame into the input tensor, decoding
  * and suppressing YOLOX-Nano's output, and writing the event JSON.
- * {@code java -jar bench/target/camflux-bench.jar HotPathBenchmarks}
+ * {@code java -jar bench/target/camflux-bench.jar jmh HotPathBenchmarks}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

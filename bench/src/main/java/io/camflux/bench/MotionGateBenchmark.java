@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The motion gate's cost per frame against the cost of decoding that frame the way the engine does (FFmpeg
  * H.264 decode, BGR conversion, the owned copy), on the same 720p and 1080p clips (scripts/prepare-media.sh).
- * {@code java -Dcamflux.media.dir=.cache/media -jar bench/target/camflux-bench.jar MotionGateBenchmark}
+ * {@code java -Dcamflux.media.dir=.cache/media -jar bench/target/camflux-bench.jar jmh MotionGateBenchmark}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -172,14 +172,8 @@ public final class ConfigLoader {
             if (port <= 0 || port > 65535) {
                 a.problem("port", "must be 1..65535, got " + port);
             }
-            int buffer = a.integer("buffer_size", 10_000);
-            if (buffer < 1) {
-                a.problem("buffer_size", "must be >= 1, got " + buffer);
-            }
-            int inFlight = a.integer("max_in_flight", 256);
-            if (inFlight < 1) {
-                a.problem("max_in_flight", "must be >= 1, got " + inFlight);
-            }
+            int buffer = a.integerAtLeast("buffer_size", 10_000, 1);
+            int inFlight = a.integerAtLeast("max_in_flight", 256, 1);
             String exStatus = a.string("ex_status", "status.topic");
             String exDetect = a.string("ex_detect", "detections.topic");
             if (exStatus.isBlank()) {
@@ -265,14 +259,8 @@ public final class ConfigLoader {
             if (!(iou > 0 && iou <= 1)) {
                 m.problem("iou", "must be between 0 and 1, got " + iou);
             }
-            int device = m.integer("device_id", 0);
-            if (device < 0) {
-                m.problem("device_id", "must be >= 0, got " + device);
-            }
-            int threads = m.integer("threads", 0);
-            if (threads < 0) {
-                m.problem("threads", "must be >= 0, got " + threads);
-            }
+            int device = m.integerAtLeast("device_id", 0, 0);
+            int threads = m.integerAtLeast("threads", 0, 0);
             Path labels = null;
             String labelsValue = m.string("labels", null);
             if (labelsValue != null) {

@@ -144,6 +144,15 @@ final class JsonFields {
         return v.asInt();
     }
 
+    /** An integer that must be at least {@code min}; a smaller one is a problem. */
+    int integerAtLeast(String key, int fallback, int min) {
+        int v = integer(key, fallback);
+        if (v < min) {
+            problem(key, "must be >= " + min + ", got " + v);
+        }
+        return v;
+    }
+
     boolean bool(String key, boolean fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {

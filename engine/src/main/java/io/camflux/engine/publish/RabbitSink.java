@@ -91,8 +91,7 @@ public final class RabbitSink implements AutoCloseable {
         Gauge.builder("broker.connected", this, s -> s.connected() ? 1 : 0)
                 .description("1 while the broker connection is open").register(registry);
         for (String reason : new String[] {"buffer_full", "shutdown"}) {
-            Counter.builder("events.lost").description("events that will never reach the broker, by reason")
-                    .tag("reason", reason).register(registry);
+            lostCounter(reason);
         }
         Gauge.builder("events.pending", pending, AtomicInteger::get)
                 .description("events buffered or in flight to the broker").register(registry);
@@ -198,8 +197,7 @@ public final class RabbitSink implements AutoCloseable {
 
     private void lost(String reason) {
         pending.decrementAndGet();
-        Counter.builder("events.lost").description("events that will never reach the broker, by reason")
-                .tag("reason", reason).register(registry).increment();
+        lostCounter(reason).increment();
         log.error("an event was dropped ({}): the broker has been away longer than amqp.buffer_size events", reason);
     }
 
@@ -207,10 +205,14 @@ public final class RabbitSink implements AutoCloseable {
     public int abandonPending(String reason) {
         int n = pending.getAndSet(0);
         if (n > 0) {
-            Counter.builder("events.lost").description("events that will never reach the broker, by reason")
-                    .tag("reason", reason).register(registry).increment(n);
+            lostCounter(reason).increment(n);
         }
         return n;
+    }
+
+    private Counter lostCounter(String reason) {
+        return Counter.builder("events.lost").description("events that will never reach the broker, by reason")
+                .tag("reason", reason).register(registry);
     }
 
     @Override
