@@ -4,6 +4,7 @@ import io.camflux.engine.CamFlux;
 import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.metrics.EngineMetrics;
 import io.camflux.engine.publish.RabbitSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import reactor.core.scheduler.Schedulers;
@@ -59,7 +60,7 @@ public final class Main {
                 return EXIT_USAGE;
             }
         }
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = EngineMetrics.prepared(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         CamFlux engine;
         try {
             engine = CamFlux.builder(config).meterRegistry(registry).build();

@@ -28,11 +28,19 @@ public final class EngineMetrics implements AutoCloseable {
     private final Disposable errors;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    public EngineMetrics(CamFlux engine, MeterRegistry registry, Clock clock) {
-        // two of Micrometer's processor meters fail promtool's lint (a "_ns" unit, a gauge named "_count"): the
-        // Prometheus-standard process_cpu_seconds_total replaces the first, the JVM's processor count the second
+    /**
+     * Prepares a registry before any meter is registered on it: two of Micrometer's processor meters fail
+     * promtool's lint (a "_ns" unit, a gauge named "_count"); {@code process_cpu_seconds_total} and
+     * {@code system_cpus} replace them.
+     */
+    public static <R extends MeterRegistry> R prepared(R registry) {
         registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
         registry.config().meterFilter(MeterFilter.denyNameStartsWith("system.cpu.count"));
+        return registry;
+    }
+
+    /** Registers the gauges on a registry made by {@link #prepared}. */
+    public EngineMetrics(CamFlux engine, MeterRegistry registry, Clock clock) {
         Gauge.builder("system.cpus", Runtime.getRuntime(), Runtime::availableProcessors)
                 .description("processors available to the JVM").register(registry);
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
