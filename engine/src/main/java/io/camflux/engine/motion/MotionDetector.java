@@ -27,6 +27,10 @@ public final class MotionDetector implements AutoCloseable {
     private static final double MOG2_FOREGROUND = 200; // MOG2 marks shadows 127 and foreground 255
     /** Gaussians per pixel: OpenCV's default is 5; 3 is what a fixed camera needs and costs less. */
     private static final int MOG2_MIXTURES = 3;
+    /** Read-only arguments of erode/dilate, shared by every detector (3x3 kernel, centred, default border). */
+    private static final Mat DEFAULT_KERNEL = new Mat();
+    private static final Point CENTRE = new Point(-1, -1);
+    private static final Scalar MORPHOLOGY_BORDER = opencv_imgproc.morphologyDefaultBorderValue();
 
     private final MotionConfig config;
     private final List<Polygon> masks;
@@ -76,17 +80,13 @@ public final class MotionDetector implements AutoCloseable {
         if (mask != null) {
             opencv_core.bitwise_and(foreground, mask, foreground);
         }
-        Mat noKernel = new Mat();
-        Point anchor = new Point(-1, -1);
-        try (noKernel; anchor) {
-            if (config.erosionIterations() > 0) {
-                opencv_imgproc.erode(foreground, foreground, noKernel, anchor, config.erosionIterations(),
-                        opencv_core.BORDER_CONSTANT, opencv_imgproc.morphologyDefaultBorderValue());
-            }
-            if (config.dilationIterations() > 0) {
-                opencv_imgproc.dilate(foreground, foreground, noKernel, anchor, config.dilationIterations(),
-                        opencv_core.BORDER_CONSTANT, opencv_imgproc.morphologyDefaultBorderValue());
-            }
+        if (config.erosionIterations() > 0) {
+            opencv_imgproc.erode(foreground, foreground, DEFAULT_KERNEL, CENTRE, config.erosionIterations(),
+                    opencv_core.BORDER_CONSTANT, MORPHOLOGY_BORDER);
+        }
+        if (config.dilationIterations() > 0) {
+            opencv_imgproc.dilate(foreground, foreground, DEFAULT_KERNEL, CENTRE, config.dilationIterations(),
+                    opencv_core.BORDER_CONSTANT, MORPHOLOGY_BORDER);
         }
         if (fresh) {
             return (double) sourceWidth * sourceHeight;
