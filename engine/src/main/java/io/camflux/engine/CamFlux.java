@@ -57,6 +57,7 @@ public final class CamFlux implements AutoCloseable {
     private final Sinks.Empty<Void> stopIntake = Sinks.empty();
     private final Flux<DetectionEvent> detections;
     private final Sinks.Empty<Void> finished = Sinks.empty();
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private final Scheduler timer;
     private final Clock clock;
 
@@ -80,6 +81,7 @@ public final class CamFlux implements AutoCloseable {
                 detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
                 inferenceThread, b.timer);
         this.detections = pipeline.detections(stopIntake.asMono())
+                .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
                 .share();
     }
@@ -151,10 +153,13 @@ public final class CamFlux implements AutoCloseable {
         return config;
     }
 
-    /** Stops intake, waits up to 10 s for in-flight work, then frees threads and the model. */
+    /** Stops intake, waits up to 10 s for in-flight work (if the pipeline ever ran), then frees threads and the model. */
     @Override
     public void close() {
-        stopIntake().block(Duration.ofSeconds(10));
+        Mono<Void> drained = started.get() ? stopIntake() : Mono.empty();
+        stopIntake.tryEmitEmpty();
+        drained.timeout(Duration.ofSeconds(10), Mono.fromRunnable(() ->
+                log.warn("in-flight work did not finish within 10 s; closing anyway"))).block();
         for (ExecutorService t : threads) {
             t.shutdownNow();
         }

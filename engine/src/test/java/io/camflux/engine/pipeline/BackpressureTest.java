@@ -130,6 +130,16 @@ class BackpressureTest {
     }
 
     @Test
+    void anEngineNeverSubscribedClosesAtOnce() throws Exception {
+        CamFlux engine = CamFlux.builder(config()).streamOpener(SyntheticStreams.opener(10, 1_000, 0))
+                .detector(slowDetector(0)).build();
+        long start = System.nanoTime();
+        engine.close();
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close does not wait for a pipeline that never ran");
+        assertEquals(0, inFlight(engine));
+    }
+
+    @Test
     void cancellingReleasesEverythingInFlight() throws Exception {
         try (CamFlux engine = CamFlux.builder(config())
                 .streamOpener(SyntheticStreams.opener(1_000_000, 1_000, 0))
