@@ -12,7 +12,6 @@ import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.status.StatusEvent;
 import io.camflux.engine.status.StatusReporter;
-import java.time.Instant;
 import io.camflux.model.ModelResolver;
 import io.camflux.model.OnnxDetector;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,12 +19,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -57,7 +58,7 @@ public final class CamFlux implements AutoCloseable {
     private final Sinks.Empty<Void> stopIntake = Sinks.empty();
     private final Flux<DetectionEvent> detections;
     private final Sinks.Empty<Void> finished = Sinks.empty();
-    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean started = new AtomicBoolean();
     private final Scheduler timer;
     private final Clock clock;
 
@@ -121,13 +122,10 @@ public final class CamFlux implements AutoCloseable {
         return out;
     }
 
+    /** The gate's counters are registered per camera; asking the registry again returns the same ones. */
     private StatusEvent.MotionSummary motionSummary(String camera) {
-        long passed = (long) registry.find("motion.frames").tag("camera_uuid", camera).tag("result", "passed")
-                .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
-        long skipped = (long) registry.find("motion.frames").tag("camera_uuid", camera).tag("result", "skipped")
-                .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
-        long seen = passed + skipped;
-        return new StatusEvent.MotionSummary(seen, passed, skipped, seen == 0 ? 0 : (double) skipped / seen);
+        OpenCvMotionGate.MotionStats stats = new OpenCvMotionGate.MotionStats(camera, registry);
+        return new StatusEvent.MotionSummary(stats.seen(), stats.passedCount(), stats.skippedCount(), stats.skipRate());
     }
 
     /** Ends intake: cameras stop, frames in flight are still detected, then {@link #detections()} completes. */
@@ -156,8 +154,8 @@ public final class CamFlux implements AutoCloseable {
     /** Stops intake, waits up to 10 s for in-flight work (if the pipeline ever ran), then frees threads and the model. */
     @Override
     public void close() {
-        Mono<Void> drained = started.get() ? stopIntake() : Mono.empty();
         stopIntake.tryEmitEmpty();
+        Mono<Void> drained = started.get() ? finished.asMono() : Mono.empty();
         drained.timeout(Duration.ofSeconds(10), Mono.fromRunnable(() ->
                 log.warn("in-flight work did not finish within 10 s; closing anyway"))).block();
         for (ExecutorService t : threads) {

@@ -7,11 +7,9 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.metrics.EngineMetrics;
 import io.camflux.engine.publish.RabbitSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
-import reactor.core.scheduler.Schedulers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code java -jar camflux.jar --config FILE [--duration D]}: runs one shard, writing events as JSON lines to
@@ -50,7 +48,6 @@ public final class Main {
             err.println("camflux: " + e.getMessage());
             return EXIT_USAGE;
         }
-        Logger log = LoggerFactory.getLogger(Main.class);
         String amqpPassword = null;
         if (config.amqp() != null) {
             try {

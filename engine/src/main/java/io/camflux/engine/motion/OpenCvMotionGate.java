@@ -59,7 +59,7 @@ public final class OpenCvMotionGate implements MotionGate {
         private final Counter passed;
         private final Counter skipped;
 
-        MotionStats(String camera, MeterRegistry registry) {
+        public MotionStats(String camera, MeterRegistry registry) {
             passed = Counter.builder("motion.frames").description("frames judged by the motion gate")
                     .tag("camera_uuid", camera).tag("result", "passed").register(registry);
             skipped = Counter.builder("motion.frames").description("frames judged by the motion gate")

@@ -48,6 +48,7 @@ public final class RabbitSink implements AutoCloseable {
     private final Scheduler timer;
     private final Sender sender;
     private final ChannelPool channels;
+    private final SendOptions sendOptions;
     private final Mono<Void> exchangesDeclared;
     private final AtomicReference<Connection> connection = new AtomicReference<>();
     private final AtomicReference<String> lastError = new AtomicReference<>();
@@ -77,6 +78,10 @@ public final class RabbitSink implements AutoCloseable {
                         .scheduler(timer))
                 .cache();
         this.channels = ChannelPoolFactory.createChannelPool(connectionMono, new ChannelPoolOptions().maxCacheSize(8));
+        // a failed send fails at once: the retry with backoff below waits without holding a thread
+        this.sendOptions = new SendOptions().channelPool(channels).exceptionHandler((context, e) -> {
+            throw new reactor.rabbitmq.RabbitFluxException(e);
+        });
         this.sender = RabbitFlux.createSender(new SenderOptions().connectionMono(connectionMono)
                 .resourceManagementScheduler(Schedulers.boundedElastic()));
         this.exchangesDeclared = Mono.when(
@@ -175,12 +180,8 @@ public final class RabbitSink implements AutoCloseable {
                 new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
                         .messageId(event.messageId()).timestamp(new Date()).build(),
                 event.body());
-        SendOptions options = new SendOptions().channelPool(channels)
-                .exceptionHandler((context, e) -> {
-                    throw new reactor.rabbitmq.RabbitFluxException(e);
-                });
         return exchangesDeclared
-                .then(Mono.defer(() -> sender.sendWithPublishConfirms(Mono.just(message), options).next()))
+                .then(Mono.defer(() -> sender.sendWithPublishConfirms(Mono.just(message), sendOptions).next()))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(result -> result.isAck() ? Mono.just(result)
                         : Mono.<OutboundMessageResult>error(new IllegalStateException("the broker did not confirm")))

@@ -58,11 +58,6 @@ public final class Camera {
         this.ledger = ledger;
     }
 
-    /** Every frame; see {@link #frames(LongPredicate)}. */
-    public Flux<VideoFrame> frames() {
-        return frames(pts -> true);
-    }
-
     /**
      * Frames until the stream ends for good (a file without loop, or reconnects exhausted); cold. Every frame
      * is decoded, but only those whose media time {@code wanted} accepts become images and are emitted; the
@@ -168,7 +163,7 @@ public final class Camera {
 
     /** A stage after the source failed for good (e.g. a motion mask outside the image): the camera stops. */
     public void stopWithError(Throwable failure) {
-        String code = failure instanceof IllegalArgumentException ? "CONFIG_ERROR" : StreamError.classify(failure).code();
+        String code = failure instanceof IllegalArgumentException ? StreamError.CONFIG_ERROR : StreamError.classify(failure).code();
         log.error("camera {}: stopped: {}", config.cameraUuid(), failure.getMessage());
         publish(CameraState.DISCONNECTED, code, failure.getMessage(), -1);
     }

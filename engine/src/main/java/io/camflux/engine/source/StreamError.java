@@ -13,6 +13,8 @@ public final class StreamError extends RuntimeException {
     public static final String DECODE_ERROR = "DECODE_ERROR";
     public static final String EOF = "EOF";
     public static final String STREAM_ERROR = "STREAM_ERROR";
+    /** Not the stream: the camera's own settings cannot work (e.g. a motion mask outside the image). */
+    public static final String CONFIG_ERROR = "CONFIG_ERROR";
 
     private static final Pattern AV_ERROR = Pattern.compile("error (-?\\d+)");
     private static final int AVERROR_HTTP_UNAUTHORIZED = -fferrtag(0xF8, '4', '0', '1');
