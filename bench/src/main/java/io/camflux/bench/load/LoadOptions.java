@@ -1,10 +1,10 @@
 package io.camflux.bench.load;
 
+import io.camflux.engine.cli.DurationArgument;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** What one bench invocation runs. */
 record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int height, String scene, double maxFps,
@@ -49,13 +49,10 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                     cameras = List.copyOf(list);
                 }
                 case "--duration" -> {
-                    String v = value(args, ++i, a).toLowerCase(Locale.ROOT);
-                    long seconds = v.endsWith("m") ? Long.parseLong(v.substring(0, v.length() - 1)) * 60
-                            : Long.parseLong(v.endsWith("s") ? v.substring(0, v.length() - 1) : v);
-                    if (seconds < 5) {
+                    duration = DurationArgument.parse(value(args, ++i, a));
+                    if (duration.toSeconds() < 5) {
                         throw new IllegalArgumentException("--duration must be at least 5s");
                     }
-                    duration = Duration.ofSeconds(seconds);
                 }
                 case "--resolution" -> {
                     String v = value(args, ++i, a);

@@ -2,8 +2,6 @@ package io.camflux.engine.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 
 /** Command-line arguments. */
 record Args(Path config, Duration duration, boolean help) {
@@ -28,7 +26,7 @@ record Args(Path config, Duration duration, boolean help) {
                     return new Args(null, null, true);
                 }
                 case "--config", "-c" -> config = Path.of(value(argv, ++i, "--config"));
-                case "--duration", "-d" -> duration = duration(value(argv, ++i, "--duration"));
+                case "--duration", "-d" -> duration = DurationArgument.parse(value(argv, ++i, "--duration"));
                 default -> throw new IllegalArgumentException("unknown argument '" + argv[i] + "'");
             }
         }
@@ -43,38 +41,5 @@ record Args(Path config, Duration duration, boolean help) {
             throw new IllegalArgumentException(flag + " needs a value");
         }
         return argv[i];
-    }
-
-    static Duration duration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("pt")) {
-                return positive(Duration.parse(t.toUpperCase(Locale.ROOT)), text);
-            }
-            if (t.endsWith("ms")) {
-                return positive(Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2))), text);
-            }
-            char unit = t.charAt(t.length() - 1);
-            String number = Character.isDigit(unit) ? t : t.substring(0, t.length() - 1);
-            double value = Double.parseDouble(number);
-            double seconds = switch (unit) {
-                case 'h' -> value * 3600;
-                case 'm' -> value * 60;
-                default -> value;
-            };
-            if (!Character.isDigit(unit) && unit != 's' && unit != 'm' && unit != 'h') {
-                throw new NumberFormatException();
-            }
-            return positive(Duration.ofMillis(Math.round(seconds * 1000)), text);
-        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("--duration: cannot read '" + text + "' (e.g. 30s, 5m, 1h, PT90S)");
-        }
-    }
-
-    private static Duration positive(Duration d, String text) {
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("--duration must be > 0, got '" + text + "'");
-        }
-        return d;
     }
 }

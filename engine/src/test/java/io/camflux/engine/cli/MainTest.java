@@ -44,12 +44,12 @@ class MainTest {
 
     @Test
     void durations() {
-        assertEquals(Duration.ofSeconds(30), Args.duration("30s"));
-        assertEquals(Duration.ofMinutes(5), Args.duration("5m"));
-        assertEquals(Duration.ofHours(1), Args.duration("1h"));
-        assertEquals(Duration.ofSeconds(90), Args.duration("PT90S"));
-        assertEquals(Duration.ofMillis(1500), Args.duration("1500ms"));
-        assertEquals(Duration.ofSeconds(12), Args.duration("12"));
+        assertEquals(Duration.ofSeconds(30), DurationArgument.parse("30s"));
+        assertEquals(Duration.ofMinutes(5), DurationArgument.parse("5m"));
+        assertEquals(Duration.ofHours(1), DurationArgument.parse("1h"));
+        assertEquals(Duration.ofSeconds(90), DurationArgument.parse("PT90S"));
+        assertEquals(Duration.ofMillis(1500), DurationArgument.parse("1500ms"));
+        assertEquals(Duration.ofSeconds(12), DurationArgument.parse("12"));
     }
 
     @Test
