@@ -11,7 +11,6 @@ import io.camflux.model.ModelFormat;
 import io.camflux.model.Preprocessor;
 import io.camflux.model.YoloDecoder;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ public class HotPathBenchmarks {
 
     private Mat frame;
     private Preprocessor preprocessor;
-    private FloatBuffer input;
+    private ByteBuffer input;
     private YoloDecoder decoder;
     private FloatBuffer output;
     private Letterbox letterbox;
@@ -65,7 +64,7 @@ public class HotPathBenchmarks {
         opencv_core.randu(frame, new Mat(1, 1, opencv_core.CV_64F, new org.bytedeco.javacpp.DoublePointer(0.0)),
                 new Mat(1, 1, opencv_core.CV_64F, new org.bytedeco.javacpp.DoublePointer(255.0)));
         preprocessor = new Preprocessor(416, 416, ModelFormat.YOLOX);
-        input = ByteBuffer.allocateDirect(preprocessor.slotSize() * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        input = ByteBuffer.allocateDirect(preprocessor.slotBytes());
 
         int anchors = 3549, cols = 85;
         float[] raw = new float[anchors * cols];

@@ -75,6 +75,11 @@ public enum ModelFormat {
                 + " input; set model.format");
     }
 
+    /** The output strides of the YOLO families' three grids, finest first. */
+    public static int[] strides() {
+        return Strides.STRIDES.clone();
+    }
+
     static long gridCells(int inputWidth, int inputHeight) {
         long cells = 0;
         for (int stride : Strides.STRIDES) {

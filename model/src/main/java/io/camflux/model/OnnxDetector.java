@@ -1,144 +1,175 @@
 package io.camflux.model;
 
-import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+import io.camflux.model.DetectorBatch.BatchBuffers;
+import io.camflux.model.graph.ModelGraph;
+import io.camflux.model.graph.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A YOLO-family detector on ONNX Runtime: letterboxes a batch of BGR images into one input tensor, runs the
- * session (in chunks when the model's batch dimension is fixed), decodes and suppresses per image.
- * Not thread-safe: it reuses its input buffer and scratch images; use one instance per inference thread.
+ * A YOLO-family detector on ONNX Runtime, in three steps that a pipeline can overlap:
+ * {@link #prepare} (letterbox into pooled direct buffers; any thread, concurrently), {@link #infer} (the session
+ * run; one thread at a time), {@link #decode} (threshold, boxes, NMS; any thread). {@link #detect} does all three.
+ *
+ * <p>By default the session runs a fused graph (see {@link ModelGraph#fused}): 8-bit pixels go in, one row of
+ * six floats per anchor comes out. When the model cannot be fused, or {@code fusedGraph} is off, it runs the
+ * model as it is: float planar input converted on the host, YOLO decoding in Java ({@link YoloDecoder}).
  */
 public final class OnnxDetector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OnnxDetector.class);
 
     private final OrtEnvironment env;
     private final OrtSession session;
-    private final String inputName;
+    private final ExecutionProvider providerInUse;
+    private final ModelFormat format;
+    private final Labels labels;
     private final int inputWidth;
     private final int inputHeight;
-    private final int fixedBatch;
-    private final ModelFormat format;
-    private final YoloDecoder decoder;
+    private final boolean fused;
+    private int maxChunk;
+    private final int anchors;
     private final Preprocessor preprocessor;
-    private final ExecutionProvider providerInUse;
-    private final Labels labels;
-    private FloatBuffer input;
+    private final CandidateDecoder candidates;
+    private final YoloDecoder rawDecoder;
+    private final String rawInputName;
+    private final ConcurrentLinkedQueue<BatchBuffers> pool = new ConcurrentLinkedQueue<>();
+    private FloatBuffer rawInput;
+    private Mat rawScratch;
 
-    private OnnxDetector(OrtEnvironment env, OrtSession session, ExecutionProvider providerInUse,
-                         DetectorSettings settings) throws OrtException, IOException {
-        this.env = env;
-        this.session = session;
-        this.providerInUse = providerInUse;
-        Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
-        this.inputName = in.getKey();
-        long[] inShape = ((TensorInfo) in.getValue().getInfo()).getShape();
-        if (inShape.length != 4 || inShape[1] != 3 || inShape[2] <= 0 || inShape[3] <= 0) {
-            throw new IllegalArgumentException("expected a model input [N,3,H,W] with fixed H and W, got "
-                    + Arrays.toString(inShape));
-        }
-        this.fixedBatch = inShape[0] > 0 ? (int) inShape[0] : 0;
-        this.inputHeight = (int) inShape[2];
-        this.inputWidth = (int) inShape[3];
-        long[] outShape = ((TensorInfo) session.getOutputInfo().values().iterator().next().getInfo()).getShape();
-        this.format = settings.format() != null ? settings.format()
-                : ModelFormat.detect(outShape, inputWidth, inputHeight);
-        this.labels = resolveLabels(settings);
-        int classCount = (int) (format == ModelFormat.YOLOV8 ? outShape[1] - 4 : outShape[2] - 5);
-        this.decoder = new YoloDecoder(format, inputWidth, inputHeight, (int) outShape[1], (int) outShape[2],
-                settings.confidenceThreshold(), settings.iouThreshold(), labels, classFilter(settings, classCount));
+    private OnnxDetector(Opened o) {
+        this.env = o.env;
+        this.session = o.session;
+        this.providerInUse = o.provider;
+        this.format = o.format;
+        this.labels = o.labels;
+        this.inputWidth = o.width;
+        this.inputHeight = o.height;
+        this.fused = o.fused;
+        this.maxChunk = o.maxChunk;
+        this.anchors = o.anchors;
         this.preprocessor = new Preprocessor(inputWidth, inputHeight, format);
+        this.candidates = new CandidateDecoder(anchors, o.settings.confidenceThreshold(),
+                o.settings.iouThreshold(), labels);
+        this.rawDecoder = fused ? null : new YoloDecoder(format, inputWidth, inputHeight, (int) o.output.dim(1),
+                (int) o.output.dim(2), o.settings.confidenceThreshold(), o.settings.iouThreshold(), labels,
+                c -> o.allowed == null || (c < o.allowed.length && o.allowed[c]));
+        this.rawInputName = o.inputName;
     }
 
     /** Opens {@code model} with the execution provider the settings ask for, falling back to CPU with a warning. */
     public static OnnxDetector open(Path model, DetectorSettings settings) throws OrtException, IOException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        ExecutionProvider used = ExecutionProvider.CPU;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (settings.intraOpThreads() > 0) {
-                options.setIntraOpNumThreads(settings.intraOpThreads());
-            }
-            if (settings.provider() != ExecutionProvider.CPU) {
-                used = tryCuda(options, settings);
-            }
-            OrtSession session = env.createSession(model.toString(), options);
+        Opened o = new Opened(model, settings);
+        o.open();
+        OnnxDetector detector = new OnnxDetector(o);
+        try {
             try {
-                OnnxDetector detector = new OnnxDetector(env, session, used, settings);
-                log.info("model {}: {} input {}x{} batch {}, {} classes, execution provider {}",
-                        model.getFileName(), detector.format, detector.inputWidth, detector.inputHeight,
-                        detector.fixedBatch > 0 ? "fixed " + detector.fixedBatch : "dynamic",
-                        detector.decoder.classCount(), used);
-                return detector;
-            } catch (RuntimeException | IOException | OrtException e) {
-                session.close();
-                throw e;
+                detector.probeBatchOfTwo();
+            } catch (OrtException e) {
+                if (o.declaredBatch != 1 || detector.maxChunk != 0) {
+                    throw e;
+                }
+                log.warn("model {}: declares batch 1 and fails at batch 2 ({}); running images one by one",
+                        model.getFileName(), e.getMessage());
+                detector.maxChunk = 1;
+                detector.probeBatchOfTwo();
             }
+        } catch (OrtException | RuntimeException e) {
+            detector.close();
+            throw e;
+        }
+        log.info("model {}: {} input {}x{}, {} graph, batch {}, {} classes, execution provider {}",
+                model.getFileName(), detector.format, detector.inputWidth, detector.inputHeight,
+                detector.fused ? "fused (uint8 in, candidates out)" : "unmodified",
+                detector.maxChunk > 0 ? "fixed " + detector.maxChunk : "dynamic", detector.labels.names().size(),
+                detector.providerInUse);
+        return detector;
+    }
+
+    /** A first run at batch 2 (1 for fixed-batch models): warms the provider up and proves the symbolic batch. */
+    private void probeBatchOfTwo() throws OrtException {
+        try (Mat black = new Mat(inputHeight, inputWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+                new org.bytedeco.opencv.opencv_core.Scalar(0))) {
+            detect(maxChunk == 1 ? List.of(black) : List.of(black, black));
         }
     }
 
-    private static ExecutionProvider tryCuda(OrtSession.SessionOptions options, DetectorSettings settings) {
-        String why;
-        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-            why = "this ONNX Runtime build has no CUDA execution provider (build with -Pgpu)";
-        } else {
-            try {
-                options.addCUDA(settings.deviceId());
-                return ExecutionProvider.CUDA;
-            } catch (OrtException | RuntimeException | LinkageError e) {
-                why = "CUDA device " + settings.deviceId() + " is unavailable: " + e.getMessage();
+    /** Letterboxes {@code images} into pooled buffers. Safe to call from several threads at once. */
+    public DetectorBatch prepare(List<Mat> images) {
+        BatchBuffers buffers = takeBuffers(images.size());
+        Letterbox[] boxes = new Letterbox[images.size()];
+        try {
+            for (int i = 0; i < images.size(); i++) {
+                boxes[i] = preprocessor.fill(images.get(i), buffers.pixels(), i);
             }
+        } catch (RuntimeException e) {
+            giveBack(buffers);
+            throw e;
         }
-        if (settings.provider() == ExecutionProvider.CUDA) {
-            log.warn("model.provider is cuda but {}; running on the CPU execution provider", why);
-        } else {
-            log.info("model.provider auto: {}; using the CPU execution provider", why);
-        }
-        return ExecutionProvider.CPU;
+        return new DetectorBatch(this, buffers, boxes);
     }
 
-    private Labels resolveLabels(DetectorSettings settings) throws OrtException, IOException {
-        if (settings.labelsFile() != null) {
-            return Labels.fromFile(settings.labelsFile());
+    /** Runs the session on a prepared batch. One thread at a time. */
+    public DetectorBatch infer(DetectorBatch batch) throws OrtException {
+        long start = System.nanoTime();
+        List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
+        int chunk = maxChunk > 0 ? maxChunk : batch.size();
+        for (int first = 0; first < batch.size(); first += chunk) {
+            int n = Math.min(chunk, batch.size() - first);
+            if (fused) {
+                runFused(batch, first, n);
+            } else {
+                decoded.addAll(runUnmodified(batch, first, n));
+            }
         }
-        Labels fromModel = Labels.fromMetadata(session.getMetadata().getCustomMetadata().get("names"));
-        return fromModel != null ? fromModel : Labels.coco();
+        batch.inferred(System.nanoTime() - start, decoded);
+        return batch;
     }
 
-    private IntPredicate classFilter(DetectorSettings settings, int classCount) {
-        if (settings.classFilter().isEmpty()) {
-            return c -> true;
+    private void runFused(DetectorBatch batch, int first, int n) throws OrtException {
+        int slot = preprocessor.slotBytes(), rows = candidates.floatsPerImage();
+        ByteBuffer pixels = batch.pixels().duplicate().position(first * slot).limit((first + n) * slot).slice();
+        FloatBuffer out = batch.output().duplicate().position(first * rows).limit((first + n) * rows).slice();
+        try (OnnxTensor in = OnnxTensor.createTensor(env, pixels, new long[] {n, inputHeight, inputWidth, 3},
+                     OnnxJavaType.UINT8);
+             OnnxTensor pinned = OnnxTensor.createTensor(env, out, new long[] {n, anchors, ModelGraph.FUSED_COLUMNS});
+             OrtSession.Result ignored = session.run(Map.of(ModelGraph.FUSED_INPUT, in),
+                     Map.of(ModelGraph.FUSED_OUTPUT, pinned))) {
+            // the session wrote the candidates into the batch's own output buffer
         }
-        boolean[] allowed = new boolean[classCount];
-        for (String wanted : settings.classFilter()) {
-            int id = labels.names().indexOf(wanted);
-            if (id < 0 && wanted.chars().allMatch(Character::isDigit)) {
-                id = Integer.parseInt(wanted);
+    }
+
+    /** Detections per image of an inferred batch; gives its buffers back. Safe on any thread. */
+    public List<List<Detection>> decode(DetectorBatch batch) {
+        try {
+            if (!fused) {
+                return batch.decodedInline();
             }
-            if (id < 0 || id >= allowed.length) {
-                throw new IllegalArgumentException("model.classes: unknown class '" + wanted + "'");
+            List<List<Detection>> results = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                results.add(candidates.decode(batch.output(), i, batch.letterbox(i)));
             }
-            allowed[id] = true;
+            return results;
+        } finally {
+            batch.close();
         }
-        return c -> c < allowed.length && allowed[c];
     }
 
     /**
@@ -146,46 +177,62 @@ public final class OnnxDetector implements AutoCloseable {
      * The images are only read; the caller keeps owning them.
      */
     public List<List<Detection>> detect(List<Mat> images) throws OrtException {
-        List<List<Detection>> results = new ArrayList<>(images.size());
-        int chunk = fixedBatch > 0 ? fixedBatch : Math.max(1, images.size());
-        for (int start = 0; start < images.size(); start += chunk) {
-            List<Mat> part = images.subList(start, Math.min(images.size(), start + chunk));
-            results.addAll(runChunk(part, fixedBatch > 0 ? fixedBatch : part.size()));
+        DetectorBatch batch = prepare(images);
+        try {
+            return decode(infer(batch));
+        } finally {
+            batch.close();
+        }
+    }
+
+    private List<List<Detection>> runUnmodified(DetectorBatch batch, int start, int n) throws OrtException {
+        List<List<Detection>> results = new ArrayList<>(n);
+        int slot = 3 * inputWidth * inputHeight;
+        if (rawScratch == null) {
+            rawScratch = preprocessor.newFloatScratch();
+        }
+        {
+            int rows = Math.max(maxChunk, n);
+            if (rawInput == null || rawInput.capacity() < rows * slot) {
+                rawInput = ByteBuffer.allocateDirect(rows * slot * Float.BYTES).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+            }
+            for (int i = 0; i < rows; i++) {
+                if (i < n) {
+                    preprocessor.toPlanarFloat(batch.pixels(), start + i, rawScratch, rawInput, i);
+                } else {
+                    for (int f = i * slot; f < (i + 1) * slot; f++) {
+                        rawInput.put(f, 0f);
+                    }
+                }
+            }
+            FloatBuffer input = rawInput.duplicate().position(0).limit(rows * slot).slice();
+            try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputHeight, inputWidth});
+                 OrtSession.Result result = session.run(Map.of(rawInputName, tensor))) {
+                FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
+                int perImage = out.capacity() / rows;
+                for (int i = 0; i < n; i++) {
+                    results.add(rawDecoder.decode(out, i * perImage, batch.letterbox(start + i)));
+                }
+            }
         }
         return results;
     }
 
-    private List<List<Detection>> runChunk(List<Mat> images, int batch) throws OrtException {
-        int slot = preprocessor.slotSize();
-        FloatBuffer buffer = inputBuffer(batch * slot);
-        Letterbox[] boxes = new Letterbox[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            boxes[i] = preprocessor.fill(images.get(i), buffer, i);
+    private BatchBuffers takeBuffers(int images) {
+        BatchBuffers b = pool.poll();
+        if (b != null && b.capacity() >= images) {
+            return b;
         }
-        for (int i = images.size() * slot; i < batch * slot; i++) {
-            buffer.put(i, 0f);
-        }
-        buffer.position(0).limit(batch * slot);
-        long[] shape = {batch, 3, inputHeight, inputWidth};
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, buffer, shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            OnnxValue value = result.get(0);
-            FloatBuffer out = ((OnnxTensor) value).getFloatBuffer();
-            int perImage = out.capacity() / batch;
-            List<List<Detection>> detections = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                detections.add(decoder.decode(out, i * perImage, boxes[i]));
-            }
-            return detections;
-        }
+        int capacity = Math.max(images, b == null ? 0 : b.capacity());
+        return new BatchBuffers(capacity,
+                ByteBuffer.allocateDirect(capacity * preprocessor.slotBytes()).order(ByteOrder.nativeOrder()),
+                fused ? ByteBuffer.allocateDirect(capacity * candidates.floatsPerImage() * Float.BYTES)
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer() : null);
     }
 
-    private FloatBuffer inputBuffer(int floats) {
-        if (input == null || input.capacity() < floats) {
-            input = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        }
-        input.clear();
-        return input;
+    void giveBack(BatchBuffers buffers) {
+        pool.offer(buffers);
     }
 
     public ExecutionProvider provider() {
@@ -204,9 +251,14 @@ public final class OnnxDetector implements AutoCloseable {
         return inputHeight;
     }
 
-    /** The model's fixed batch size, or 0 when its batch dimension is dynamic. */
+    /** The batch size the session is limited to, or 0 when any batch size runs in one go. */
     public int fixedBatch() {
-        return fixedBatch;
+        return maxChunk;
+    }
+
+    /** Whether the session runs the fused graph (uint8 input, in-graph decoding). */
+    public boolean fusedGraph() {
+        return fused;
     }
 
     public Labels labels() {
@@ -216,6 +268,130 @@ public final class OnnxDetector implements AutoCloseable {
     @Override
     public void close() throws OrtException {
         preprocessor.close();
+        if (rawScratch != null) {
+            rawScratch.close();
+        }
         session.close();
+    }
+
+    /** Everything decided while opening: which graph, which provider, which session. */
+    private static final class Opened {
+        final Path model;
+        final DetectorSettings settings;
+        final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        ExecutionProvider provider = ExecutionProvider.CPU;
+        ModelFormat format;
+        Labels labels;
+        int width;
+        int height;
+        boolean fused;
+        int maxChunk;
+        int anchors;
+        TensorSpec output;
+        String inputName;
+        boolean[] allowed;
+        long declaredBatch;
+
+        Opened(Path model, DetectorSettings settings) {
+            this.model = model;
+            this.settings = settings;
+        }
+
+        void open() throws IOException, OrtException {
+            byte[] bytes = Files.readAllBytes(model);
+            ModelGraph graph = ModelGraph.parse(bytes);
+            TensorSpec in = graph.input();
+            if (in.rank() != 4 || in.dim(1) != 3 || in.dim(2) <= 0 || in.dim(3) <= 0) {
+                throw new IllegalArgumentException("expected a model input [N,3,H,W] with fixed H and W, got " + in);
+            }
+            inputName = in.name();
+            declaredBatch = in.dim(0);
+            height = (int) in.dim(2);
+            width = (int) in.dim(3);
+            output = graph.output();
+            format = settings.format() != null ? settings.format() : ModelFormat.detect(output.dims(), width, height);
+            anchors = (int) (format == ModelFormat.YOLOV8 ? output.dim(2) : output.dim(1));
+            labels = settings.labelsFile() != null ? Labels.fromFile(settings.labelsFile())
+                    : orCoco(Labels.fromMetadata(graph.metadata("names")));
+            int classCount = (int) (format == ModelFormat.YOLOV8 ? output.dim(1) - 4 : output.dim(2) - 5);
+            allowed = classFilter(classCount);
+            try (OrtSession.SessionOptions options = sessionOptions()) {
+                if (settings.fusedGraph()) {
+                    try {
+                        session = env.createSession(graph.fused(format, allowed), options);
+                        fused = true;
+                        return;
+                    } catch (IllegalArgumentException | OrtException e) {
+                        log.warn("model {}: cannot fuse pre- and post-processing into the graph ({}); running it "
+                                + "unmodified", model.getFileName(), e.getMessage());
+                    }
+                }
+                maxChunk = declaredBatch > 0 ? (int) declaredBatch : 0;
+                try {
+                    session = env.createSession(graph.withDynamicBatch(), options);
+                    maxChunk = 0;
+                } catch (OrtException e) {
+                    session = env.createSession(bytes, options);
+                }
+            }
+        }
+
+        private static Labels orCoco(Labels labels) {
+            return labels != null ? labels : Labels.coco();
+        }
+
+        private OrtSession.SessionOptions sessionOptions() throws OrtException {
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (settings.intraOpThreads() > 0) {
+                options.setIntraOpNumThreads(settings.intraOpThreads());
+            }
+            if (settings.provider() != ExecutionProvider.CPU) {
+                provider = tryCuda(options);
+            }
+            return options;
+        }
+
+        private ExecutionProvider tryCuda(OrtSession.SessionOptions options) {
+            String why;
+            if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                why = "this ONNX Runtime build has no CUDA execution provider (build with -Pgpu)";
+            } else {
+                try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(settings.deviceId())) {
+                    for (Map.Entry<String, String> option : settings.cudaOptions().entrySet()) {
+                        cuda.add(option.getKey(), option.getValue());
+                    }
+                    options.addCUDA(cuda);
+                    return ExecutionProvider.CUDA;
+                } catch (OrtException | RuntimeException | LinkageError e) {
+                    why = "CUDA device " + settings.deviceId() + " is unavailable: " + e.getMessage();
+                }
+            }
+            if (settings.provider() == ExecutionProvider.CUDA) {
+                log.warn("model.provider is cuda but {}; running on the CPU execution provider", why);
+            } else {
+                log.info("model.provider auto: {}; using the CPU execution provider", why);
+            }
+            return ExecutionProvider.CPU;
+        }
+
+        private boolean[] classFilter(int classCount) {
+            if (settings.classFilter().isEmpty()) {
+                return null;
+            }
+            boolean[] allowedIds = new boolean[classCount];
+            for (String wanted : settings.classFilter()) {
+                int id = labels.names().indexOf(wanted);
+                if (id < 0 && wanted.chars().allMatch(Character::isDigit)) {
+                    id = Integer.parseInt(wanted);
+                }
+                if (id < 0 || id >= allowedIds.length) {
+                    throw new IllegalArgumentException("model.classes: unknown class '" + wanted + "'");
+                }
+                allowedIds[id] = true;
+            }
+            return allowedIds;
+        }
     }
 }

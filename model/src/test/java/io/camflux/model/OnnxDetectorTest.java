@@ -42,7 +42,8 @@ class OnnxDetectorTest {
     void findsPeopleWithPlausibleBoxes() throws Exception {
         try (OnnxDetector detector = OnnxDetector.open(TestAssets.defaultModel(), DetectorSettings.defaults())) {
             assertEquals(ModelFormat.YOLOX, detector.format());
-            assertEquals(1, detector.fixedBatch());
+            assertTrue(detector.fusedGraph(), "the default model takes pixels and decodes in the graph");
+            assertEquals(0, detector.fixedBatch(), "its declared batch of 1 was made symbolic");
             assertEquals(ExecutionProvider.CPU, detector.provider());
             List<List<Detection>> results = detector.detect(frames);
             assertEquals(frames.size(), results.size());
@@ -80,6 +81,45 @@ class OnnxDetectorTest {
         try (OnnxDetector detector = OnnxDetector.open(TestAssets.defaultModel(), cuda)) {
             assertEquals(ExecutionProvider.CPU, detector.provider());
             assertFalse(detector.detect(List.of(frames.get(0))).get(0).isEmpty());
+        }
+    }
+
+    @Test
+    void fusedGraphFindsWhatTheUnmodifiedModelAndJavaDecoderFind() throws Exception {
+        DetectorSettings cpu = DetectorSettings.defaults().withProvider(ExecutionProvider.CPU);
+        try (OnnxDetector fused = OnnxDetector.open(TestAssets.defaultModel(), cpu);
+             OnnxDetector unmodified = OnnxDetector.open(TestAssets.defaultModel(), cpu.withFusedGraph(false))) {
+            assertTrue(fused.fusedGraph());
+            assertFalse(unmodified.fusedGraph());
+            List<List<Detection>> a = fused.detect(frames);
+            List<List<Detection>> b = unmodified.detect(frames);
+            int compared = 0;
+            for (int i = 0; i < frames.size(); i++) {
+                assertEquals(b.get(i).size(), a.get(i).size(), "frame " + i + ": " + a.get(i) + " vs " + b.get(i));
+                for (int k = 0; k < a.get(i).size(); k++) {
+                    Detection x = a.get(i).get(k), y = b.get(i).get(k);
+                    assertEquals(y.classId(), x.classId());
+                    assertEquals(y.confidence(), x.confidence(), 1e-4);
+                    assertTrue(x.iou(y) > 0.999, x + " vs " + y);
+                    compared++;
+                }
+            }
+            assertTrue(compared >= 8, "compared " + compared + " detections");
+        }
+    }
+
+    @Test
+    void overlappingStagesGiveTheSameResultsAsDetect() throws Exception {
+        try (OnnxDetector detector = OnnxDetector.open(TestAssets.defaultModel(),
+                DetectorSettings.defaults().withProvider(ExecutionProvider.CPU))) {
+            List<List<Detection>> whole = detector.detect(frames);
+            DetectorBatch first = detector.prepare(frames.subList(0, 2));
+            DetectorBatch second = detector.prepare(frames.subList(2, 4));
+            detector.infer(second);
+            detector.infer(first);
+            List<List<Detection>> staged = new ArrayList<>(detector.decode(first));
+            staged.addAll(detector.decode(second));
+            assertEquals(whole, staged);
         }
     }
 

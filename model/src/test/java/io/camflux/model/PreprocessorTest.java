@@ -13,39 +13,59 @@ import org.junit.jupiter.api.Test;
 
 class PreprocessorTest {
 
-    private static FloatBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    private static ByteBuffer pixels(int slots, Preprocessor pre) {
+        return ByteBuffer.allocateDirect(slots * pre.slotBytes());
+    }
+
+    private static int at(ByteBuffer b, int index) {
+        return Byte.toUnsignedInt(b.get(index));
     }
 
     @Test
-    void yoloxKeepsBgrRawValuesAtTopLeftAndPads114() {
+    void letterboxesAtTopLeftInPlaceAndPads114() {
         try (Preprocessor pre = new Preprocessor(8, 8, ModelFormat.YOLOX);
              Mat image = new Mat(2, 4, CV_8UC3, new Scalar(10, 20, 30, 0))) {
-            FloatBuffer buf = direct(2 * pre.slotSize());
+            ByteBuffer buf = pixels(2, pre);
             Letterbox lb = pre.fill(image, buf, 1);
             assertEquals(2f, lb.scale(), 1e-6);
-            int base = pre.slotSize(), plane = 64;
-            assertEquals(10f, buf.get(base), 0f, "B plane first");
-            assertEquals(20f, buf.get(base + plane), 0f);
-            assertEquals(30f, buf.get(base + 2 * plane), 0f);
-            assertEquals(10f, buf.get(base + 3 * 8 + 7), 0f, "row 3 is still image (4 rows scaled)");
-            assertEquals(114f, buf.get(base + 4 * 8), 0f, "row 4 is padding");
-            assertEquals(0f, buf.get(0), 0f, "slot 0 untouched");
+            int base = pre.slotBytes();
+            assertEquals(10, at(buf, base), "BGR interleaved, B first");
+            assertEquals(20, at(buf, base + 1));
+            assertEquals(30, at(buf, base + 2));
+            assertEquals(10, at(buf, base + (3 * 8 + 7) * 3), "row 3 is still image (4 rows scaled)");
+            assertEquals(114, at(buf, base + 4 * 8 * 3), "row 4 is padding");
+            assertEquals(0, at(buf, 0), "slot 0 untouched");
         }
     }
 
     @Test
-    void yolov8IsRgbScaledAndCentred() {
+    void centredLetterboxPadsAboveAndBelow() {
         try (Preprocessor pre = new Preprocessor(8, 8, ModelFormat.YOLOV8);
              Mat image = new Mat(4, 8, CV_8UC3, new Scalar(51, 102, 255, 0))) {
-            FloatBuffer buf = direct(pre.slotSize());
+            ByteBuffer buf = pixels(1, pre);
             Letterbox lb = pre.fill(image, buf, 0);
             assertEquals(2, lb.padY());
-            int plane = 64;
-            assertEquals(114f / 255f, buf.get(0), 1e-6, "row 0 is padding");
-            assertEquals(1f, buf.get(2 * 8), 1e-6, "R plane first");
-            assertEquals(102f / 255f, buf.get(plane + 2 * 8), 1e-6);
-            assertEquals(51f / 255f, buf.get(2 * plane + 2 * 8), 1e-6);
+            assertEquals(114, at(buf, 0), "row 0 is padding");
+            assertEquals(51, at(buf, 2 * 8 * 3), "row 2 is image");
+            assertEquals(114, at(buf, 6 * 8 * 3 + 5), "row 6 is padding");
+        }
+    }
+
+    @Test
+    void planarFloatIsRgbScaledForYolov8() {
+        try (Preprocessor pre = new Preprocessor(8, 8, ModelFormat.YOLOV8);
+             Mat image = new Mat(4, 8, CV_8UC3, new Scalar(51, 102, 255, 0));
+             Mat scratch = pre.newFloatScratch()) {
+            ByteBuffer buf = pixels(1, pre);
+            pre.fill(image, buf, 0);
+            FloatBuffer floats = ByteBuffer.allocateDirect(2 * 3 * 64 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            pre.toPlanarFloat(buf, 0, scratch, floats, 1);
+            int base = 3 * 64, plane = 64;
+            assertEquals(114f / 255f, floats.get(base), 1e-6, "row 0 is padding");
+            assertEquals(1f, floats.get(base + 2 * 8), 1e-6, "R plane first");
+            assertEquals(102f / 255f, floats.get(base + plane + 2 * 8), 1e-6);
+            assertEquals(51f / 255f, floats.get(base + 2 * plane + 2 * 8), 1e-6);
+            assertEquals(0f, floats.get(0), 0f, "target slot 0 untouched");
         }
     }
 
@@ -53,7 +73,7 @@ class PreprocessorTest {
     void rejectsNonBgrImages() {
         try (Preprocessor pre = new Preprocessor(8, 8, ModelFormat.YOLOX);
              Mat gray = new Mat(4, 4, org.bytedeco.opencv.global.opencv_core.CV_8UC1)) {
-            assertThrows(IllegalArgumentException.class, () -> pre.fill(gray, direct(pre.slotSize()), 0));
+            assertThrows(IllegalArgumentException.class, () -> pre.fill(gray, pixels(1, pre), 0));
         }
     }
 }
