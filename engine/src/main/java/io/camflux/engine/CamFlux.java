@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -78,9 +79,11 @@ public final class CamFlux implements AutoCloseable {
         }
         this.cameras = List.copyOf(built);
         Scheduler inferenceThread = Schedulers.fromExecutorService(dedicatedThread("camflux-inference"));
+        int cpuThreads = config.batch().prepareThreads();
+        Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", cpuThreads));
         DetectionPipeline pipeline = new DetectionPipeline(cameras, config.maxFps(), config.batch(), b.motionGates,
                 detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
-                inferenceThread, b.timer);
+                inferenceThread, cpu, b.timer);
         this.detections = pipeline.detections(stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
@@ -178,8 +181,13 @@ public final class CamFlux implements AutoCloseable {
     }
 
     private ExecutorService dedicatedThread(String name) {
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name);
+        return threadPool(name, 1);
+    }
+
+    private ExecutorService threadPool(String name, int size) {
+        AtomicInteger index = new AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(size, r -> {
+            Thread t = new Thread(r, size == 1 ? name : name + "-" + index.getAndIncrement());
             t.setDaemon(true);
             return t;
         });

@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -73,14 +75,15 @@ public final class ConfigLoader {
 
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
-                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http"));
+                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = root.number("max_fps", 6);
             if (!(maxFps > 0)) {
                 root.problem("max_fps", "must be > 0, got " + maxFps);
             }
-            List<SourceConfig> sources = root.objects("sources", this::source);
+            VideoDecoder defaultDecoder = decoder(root, VideoDecoder.AUTO);
+            List<SourceConfig> sources = root.objects("sources", s -> source(s, defaultDecoder));
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < sources.size(); i++) {
                 String id = sources.get(i).cameraUuid();
@@ -106,9 +109,9 @@ public final class ConfigLoader {
                     root.bool("emit_empty", false), http(root.object("http")));
         }
 
-        private SourceConfig source(JsonFields s) {
+        private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
             s.knownKeys(Set.of("camera_uuid", "url", "site_id", "tenant_id", "rtsp_transport", "loop", "realtime",
-                    "timeout_ms", "name", "motion_mask"));
+                    "timeout_ms", "name", "motion_mask", "decoder"));
             String id = s.requiredString("camera_uuid");
             String url = s.requiredString("url");
             if (url != null) {
@@ -124,7 +127,20 @@ public final class ConfigLoader {
             }
             return new SourceConfig(id, url, s.string("site_id", "default"), s.string("tenant_id", "default"),
                     transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs),
-                    s.polygons("motion_mask"));
+                    s.polygons("motion_mask"), decoder(s, defaultDecoder));
+        }
+
+        static VideoDecoder decoder(JsonFields f, VideoDecoder fallback) {
+            String value = f.string("decoder", null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                return VideoDecoder.parse(value);
+            } catch (IllegalArgumentException e) {
+                f.problem("decoder", e.getMessage());
+                return fallback;
+            }
         }
 
         private String checkUrl(JsonFields s, String url) {
@@ -229,7 +245,7 @@ public final class ConfigLoader {
                         null, 0);
             }
             m.knownKeys(Set.of("path", "provider", "device_id", "confidence", "iou", "classes", "format", "labels",
-                    "threads"));
+                    "threads", "fused_graph", "cuda_options"));
             String path = m.string("path", BuiltinModel.DEFAULT);
             if (BuiltinModel.byName(path).isEmpty()) {
                 Path file = baseDir == null ? Path.of(path) : baseDir.resolve(path);
@@ -269,8 +285,14 @@ public final class ConfigLoader {
                     m.problem("labels", "file not found or not readable: " + labels);
                 }
             }
+            Map<String, String> cudaOptions = new LinkedHashMap<>();
+            JsonFields cuda = m.object("cuda_options");
+            if (cuda != null) {
+                cuda.forEachScalar(cudaOptions::put);
+            }
             return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
-                    new LinkedHashSet<>(m.strings("classes")), format, labels, threads);
+                    new LinkedHashSet<>(m.strings("classes")), format, labels, threads,
+                    m.bool("fused_graph", true), cudaOptions);
         }
 
         private HttpConfig http(JsonFields h) {
@@ -307,10 +329,11 @@ public final class ConfigLoader {
 
         private BatchConfig batch(JsonFields b) {
             if (b == null) {
-                return new BatchConfig(8, Duration.ofMillis(50));
+                return new BatchConfig(8, Duration.ofMillis(50), BatchConfig.defaultPrepareThreads());
             }
-            b.knownKeys(Set.of("max_size", "max_wait_ms"));
+            b.knownKeys(Set.of("max_size", "max_wait_ms", "prepare_threads"));
             int size = b.integer("max_size", 8);
+            int prepare = b.integerAtLeast("prepare_threads", BatchConfig.defaultPrepareThreads(), 1);
             int waitMs = b.integer("max_wait_ms", 50);
             if (size < 1 || size > 1024) {
                 b.problem("max_size", "must be 1..1024, got " + size);
@@ -318,7 +341,7 @@ public final class ConfigLoader {
             if (waitMs < 1) {
                 b.problem("max_wait_ms", "must be >= 1, got " + waitMs);
             }
-            return new BatchConfig(size, Duration.ofMillis(Math.max(1, waitMs)));
+            return new BatchConfig(size, Duration.ofMillis(Math.max(1, waitMs)), Math.max(1, prepare));
         }
 
         private ReconnectConfig reconnect(JsonFields r) {

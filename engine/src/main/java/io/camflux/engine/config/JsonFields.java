@@ -186,6 +186,17 @@ final class JsonFields {
         return out;
     }
 
+    /** Each key of this object with its value as text; non-scalar values are problems. */
+    void forEachScalar(java.util.function.BiConsumer<String, String> action) {
+        node.fields().forEachRemaining(e -> {
+            if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                action.accept(e.getKey(), e.getValue().asText());
+            } else {
+                problem(e.getKey(), "must be a string, number or boolean, got " + describe(e.getValue()));
+            }
+        });
+    }
+
     /** A nested object, or null (with a problem recorded when the key holds something else). */
     JsonFields object(String key) {
         JsonNode v = node.get(key);

@@ -13,12 +13,25 @@ import java.util.List;
  * @param realtime      for file sources: pace frames at the file's native rate
  * @param timeout       connect and read timeout of network sources
  * @param motionMask    regions (source pixels) where the motion gate ignores movement
+ * @param decoder       {@code cpu}, {@code nvdec} (GPU, CPU with a warning when absent) or {@code auto}
  */
 public record SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
-                           boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask) {
+                           boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask,
+                           VideoDecoder decoder) {
 
     public SourceConfig {
         motionMask = List.copyOf(motionMask);
+    }
+
+    /** A source decoded on the CPU. */
+    public SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
+                        boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask) {
+        this(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask, VideoDecoder.CPU);
+    }
+
+    public SourceConfig withDecoder(VideoDecoder value) {
+        return new SourceConfig(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask,
+                value);
     }
 
     public boolean isFile() {

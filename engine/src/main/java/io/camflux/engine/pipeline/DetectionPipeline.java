@@ -20,7 +20,8 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The data path, top to bottom: per camera rate sampling, the motion gate and latest-wins; then merge across
- * cameras, cross-camera batches, and one detector run per batch on the inference thread.
+ * cameras, cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the
+ * inference thread, decoding behind it).
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
  */
@@ -30,22 +31,23 @@ public final class DetectionPipeline {
     private final BatchConfig batch;
     private final Function<Camera, MotionGate> motionGates;
     private final InferenceStage inference;
-    private final Scheduler inferenceThread;
+    private final DetectionOperator<List<VideoFrame>> detector;
     private final Scheduler timer;
 
     public DetectionPipeline(List<Camera> cameras, double maxFps, BatchConfig batch,
                              Function<Camera, MotionGate> motionGates, FrameDetector detector, String runnerId,
                              String shardId, boolean emitEmpty, Clock clock, MeterRegistry registry,
-                             Scheduler inferenceThread, Scheduler timer) {
+                             Scheduler inferenceThread, Scheduler cpu, Scheduler timer) {
         this.cameras = List.copyOf(cameras);
         this.maxFps = maxFps;
         this.batch = batch;
         this.motionGates = motionGates;
-        this.inferenceThread = inferenceThread;
+        this.detector = new DetectionOperator<>(detector, cpu, inferenceThread, batch.prepareThreads(),
+                DetectionPipeline::releaseAll);
         this.timer = timer;
         Map<String, Camera> byId = new LinkedHashMap<>();
         cameras.forEach(c -> byId.put(c.config().cameraUuid(), c));
-        this.inference = new InferenceStage(detector, byId, runnerId, shardId, emitEmpty, clock, registry);
+        this.inference = new InferenceStage(byId, runnerId, shardId, emitEmpty, clock, registry);
     }
 
     /**
@@ -56,8 +58,9 @@ public final class DetectionPipeline {
         List<Flux<VideoFrame>> perCamera = cameras.stream().map(c -> cameraFrames(c, stopIntake)).toList();
         return Flux.merge(Flux.fromIterable(perCamera), perCamera.size(), 1)
                 .bufferTimeout(batch.maxSize(), batch.maxWait(), timer, true)
-                .publishOn(inferenceThread, 1)
-                .concatMapIterable(inference::process, 1)
+                .map(frames -> new DetectionOperator.Input<>(frames, frames.stream().map(VideoFrame::image).toList()))
+                .transform(detector)
+                .concatMapIterable(inference::toEvents, 1)
                 .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.CANCELLED))
                 .doOnDiscard(Collection.class, DetectionPipeline::releaseAll);
     }

@@ -1,7 +1,6 @@
 package io.camflux.engine.pipeline;
 
 import io.camflux.engine.DetectionEvent;
-import io.camflux.engine.FrameDetector;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.VideoFrame;
@@ -15,18 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Runs the detector on one batch of frames (blocking: call it on the inference thread), releases the frames,
- * and turns the results into events.
- */
+/** Turns the detector operator's results into events, releasing each batch's frames. */
 final class InferenceStage {
     private static final Logger log = LoggerFactory.getLogger(InferenceStage.class);
 
-    private final FrameDetector detector;
     private final Map<String, Camera> cameras;
     private final String runnerId;
     private final String shardId;
@@ -37,15 +31,14 @@ final class InferenceStage {
     private final DistributionSummary batchSize;
     private final Counter batchErrors;
 
-    InferenceStage(FrameDetector detector, Map<String, Camera> cameras, String runnerId, String shardId,
+    InferenceStage(Map<String, Camera> cameras, String runnerId, String shardId,
                    boolean emitEmpty, Clock clock, MeterRegistry registry) {
-        this.detector = detector;
         this.cameras = cameras;
         this.runnerId = runnerId;
         this.shardId = shardId;
         this.emitEmpty = emitEmpty;
         this.clock = clock;
-        this.inferenceLatency = Timer.builder("inference.latency").description("detector time per batch")
+        this.inferenceLatency = Timer.builder("inference.latency").description("session run per batch (letterbox and decoding overlap it)")
                 .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
         this.e2eLatency = Timer.builder("e2e.latency").description("frame decoded to event created")
                 .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
@@ -55,26 +48,20 @@ final class InferenceStage {
                 .register(registry);
     }
 
-    List<DetectionEvent> process(List<VideoFrame> batch) {
-        List<List<Detection>> results;
-        long start = System.nanoTime();
-        try {
-            List<Mat> images = new ArrayList<>(batch.size());
-            for (VideoFrame frame : batch) {
-                images.add(frame.image());
-            }
-            results = detector.detect(images);
-        } catch (Exception e) {
+    /** Releases the batch's frames and turns its detections into events. */
+    List<DetectionEvent> toEvents(DetectionOperator.Output<List<VideoFrame>> done) {
+        List<VideoFrame> batch = done.payload();
+        if (done.error() != null) {
             batchErrors.increment();
-            log.error("inference failed on a batch of {} frames; they are dropped", batch.size(), e);
+            log.error("inference failed on a batch of {} frames; they are dropped", batch.size(), done.error());
             batch.forEach(f -> f.release(DropReason.INFERENCE_ERROR));
             return List.of();
         }
-        long end = System.nanoTime();
+        List<List<Detection>> results = done.detections();
         batch.forEach(f -> f.release(DropReason.INFERRED));
-        inferenceLatency.record(end - start, TimeUnit.NANOSECONDS);
+        inferenceLatency.record(done.inferenceNanos(), TimeUnit.NANOSECONDS);
         batchSize.record(batch.size());
-        double inferenceS = (end - start) / 1e9;
+        double inferenceS = done.inferenceNanos() / 1e9;
         List<DetectionEvent> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             VideoFrame frame = batch.get(i);

@@ -1,11 +1,15 @@
 package io.camflux.engine.source;
 
 import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.config.VideoDecoder;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongPredicate;
+import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegLogCallback;
@@ -16,6 +20,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 /** Reads a camera or file with FFmpeg (JavaCV), decoding to BGR. */
 public final class FfmpegStreamReader implements StreamReader {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FfmpegStreamReader.class);
     static {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         FFmpegLogCallback.set();
@@ -24,24 +29,68 @@ public final class FfmpegStreamReader implements StreamReader {
     private final FFmpegFrameGrabber grabber;
     private final OpenCVFrameConverter.ToMat toMat = new OpenCVFrameConverter.ToMat();
 
-    private FfmpegStreamReader(FFmpegFrameGrabber grabber) {
+    private final String decoderName;
+
+    private FfmpegStreamReader(FFmpegFrameGrabber grabber, String decoderName) {
         this.grabber = grabber;
+        this.decoderName = decoderName;
     }
 
-    /** Connects; blocks up to the source's timeout on network sources. */
+    /** The FFmpeg decoder in use: {@code h264_cuvid} and the like on NVDEC, else the CPU decoder's name. */
+    public String decoderName() {
+        return decoderName;
+    }
+
+    /**
+     * Connects; blocks up to the source's timeout on network sources. With {@code decoder: nvdec|auto} the stream
+     * is probed on the CPU first and reopened with FFmpeg's CUVID decoder for its codec (NVDEC); when that
+     * decoder cannot open, the CPU reader is kept (a warning for {@code nvdec}, once per process).
+     */
     public static FfmpegStreamReader open(SourceConfig source) throws FFmpegFrameGrabber.Exception {
+        FFmpegFrameGrabber cpu = start(configured(source, null));
+        if (!source.decoder().wantsGpu()) {
+            return new FfmpegStreamReader(cpu, cpu.getVideoCodecName());
+        }
+        String cuvid = Nvdec.decoderFor(cpu.getVideoCodec());
+        String unavailable = cuvid == null ? "no NVDEC decoder for codec " + cpu.getVideoCodecName() : Nvdec.unavailable();
+        if (unavailable == null) {
+            try {
+                FFmpegFrameGrabber gpu = start(configured(source, cuvid));
+                closeQuietly(cpu);
+                log.info("camera {}: decoding on NVDEC ({})", source.cameraUuid(), cuvid);
+                return new FfmpegStreamReader(gpu, cuvid);
+            } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
+                unavailable = Nvdec.failed(cuvid, e);
+            }
+        }
+        if (source.decoder() == VideoDecoder.NVDEC && Nvdec.warnOnce()) {
+            log.warn("decoder nvdec: {}; decoding on the CPU", unavailable);
+        }
+        return new FfmpegStreamReader(cpu, cpu.getVideoCodecName());
+    }
+
+    private static FFmpegFrameGrabber configured(SourceConfig source, String videoDecoder) {
         FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.location());
         grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
-        // one decoding thread per camera: the cameras are the parallelism, and frame threads would add latency
-        grabber.setVideoOption("threads", "1");
+        if (videoDecoder != null) {
+            grabber.setVideoCodecName(videoDecoder);
+        } else {
+            // one decoding thread per camera: the cameras are the parallelism, and frame threads would add latency
+            grabber.setVideoOption("threads", "1");
+        }
         if (source.isNetwork()) {
             String micros = Long.toString(source.timeout().toNanos() / 1000);
             grabber.setOption("rtsp_transport", source.rtspTransport());
             grabber.setOption("timeout", micros);
             grabber.setOption("fflags", "nobuffer");
         }
+        return grabber;
+    }
+
+    private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber) throws FFmpegFrameGrabber.Exception {
         try {
             grabber.start();
+            return grabber;
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
             try {
                 grabber.release();
@@ -50,7 +99,52 @@ public final class FfmpegStreamReader implements StreamReader {
             }
             throw e;
         }
-        return new FfmpegStreamReader(grabber);
+    }
+
+    private static void closeQuietly(FFmpegFrameGrabber grabber) {
+        try {
+            grabber.close();
+        } catch (FrameGrabber.Exception e) {
+            // nothing left to save; the connection is gone either way
+        }
+    }
+
+    /** FFmpeg's CUVID decoders and whether this process has found them unusable. */
+    static final class Nvdec {
+        private static final AtomicReference<String> FAILURE = new AtomicReference<>();
+        private static final AtomicBoolean WARNED = new AtomicBoolean();
+
+        private Nvdec() {
+        }
+
+        static String decoderFor(int codecId) {
+            String name = switch (codecId) {
+                case avcodec.AV_CODEC_ID_H264 -> "h264_cuvid";
+                case avcodec.AV_CODEC_ID_HEVC -> "hevc_cuvid";
+                case avcodec.AV_CODEC_ID_AV1 -> "av1_cuvid";
+                case avcodec.AV_CODEC_ID_VP9 -> "vp9_cuvid";
+                case avcodec.AV_CODEC_ID_MPEG2VIDEO -> "mpeg2_cuvid";
+                case avcodec.AV_CODEC_ID_MPEG4 -> "mpeg4_cuvid";
+                case avcodec.AV_CODEC_ID_MJPEG -> "mjpeg_cuvid";
+                default -> null;
+            };
+            return name != null && avcodec.avcodec_find_decoder_by_name(name) != null ? name : null;
+        }
+
+        /** Why NVDEC is not tried any more, or null. */
+        static String unavailable() {
+            return FAILURE.get();
+        }
+
+        static String failed(String decoder, Exception e) {
+            String why = decoder + " did not open (" + e.getMessage() + "); no NVIDIA GPU or driver?";
+            FAILURE.compareAndSet(null, why);
+            return why;
+        }
+
+        static boolean warnOnce() {
+            return !WARNED.getAndSet(true);
+        }
     }
 
     @Override
@@ -99,8 +193,7 @@ public final class FfmpegStreamReader implements StreamReader {
                 process = lookup.findVirtual(FFmpegFrameGrabber.class, "processImage", MethodType.methodType(void.class));
                 buffers = lookup.findVarHandle(FFmpegFrameGrabber.class, "image_buf", java.nio.Buffer[].class);
             } catch (ReflectiveOperationException | RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(FfmpegStreamReader.class)
-                        .warn("this JavaCV has no FFmpegFrameGrabber.processImage(); converting every frame ({})", e.toString());
+                log.warn("this JavaCV has no FFmpegFrameGrabber.processImage(); converting every frame ({})", e.toString());
             }
             PROCESS_IMAGE = process;
             IMAGE_BUF = buffers;
@@ -131,11 +224,7 @@ public final class FfmpegStreamReader implements StreamReader {
 
     @Override
     public void close() {
-        try {
-            grabber.close();
-        } catch (FrameGrabber.Exception e) {
-            // nothing left to save; the connection is gone either way
-        }
+        closeQuietly(grabber);
         toMat.close();
     }
 }
