@@ -12,7 +12,7 @@ out=${OUT:-/tmp/gpu-out}
 mkdir -p "$out" /tmp/gpu-models
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/device.txt"
 nproc | tee -a "$out/device.txt"
-python3 bench/gpu/export_torch_model.py /tmp/gpu-models 640 > "$out/export.log" 2>&1 || tail -n 20 "$out/export.log"
+[ -f /tmp/gpu-models/torch_yolox_640_fp16.onnx ] || python3 bench/gpu/export_torch_model.py /tmp/gpu-models 640 > "$out/export.log" 2>&1 || tail -n 20 "$out/export.log"
 java=(env LD_LIBRARY_PATH=$ort:/usr/local/cuda/lib64 "$rt/jre/bin/java" --enable-native-access=ALL-UNNAMED
   -Donnxruntime.native.onnxruntime.path=$ort/libonnxruntime.so
   -Donnxruntime.native.onnxruntime4j_jni.path=$ort/libonnxruntime4j_jni.so
@@ -22,12 +22,12 @@ jar=$base/bench/target/camflux-bench.jar
 cp=bench/target/classes:$jar
 models=()
 [ -n "${SKIP_NANO:-}" ] || models+=(--model "yolox_nano@416=$base/.gpu-build/models/yolox_nano.onnx")
-for m in torch_yolox_640 torch_yolox_640_fp16; do
+for m in ${TORCH_MODELS:-torch_yolox_640 torch_yolox_640_fp16}; do
   [ -f /tmp/gpu-models/$m.onnx ] && models+=(--model "$m=/tmp/gpu-models/$m.onnx")
 done
 timeout "${GPU_BENCH_TIMEOUT:-330}" "${java[@]}" -cp "$cp" io.camflux.bench.load.BenchMain gpu "${models[@]}" --frames "$base/.gpu-build/media/vtest-720p.mp4" \
   --batches "${BATCHES:-1,8,16,32,64}" --seconds "${SECONDS_PER_CELL:-3}" --prepare-threads "${PREPARE_THREADS:-6}" \
-  --variant cudnn_conv_algo_search=HEURISTIC --variant prefer_nhwc=1 --variant enable_cuda_graph=1 \
+  --variant cudnn_conv_algo_search=HEURISTIC --variant prefer_nhwc=1 \
   --out "$out" > "$out/gpu-operator.log" 2>&1
 echo "gpu bench exit $?" >> "$out/gpu-operator.log"
 [ -n "${SKIP_DECODE:-}" ] || timeout "${DECODE_TIMEOUT:-200}" "${java[@]}" -cp "$cp" io.camflux.bench.load.BenchMain decode --file "$base/.gpu-build/media/vtest-1080p.mp4" \

@@ -21,6 +21,12 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings {
         classFilter = Set.copyOf(classFilter);
         cudaOptions = Map.copyOf(cudaOptions);
+        if ("1".equals(cudaOptions.get("enable_cuda_graph"))) {
+            // measured on an H100: it replays the first run's host buffer addresses, so later batches in other
+            // pooled buffers silently come back empty; ONNX Runtime's Java API cannot bind device buffers
+            throw new IllegalArgumentException("model.cuda_options: enable_cuda_graph is not supported: CUDA graphs "
+                    + "need inputs and outputs bound at fixed device addresses, which ONNX Runtime's Java API cannot do");
+        }
     }
 
     public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,

@@ -298,10 +298,41 @@ public final class GpuBench {
         private final int height;
         private final int width;
         private final boolean pixels;
+        private boolean half;
 
         /** @param cudaOptions null for the CPU provider */
         RawSession(byte[] model, ModelGraph graph, Map<String, String> cudaOptions) throws Exception {
             this(model, graph.input().name(), (int) graph.input().dim(2), (int) graph.input().dim(3), false, cudaOptions);
+            this.half = graph.input().isFloat16();
+        }
+
+        /** The model's own input tensor: float32, or float16 for half-precision models. */
+        private OnnxTensor floatInput(FloatBuffer values, long[] shape) throws Exception {
+            if (!half) {
+                return OnnxTensor.createTensor(env, values, shape);
+            }
+            java.nio.ShortBuffer h = ByteBuffer.allocateDirect(values.remaining() * 2).order(ByteOrder.nativeOrder())
+                    .asShortBuffer();
+            for (int i = values.position(); i < values.limit(); i++) {
+                h.put(i - values.position(), toHalf(values.get(i)));
+            }
+            return OnnxTensor.createTensor(env, h, shape, ai.onnxruntime.OnnxJavaType.FLOAT16);
+        }
+
+        /** IEEE 754 binary16, round to nearest, for values in the half range (pixels 0-255 are exact). */
+        private static short toHalf(float f) {
+            int bits = Float.floatToIntBits(f);
+            int sign = (bits >>> 16) & 0x8000;
+            int exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+            int mantissa = bits & 0x7fffff;
+            if (exponent <= 0) {
+                return (short) sign;
+            }
+            if (exponent >= 31) {
+                return (short) (sign | 0x7c00);
+            }
+            int rounded = (exponent << 10 | mantissa >>> 13) + ((mantissa >>> 12) & 1);
+            return (short) (sign | rounded);
         }
 
         private RawSession(byte[] model, String inputName, int height, int width, boolean pixels,
@@ -347,8 +378,7 @@ public final class GpuBench {
         }
 
         float[] runOnce(FloatBuffer input, int batch) throws Exception {
-            try (OnnxTensor t = OnnxTensor.createTensor(env, input.duplicate().position(0),
-                    new long[] {batch, 3, height, width});
+            try (OnnxTensor t = floatInput(input.duplicate().position(0), new long[] {batch, 3, height, width});
                  OrtSession.Result r = session.run(Map.of(inputName, t))) {
                 FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
                 float[] values = new float[out.remaining()];
@@ -372,7 +402,7 @@ public final class GpuBench {
                 for (int i = 0; i < f.capacity(); i++) {
                     f.put(i, (i * 31) % 256);
                 }
-                t = OnnxTensor.createTensor(env, f, shape);
+                t = floatInput(f, shape);
             }
             try (t) {
                 for (int i = 0; i < 5; i++) {

@@ -289,6 +289,11 @@ public final class ConfigLoader {
             JsonFields cuda = m.object("cuda_options");
             if (cuda != null) {
                 cuda.forEachScalar(cudaOptions::put);
+                if ("1".equals(cudaOptions.get("enable_cuda_graph"))) {
+                    cuda.problem("enable_cuda_graph", "not supported: CUDA graphs need inputs and outputs bound at "
+                            + "fixed device addresses, which ONNX Runtime's Java API cannot do");
+                    cudaOptions.remove("enable_cuda_graph");
+                }
             }
             return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
                     new LinkedHashSet<>(m.strings("classes")), format, labels, threads,

@@ -61,6 +61,7 @@ public final class DetectionPipeline {
                 .map(frames -> new DetectionOperator.Input<>(frames, frames.stream().map(VideoFrame::image).toList()))
                 .transform(detector)
                 .concatMapIterable(inference::toEvents, 1)
+                .doOnDiscard(DetectionOperator.Output.class, out -> releaseAll((Collection<?>) out.payload()))
                 .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.CANCELLED))
                 .doOnDiscard(Collection.class, DetectionPipeline::releaseAll);
     }

@@ -1,6 +1,7 @@
 package io.camflux.engine.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -158,5 +159,38 @@ class ConfigLoaderTest {
     void unreadableFileIsAConfigError() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("absent.json")));
         assertTrue(e.getMessage().contains("cannot read the file"), e.getMessage());
+    }
+
+    @Test
+    void gpuKeysDecoderPerSourceOverGlobalCudaOptionsAndPrepareThreads() {
+        ShardConfig c = ConfigLoader.parse("""
+                {"decoder": "nvdec",
+                 "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1:8554/a"},
+                             {"camera_uuid": "b", "url": "rtsp://127.0.0.1:8554/b", "decoder": "cpu"}],
+                 "model": {"fused_graph": false, "cuda_options": {"cudnn_conv_algo_search": "HEURISTIC", "prefer_nhwc": 1}},
+                 "batch": {"prepare_threads": 3}}""", "gpu.json", null);
+        assertEquals(VideoDecoder.NVDEC, c.sources().get(0).decoder());
+        assertEquals(VideoDecoder.CPU, c.sources().get(1).decoder());
+        assertFalse(c.model().fusedGraph());
+        assertEquals(java.util.Map.of("cudnn_conv_algo_search", "HEURISTIC", "prefer_nhwc", "1"), c.model().cudaOptions());
+        assertEquals(3, c.batch().prepareThreads());
+        ShardConfig defaults = ConfigLoader.parse(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}"), "d.json", null);
+        assertEquals(VideoDecoder.AUTO, defaults.sources().get(0).decoder());
+        assertTrue(defaults.model().fusedGraph());
+        assertTrue(defaults.batch().prepareThreads() >= 1);
+    }
+
+    @Test
+    void badGpuKeysNameTheKeyAndTheProblem() {
+        ConfigException e = problem("""
+                {"decoder": "gpu", "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1:8554/a", "decoder": 7}],
+                 "model": {"cuda_options": {"enable_cuda_graph": "1", "arena": {"x": 1}}},
+                 "batch": {"prepare_threads": 0}}""");
+        String m = e.getMessage();
+        assertTrue(m.contains("decoder: must be auto, cpu or nvdec, got 'gpu'"), m);
+        assertTrue(m.contains("sources[0].decoder"), m);
+        assertTrue(m.contains("model.cuda_options.enable_cuda_graph: not supported"), m);
+        assertTrue(m.contains("model.cuda_options.arena: must be a string, number or boolean"), m);
+        assertTrue(m.contains("batch.prepare_threads"), m);
     }
 }

@@ -53,4 +53,23 @@ class FfmpegStreamReaderTest {
         d.image().close();
         return true;
     }
+
+    @Test
+    void nvdecDecodesOnTheGpuWhereThereIsOneAndOnTheCpuElsewhere() throws Exception {
+        var source = TestConfigs.file("nv", TestAssets.media("cam1.mp4").toString(), false, false)
+                .withDecoder(io.camflux.engine.config.VideoDecoder.NVDEC);
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            assertTrue(java.util.Set.of("h264", "h264_cuvid").contains(reader.decoderName()), reader.decoderName());
+            int frames = 0;
+            for (int i = 0; i < 20; i++) {
+                StreamReader.DecodedImage image = reader.next(ts -> true);
+                if (image != null && image.image() != null) {
+                    assertEquals(3, image.image().channels());
+                    image.image().close();
+                    frames++;
+                }
+            }
+            assertEquals(20, frames, "every frame decoded and converted");
+        }
+    }
 }
