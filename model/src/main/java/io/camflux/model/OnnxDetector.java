@@ -105,8 +105,8 @@ public final class OnnxDetector implements AutoCloseable {
 
     /** A first run at batch 2 (1 for fixed-batch models): warms the provider up and proves the symbolic batch. */
     private void probeBatchOfTwo() throws OrtException {
-        try (Mat black = new Mat(inputHeight, inputWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
-                new org.bytedeco.opencv.opencv_core.Scalar(0))) {
+        try (org.bytedeco.opencv.opencv_core.Scalar zero = new org.bytedeco.opencv.opencv_core.Scalar(0);
+             Mat black = new Mat(inputHeight, inputWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3, zero)) {
             detect(maxChunk == 1 ? List.of(black) : List.of(black, black));
         }
     }
