@@ -38,9 +38,8 @@ public final class CandidateDecoder {
                 continue;
             }
             int classId = (int) out.get(row + 5);
-            found.add(new Detection(classId, labels.name(classId), score,
-                    lb.toSourceX(out.get(row)), lb.toSourceY(out.get(row + 1)),
-                    lb.toSourceX(out.get(row + 2)), lb.toSourceY(out.get(row + 3))));
+            found.add(lb.toSource(classId, labels, score, out.get(row), out.get(row + 1), out.get(row + 2),
+                    out.get(row + 3)));
         }
         return Nms.perClass(found, iouThreshold);
     }

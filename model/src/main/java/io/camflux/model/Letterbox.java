@@ -27,6 +27,12 @@ public record Letterbox(int sourceWidth, int sourceHeight, float scale, int padX
         return clamp((inputY - padY) / scale, sourceHeight);
     }
 
+    /** A detection whose box {@code (x1, y1)–(x2, y2)} is in input pixels, mapped back to source pixels. */
+    public Detection toSource(int classId, Labels labels, float score, float x1, float y1, float x2, float y2) {
+        return new Detection(classId, labels.name(classId), score, toSourceX(x1), toSourceY(y1), toSourceX(x2),
+                toSourceY(y2));
+    }
+
     private static float clamp(float v, int max) {
         return Math.max(0f, Math.min(max, v));
     }

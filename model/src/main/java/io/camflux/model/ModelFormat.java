@@ -75,6 +75,16 @@ public enum ModelFormat {
                 + " input; set model.format");
     }
 
+    /** Anchors per image in an output of shape [N, a, b] of this layout. */
+    public long anchors(long[] outputShape) {
+        return this == YOLOV8 ? outputShape[2] : outputShape[1];
+    }
+
+    /** Classes in an output of shape [N, a, b] of this layout (YOLOv8 has no objectness column). */
+    public int classCount(long[] outputShape) {
+        return (int) (this == YOLOV8 ? outputShape[1] - 4 : outputShape[2] - 5);
+    }
+
     /** The output strides of the YOLO families' three grids, finest first. */
     public static int[] strides() {
         return Strides.STRIDES.clone();

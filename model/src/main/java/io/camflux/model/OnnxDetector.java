@@ -191,29 +191,25 @@ public final class OnnxDetector implements AutoCloseable {
         if (rawScratch == null) {
             rawScratch = preprocessor.newFloatScratch();
         }
-        {
-            int rows = Math.max(maxChunk, n);
-            if (rawInput == null || rawInput.capacity() < rows * slot) {
-                rawInput = ByteBuffer.allocateDirect(rows * slot * Float.BYTES).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-            }
-            for (int i = 0; i < rows; i++) {
-                if (i < n) {
-                    preprocessor.toPlanarFloat(batch.pixels(), start + i, rawScratch, rawInput, i);
-                } else {
-                    for (int f = i * slot; f < (i + 1) * slot; f++) {
-                        rawInput.put(f, 0f);
-                    }
-                }
-            }
-            FloatBuffer input = rawInput.duplicate().position(0).limit(rows * slot).slice();
-            try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputHeight, inputWidth});
-                 OrtSession.Result result = session.run(Map.of(rawInputName, tensor))) {
-                FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
-                int perImage = out.capacity() / rows;
-                for (int i = 0; i < n; i++) {
-                    results.add(rawDecoder.decode(out, i * perImage, batch.letterbox(start + i)));
-                }
+        // a model with a fixed batch larger than this chunk gets zero images in the rows left over
+        int rows = Math.max(maxChunk, n);
+        if (rawInput == null || rawInput.capacity() < rows * slot) {
+            rawInput = ByteBuffer.allocateDirect(rows * slot * Float.BYTES).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+        }
+        for (int i = 0; i < n; i++) {
+            preprocessor.toPlanarFloat(batch.pixels(), start + i, rawScratch, rawInput, i);
+        }
+        for (int f = n * slot; f < rows * slot; f++) {
+            rawInput.put(f, 0f);
+        }
+        FloatBuffer input = rawInput.duplicate().position(0).limit(rows * slot).slice();
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputHeight, inputWidth});
+             OrtSession.Result result = session.run(Map.of(rawInputName, tensor))) {
+            FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
+            int perImage = out.capacity() / rows;
+            for (int i = 0; i < n; i++) {
+                results.add(rawDecoder.decode(out, i * perImage, batch.letterbox(start + i)));
             }
         }
         return results;
@@ -301,21 +297,18 @@ public final class OnnxDetector implements AutoCloseable {
         void open() throws IOException, OrtException {
             byte[] bytes = Files.readAllBytes(model);
             ModelGraph graph = ModelGraph.parse(bytes);
+            graph.requireImageInput();
             TensorSpec in = graph.input();
-            if (in.rank() != 4 || in.dim(1) != 3 || in.dim(2) <= 0 || in.dim(3) <= 0) {
-                throw new IllegalArgumentException("expected a model input [N,3,H,W] with fixed H and W, got " + in);
-            }
             inputName = in.name();
             declaredBatch = in.dim(0);
             height = (int) in.dim(2);
             width = (int) in.dim(3);
             output = graph.output();
             format = settings.format() != null ? settings.format() : ModelFormat.detect(output.dims(), width, height);
-            anchors = (int) (format == ModelFormat.YOLOV8 ? output.dim(2) : output.dim(1));
+            anchors = (int) format.anchors(output.dims());
             labels = settings.labelsFile() != null ? Labels.fromFile(settings.labelsFile())
                     : orCoco(Labels.fromMetadata(graph.metadata("names")));
-            int classCount = (int) (format == ModelFormat.YOLOV8 ? output.dim(1) - 4 : output.dim(2) - 5);
-            allowed = classFilter(classCount);
+            allowed = classFilter(format.classCount(output.dims()));
             try (OrtSession.SessionOptions options = sessionOptions()) {
                 if (settings.fusedGraph()) {
                     try {

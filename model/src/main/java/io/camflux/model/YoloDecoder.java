@@ -38,7 +38,7 @@ public final class YoloDecoder {
     }
 
     public int classCount() {
-        return format == ModelFormat.YOLOV8 ? rows - 4 : cols - 5;
+        return format.classCount(new long[] {-1, rows, cols});
     }
 
     /** Decodes the image whose output starts at {@code offset} in {@code out}. */
@@ -116,8 +116,6 @@ public final class YoloDecoder {
     }
 
     private Detection box(int classId, float score, float cx, float cy, float w, float h, Letterbox lb) {
-        return new Detection(classId, labels.name(classId), score,
-                lb.toSourceX(cx - w / 2), lb.toSourceY(cy - h / 2),
-                lb.toSourceX(cx + w / 2), lb.toSourceY(cy + h / 2));
+        return lb.toSource(classId, labels, score, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2);
     }
 }

@@ -195,31 +195,14 @@ public final class GpuBench {
                 sumRel += d / Math.max(1e-3, Math.abs(a[i]));
             }
             List<List<Detection>> x = detCpu.detect(frames), y = detGpu.detect(frames);
-            int same = 0, total = 0, sameFrames = 0;
-            double worstIou = 1, worstScore = 0;
-            for (int f = 0; f < frames.size(); f++) {
-                boolean frameSame = x.get(f).size() == y.get(f).size();
-                for (Detection d : x.get(f)) {
-                    total++;
-                    Detection best = y.get(f).stream().filter(e -> e.classId() == d.classId())
-                            .max((p, q) -> Double.compare(p.iou(d), q.iou(d))).orElse(null);
-                    if (best != null && best.iou(d) > 0.9) {
-                        same++;
-                        worstIou = Math.min(worstIou, best.iou(d));
-                        worstScore = Math.max(worstScore, Math.abs(best.confidence() - d.confidence()));
-                    } else {
-                        frameSame = false;
-                    }
-                }
-                sameFrames += frameSame ? 1 : 0;
-            }
+            Match m = Match.of(x, y, 0.9);
             line("");
             line("CUDA vs CPU on %d real frames: raw output max |diff| %.3g (max |value| %.3g, ratio %.2e), mean "
                             + "relative error %.2e; after NMS %d/%d CPU detections matched on CUDA (same class, IoU > 0.9; "
                             + "worst IoU %.4f, worst score diff %.4f), %d/%d frames with identical detection counts "
                             + "(CPU %d, CUDA %d detections)", frames.size(), maxAbs, maxRef, maxAbs / maxRef,
-                    sumRel / a.length, same, total, worstIou, worstScore, sameFrames, frames.size(), total,
-                    y.stream().mapToInt(List::size).sum());
+                    sumRel / a.length, m.matched(), m.total(), m.worstIou(), m.worstScore(), m.sameFrames(),
+                    frames.size(), m.total(), m.found());
         }
     }
 
@@ -233,18 +216,38 @@ public final class GpuBench {
     }
 
     private static String sameDetections(List<List<Detection>> reference, List<List<Detection>> found) {
-        int matched = 0, total = 0;
-        for (int f = 0; f < reference.size(); f++) {
-            for (Detection d : reference.get(f)) {
-                total++;
-                if (found.get(f).stream().anyMatch(e -> e.classId() == d.classId() && e.iou(d) > 0.99)) {
-                    matched++;
+        Match m = Match.of(reference, found, 0.99);
+        return (m.matched() == m.total() && m.found() == m.total() ? "yes" : "NO") + " (" + m.matched() + "/"
+                + m.total() + " matched, " + m.found() + " found)";
+    }
+
+    /**
+     * How many reference detections have a same-class counterpart with IoU above {@code minIou} in the same frame;
+     * {@code sameFrames} counts frames with as many detections found as expected, all of them matched.
+     */
+    record Match(int matched, int total, int found, double worstIou, double worstScore, int sameFrames) {
+        static Match of(List<List<Detection>> reference, List<List<Detection>> found, double minIou) {
+            int matched = 0, total = 0, sameFrames = 0;
+            double worstIou = 1, worstScore = 0;
+            for (int f = 0; f < reference.size(); f++) {
+                boolean frameSame = reference.get(f).size() == found.get(f).size();
+                for (Detection d : reference.get(f)) {
+                    total++;
+                    Detection best = found.get(f).stream().filter(e -> e.classId() == d.classId())
+                            .max((p, q) -> Double.compare(p.iou(d), q.iou(d))).orElse(null);
+                    if (best != null && best.iou(d) > minIou) {
+                        matched++;
+                        worstIou = Math.min(worstIou, best.iou(d));
+                        worstScore = Math.max(worstScore, Math.abs(best.confidence() - d.confidence()));
+                    } else {
+                        frameSame = false;
+                    }
                 }
+                sameFrames += frameSame ? 1 : 0;
             }
+            return new Match(matched, total, found.stream().mapToInt(List::size).sum(), worstIou, worstScore,
+                    sameFrames);
         }
-        int foundTotal = found.stream().mapToInt(List::size).sum();
-        return (matched == total && foundTotal == total ? "yes" : "NO") + " (" + matched + "/" + total + " matched, "
-                + foundTotal + " found)";
     }
 
     record OperatorRun(double rate, double medianBatchMs) {
@@ -363,17 +366,16 @@ public final class GpuBench {
 
         /** The letterboxed frames as the unmodified model takes them (via the CPU detector's own preprocessing). */
         FloatBuffer realInput(OnnxDetector cpuDetector, List<Mat> frames) {
-            var preprocessor = new io.camflux.model.Preprocessor(width, height, cpuDetector.format());
-            ByteBuffer slots = ByteBuffer.allocateDirect(frames.size() * preprocessor.slotBytes());
             FloatBuffer input = ByteBuffer.allocateDirect(frames.size() * 3 * width * height * 4)
                     .order(ByteOrder.nativeOrder()).asFloatBuffer();
-            try (Mat scratch = preprocessor.newFloatScratch()) {
+            try (var preprocessor = new io.camflux.model.Preprocessor(width, height, cpuDetector.format());
+                 Mat scratch = preprocessor.newFloatScratch()) {
+                ByteBuffer slots = ByteBuffer.allocateDirect(frames.size() * preprocessor.slotBytes());
                 for (int i = 0; i < frames.size(); i++) {
                     preprocessor.fill(frames.get(i), slots, i);
                     preprocessor.toPlanarFloat(slots, i, scratch, input, i);
                 }
             }
-            preprocessor.close();
             return input;
         }
 

@@ -54,13 +54,19 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
                 .map(InFlight::infer)
                 .publishOn(cpu, 1)
                 .map(InFlight::decode)
-                .doOnDiscard(InFlight.class, InFlight::discard)
+                .doOnDiscard(InFlight.class, this::discardInFlight)
                 .doOnDiscard(Input.class, this::discardInput);
     }
 
     @SuppressWarnings("unchecked")
     private void discardInput(Input<?> input) {
         onDiscard.accept((T) input.payload());
+    }
+
+    @SuppressWarnings("unchecked")
+    private void discardInFlight(InFlight<?> batch) {
+        batch.close();
+        onDiscard.accept((T) batch.payload);
     }
 
     /** A batch cancelled before its preparation started is discarded here, one that started by its result. */
@@ -77,21 +83,19 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
 
     private InFlight<T> prepare(Input<T> input) {
         try {
-            return new InFlight<>(this, input.payload(), detector.prepare(input.images()), null);
+            return new InFlight<>(input.payload(), detector.prepare(input.images()), null);
         } catch (Exception e) {
-            return new InFlight<>(this, input.payload(), null, e);
+            return new InFlight<>(input.payload(), null, e);
         }
     }
 
     private static final class InFlight<T> {
-        private final DetectionOperator<T> owner;
         private final T payload;
         private final FrameDetector.Prepared prepared;
         private Throwable error;
         private long inferenceNanos;
 
-        InFlight(DetectionOperator<T> owner, T payload, FrameDetector.Prepared prepared, Throwable error) {
-            this.owner = owner;
+        InFlight(T payload, FrameDetector.Prepared prepared, Throwable error) {
             this.payload = payload;
             this.prepared = prepared;
             this.error = error;
@@ -117,17 +121,14 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
             } catch (RuntimeException e) {
                 return new Output<>(payload, null, inferenceNanos, e);
             } finally {
-                if (prepared != null) {
-                    prepared.close();
-                }
+                close();
             }
         }
 
-        void discard() {
+        void close() {
             if (prepared != null) {
                 prepared.close();
             }
-            owner.onDiscard.accept(payload);
         }
     }
 }

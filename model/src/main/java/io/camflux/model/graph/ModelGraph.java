@@ -78,6 +78,13 @@ public final class ModelGraph {
         return found;
     }
 
+    /** Throws unless the input is an image batch [N,3,H,W] with fixed H and W, the one layout both edits know. */
+    public void requireImageInput() {
+        if (input.rank() != 4 || input.dim(1) != 3 || input.dim(2) <= 0 || input.dim(3) <= 0) {
+            throw new IllegalArgumentException("expected a model input [N,3,H,W] with fixed H and W, got " + input);
+        }
+    }
+
     /** The model unchanged but for a symbolic batch dimension on its input and outputs. */
     public byte[] withDynamicBatch() {
         List<ByteString> inputs = new ArrayList<>();
@@ -104,16 +111,14 @@ public final class ModelGraph {
         if (opset < MIN_FUSED_OPSET) {
             throw new IllegalArgumentException("opset " + opset + " is older than " + MIN_FUSED_OPSET);
         }
-        if (input.rank() != 4 || input.dim(1) != 3 || input.dim(2) <= 0 || input.dim(3) <= 0) {
-            throw new IllegalArgumentException("expected an input [N,3,H,W] with fixed H and W, got " + input);
-        }
+        requireImageInput();
         if (output.rank() != 3 || output.dim(1) <= 0 || output.dim(2) <= 0) {
             throw new IllegalArgumentException("expected an output [N,a,b] with fixed a and b, got " + output);
         }
         int height = (int) input.dim(2), width = (int) input.dim(3);
         NodeWriter w = new NodeWriter();
         writePixelPrelude(w, format, height, width);
-        long anchors = format == ModelFormat.YOLOV8 ? output.dim(2) : output.dim(1);
+        long anchors = format.anchors(output.dims());
         writeCandidateHead(w, format, width, height, allowedClasses);
 
         List<ByteString> inputs = new ArrayList<>();
@@ -164,16 +169,14 @@ public final class ModelGraph {
         if (output.isFloat16()) {
             out = w.op("Cast", List.of(out), Proto.intAttribute("to", Proto.FLOAT));
         }
-        int classes;
+        int classes = format.classCount(output.dims());
         String centre, size, scores;
         if (format == ModelFormat.YOLOV8) {
-            classes = (int) output.dim(1) - 4;
             out = w.op("Transpose", List.of(out), Proto.intsAttribute("perm", 0, 2, 1));
             centre = w.slice(out, 0, 2);
             size = w.slice(out, 2, 4);
             scores = w.slice(out, 4, 4 + classes);
         } else {
-            classes = (int) output.dim(2) - 5;
             centre = w.slice(out, 0, 2);
             size = w.slice(out, 2, 4);
             scores = w.op("Mul", List.of(w.slice(out, 4, 5), w.slice(out, 5, 5 + classes)));
