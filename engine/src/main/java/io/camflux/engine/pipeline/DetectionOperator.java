@@ -3,7 +3,9 @@ package io.camflux.engine.pipeline;
 import io.camflux.engine.FrameDetector;
 import io.camflux.model.Detection;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -48,14 +50,18 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
 
     @Override
     public Flux<Output<T>> apply(Flux<Input<T>> batches) {
-        return batches
-                .flatMapSequential(this::prepareOnCpu, prepareAhead, 1)
-                .publishOn(inferenceThread, 1)
-                .map(InFlight::infer)
-                .publishOn(cpu, 1)
-                .map(InFlight::decode)
-                .doOnDiscard(InFlight.class, this::discardInFlight)
-                .doOnDiscard(Input.class, this::discardInput);
+        return Flux.defer(() -> {
+            Preparations preparations = new Preparations();
+            return batches
+                    .flatMapSequential(preparations::start, prepareAhead, 1)
+                    .publishOn(inferenceThread, 1)
+                    .map(InFlight::infer)
+                    .publishOn(cpu, 1)
+                    .map(InFlight::decode)
+                    .doOnDiscard(InFlight.class, this::discardInFlight)
+                    .doOnDiscard(Input.class, this::discardInput)
+                    .doFinally(signal -> preparations.cancelAll());
+        });
     }
 
     @SuppressWarnings("unchecked")
@@ -69,17 +75,76 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
         onDiscard.accept((T) batch.payload);
     }
 
-    /** A batch cancelled before its preparation started is discarded here, one that started by its result. */
-    private Mono<InFlight<T>> prepareOnCpu(Input<T> input) {
-        AtomicBoolean taken = new AtomicBoolean();
-        return Mono.fromCallable(() -> taken.compareAndSet(false, true) ? prepare(input) : null)
-                .subscribeOn(cpu)
-                .doOnCancel(() -> {
-                    if (taken.compareAndSet(false, true)) {
-                        onDiscard.accept(input.payload());
-                    }
-                });
+    /**
+     * The batches of one subscription whose preparation has not been delivered downstream yet. Reactor does
+     * not hand everything to the discard hook on cancel: flatMapSequential drops a mapped publisher it never
+     * subscribes, and a callable's value produced after a cancel is dropped too. So each preparation keeps
+     * track of who owns its batch, and when the flux ends every one still pending is cancelled here.
+     */
+    private final class Preparations {
+        private final Set<Preparation> pending = ConcurrentHashMap.newKeySet();
+        private volatile boolean over;
+
+        Mono<InFlight<T>> start(Input<T> input) {
+            Preparation p = new Preparation(input);
+            pending.add(p);
+            if (over) {
+                p.cancel();
+            }
+            return Mono.fromCallable(p::run)
+                    .subscribeOn(cpu)
+                    .doOnNext(prepared -> p.delivered())
+                    .doOnCancel(p::cancel);
+        }
+
+        void cancelAll() {
+            over = true;
+            pending.forEach(Preparation::cancel);
+        }
+
+        /**
+         * Cancelled before preparation, the input is discarded; during it, the preparation discards its own
+         * result; after it but before delivery, the prepared batch is discarded. Once delivered, the operator's
+         * queues own it.
+         */
+        private final class Preparation {
+            private final Input<T> input;
+            private final AtomicReference<Object> owner = new AtomicReference<>(Ownership.WAITING);
+
+            Preparation(Input<T> input) {
+                this.input = input;
+            }
+
+            InFlight<T> run() {
+                if (!owner.compareAndSet(Ownership.WAITING, Ownership.PREPARING)) {
+                    return null;
+                }
+                InFlight<T> prepared = prepare(input);
+                if (!owner.compareAndSet(Ownership.PREPARING, prepared)) {
+                    discardInFlight(prepared);
+                    return null;
+                }
+                return prepared;
+            }
+
+            void delivered() {
+                owner.set(Ownership.DELIVERED);
+                pending.remove(this);
+            }
+
+            void cancel() {
+                Object was = owner.getAndUpdate(o -> o == Ownership.DELIVERED ? o : Ownership.CANCELLED);
+                pending.remove(this);
+                if (was == Ownership.WAITING) {
+                    onDiscard.accept(input.payload());
+                } else if (was instanceof InFlight<?> prepared) {
+                    discardInFlight(prepared);
+                }
+            }
+        }
     }
+
+    private enum Ownership { WAITING, PREPARING, DELIVERED, CANCELLED }
 
     private InFlight<T> prepare(Input<T> input) {
         try {
