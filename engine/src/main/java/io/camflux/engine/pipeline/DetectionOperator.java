@@ -5,6 +5,7 @@ import io.camflux.model.Detection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -55,10 +56,14 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
             return batches
                     .flatMapSequential(preparations::start, prepareAhead, 1)
                     .publishOn(inferenceThread, 1)
-                    .map(InFlight::infer)
+                    .<InFlight<T>>handle((batch, sink) -> {
+                        if (batch.take()) {
+                            sink.next(batch.infer());
+                        }
+                    })
                     .publishOn(cpu, 1)
                     .map(InFlight::decode)
-                    .doOnDiscard(InFlight.class, this::discardInFlight)
+                    .doOnDiscard(InFlight.class, InFlight::discard)
                     .doOnDiscard(Input.class, this::discardInput)
                     .doFinally(signal -> preparations.cancelAll());
         });
@@ -69,17 +74,12 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
         onDiscard.accept((T) input.payload());
     }
 
-    @SuppressWarnings("unchecked")
-    private void discardInFlight(InFlight<?> batch) {
-        batch.close();
-        onDiscard.accept((T) batch.payload);
-    }
-
     /**
-     * The batches of one subscription whose preparation has not been delivered downstream yet. Reactor does
-     * not hand everything to the discard hook on cancel: flatMapSequential drops a mapped publisher it never
-     * subscribes, and a callable's value produced after a cancel is dropped too. So each preparation keeps
-     * track of who owns its batch, and when the flux ends every one still pending is cancelled here.
+     * The batches of one subscription that the inference stage has not taken yet. Reactor does not hand
+     * everything to the discard hook on cancel: flatMapSequential drops a mapped publisher it never subscribes,
+     * a callable's value produced after a cancel is dropped, and so is a value on its way into
+     * flatMapSequential's queue while that queue is cleared. So each preparation keeps track of who owns its
+     * batch, and when the flux ends every batch not yet taken is discarded here.
      */
     private final class Preparations {
         private final Set<Preparation> pending = ConcurrentHashMap.newKeySet();
@@ -93,7 +93,6 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
             }
             return Mono.fromCallable(p::run)
                     .subscribeOn(cpu)
-                    .doOnNext(prepared -> p.delivered())
                     .doOnCancel(p::cancel);
         }
 
@@ -104,66 +103,84 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
 
         /**
          * Cancelled before preparation, the input is discarded; during it, the preparation discards its own
-         * result; after it but before delivery, the prepared batch is discarded. Once delivered, the operator's
-         * queues own it.
+         * result; after it, the prepared batch is discarded unless the inference stage has taken it.
          */
         private final class Preparation {
+            private static final Object WAITING = new Object();
+            private static final Object PREPARING = new Object();
+            private static final Object CANCELLED = new Object();
+
             private final Input<T> input;
-            private final AtomicReference<Object> owner = new AtomicReference<>(Ownership.WAITING);
+            private final AtomicReference<Object> state = new AtomicReference<>(WAITING);
 
             Preparation(Input<T> input) {
                 this.input = input;
             }
 
             InFlight<T> run() {
-                if (!owner.compareAndSet(Ownership.WAITING, Ownership.PREPARING)) {
+                if (!state.compareAndSet(WAITING, PREPARING)) {
                     return null;
                 }
-                InFlight<T> prepared = prepare(input);
-                if (!owner.compareAndSet(Ownership.PREPARING, prepared)) {
-                    discardInFlight(prepared);
+                InFlight<T> prepared = prepare(input, () -> pending.remove(this));
+                if (!state.compareAndSet(PREPARING, prepared)) {
+                    prepared.discard();
                     return null;
                 }
                 return prepared;
             }
 
-            void delivered() {
-                owner.set(Ownership.DELIVERED);
-                pending.remove(this);
-            }
-
             void cancel() {
-                Object was = owner.getAndUpdate(o -> o == Ownership.DELIVERED ? o : Ownership.CANCELLED);
+                Object was = state.getAndSet(CANCELLED);
                 pending.remove(this);
-                if (was == Ownership.WAITING) {
+                if (was == WAITING) {
                     onDiscard.accept(input.payload());
                 } else if (was instanceof InFlight<?> prepared) {
-                    discardInFlight(prepared);
+                    prepared.discardIfNotTaken();
                 }
             }
         }
     }
 
-    private enum Ownership { WAITING, PREPARING, DELIVERED, CANCELLED }
-
-    private InFlight<T> prepare(Input<T> input) {
+    private InFlight<T> prepare(Input<T> input, Runnable onTaken) {
         try {
-            return new InFlight<>(input.payload(), detector.prepare(input.images()), null);
+            return new InFlight<>(input.payload(), detector.prepare(input.images()), null, onTaken, onDiscard);
         } catch (Exception e) {
-            return new InFlight<>(input.payload(), null, e);
+            return new InFlight<>(input.payload(), null, e, onTaken, onDiscard);
         }
     }
 
+    /**
+     * A prepared batch. Until the inference stage takes it, whoever cancels may discard it; once taken, the
+     * stages own it and it is closed by decoding or by a discard hook. Either way exactly once.
+     */
     private static final class InFlight<T> {
+        private static final int READY = 0;
+        private static final int TAKEN = 1;
+        private static final int CLOSED = 2;
+
         private final T payload;
         private final FrameDetector.Prepared prepared;
+        private final Runnable onTaken;
+        private final Consumer<T> onDiscard;
+        private final AtomicInteger state = new AtomicInteger(READY);
         private Throwable error;
         private long inferenceNanos;
 
-        InFlight(T payload, FrameDetector.Prepared prepared, Throwable error) {
+        InFlight(T payload, FrameDetector.Prepared prepared, Throwable error, Runnable onTaken, Consumer<T> onDiscard) {
             this.payload = payload;
             this.prepared = prepared;
             this.error = error;
+            this.onTaken = onTaken;
+            this.onDiscard = onDiscard;
+        }
+
+        /** Whether the inference stage now owns this batch (false when a cancel discarded it first). */
+        boolean take() {
+            if (!state.compareAndSet(READY, TAKEN)) {
+                return false;
+            }
+            onTaken.run();
+            return true;
         }
 
         InFlight<T> infer() {
@@ -190,7 +207,28 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
             }
         }
 
-        void close() {
+        void discardIfNotTaken() {
+            if (state.compareAndSet(READY, CLOSED)) {
+                release();
+                onDiscard.accept(payload);
+            }
+        }
+
+        /** From a discard hook: the batch sat in a queue, taken or not. */
+        void discard() {
+            if (state.getAndSet(CLOSED) != CLOSED) {
+                release();
+                onDiscard.accept(payload);
+            }
+        }
+
+        private void close() {
+            if (state.getAndSet(CLOSED) != CLOSED) {
+                release();
+            }
+        }
+
+        private void release() {
             if (prepared != null) {
                 prepared.close();
             }

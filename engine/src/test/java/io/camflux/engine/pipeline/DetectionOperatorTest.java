@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,5 +105,72 @@ class DetectionOperatorTest {
                     assertEquals("session failed", out.error().getMessage());
                 })
                 .verifyComplete();
+    }
+
+    /** Counts every prepared batch's closing, and fails inference on one closed before it ran. */
+    private static final class CountingStages implements FrameDetector {
+        final AtomicInteger prepared = new AtomicInteger();
+        final AtomicInteger closed = new AtomicInteger();
+        final AtomicInteger usedAfterClose = new AtomicInteger();
+
+        @Override
+        public List<List<Detection>> detect(List<Mat> images) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Prepared prepare(List<Mat> images) {
+            prepared.incrementAndGet();
+            AtomicInteger closes = new AtomicInteger();
+            return new Prepared() {
+                @Override
+                public void infer() {
+                    if (closes.get() > 0) {
+                        usedAfterClose.incrementAndGet();
+                    }
+                    Thread.onSpinWait();
+                }
+
+                @Override
+                public List<List<Detection>> decode() {
+                    return List.of(List.of());
+                }
+
+                @Override
+                public void close() {
+                    if (closes.incrementAndGet() == 1) {
+                        closed.incrementAndGet();
+                    }
+                }
+            };
+        }
+    }
+
+    @Test
+    void cancellingAtAnyPointHandsEveryBatchOnOrDiscardsItExactlyOnce() throws Exception {
+        for (int round = 0; round < 300; round++) {
+            CountingStages detector = new CountingStages();
+            Map<Integer, Integer> ends = new ConcurrentHashMap<>();
+            Set<Integer> emitted = ConcurrentHashMap.newKeySet();
+            DetectionOperator<Integer> op = new DetectionOperator<>(detector, cpu, inference, 3,
+                    id -> ends.merge(id, 1, Integer::sum));
+            Flux.range(0, 10_000)
+                    .doOnNext(emitted::add)
+                    .map(id -> new DetectionOperator.Input<>(id, Collections.singletonList((Mat) null)))
+                    .transform(op)
+                    .doOnNext(out -> ends.merge(out.payload(), 1, Integer::sum))
+                    .take(round % 17)
+                    .blockLast(Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while ((ends.size() < emitted.size() || detector.closed.get() < detector.prepared.get())
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            String where = "round " + round;
+            assertEquals(emitted, ends.keySet(), where + ": every batch came out or was discarded");
+            ends.forEach((id, n) -> assertEquals(1, n, where + ": batch " + id + " ended once"));
+            assertEquals(detector.prepared.get(), detector.closed.get(), where + ": every prepared batch closed");
+            assertEquals(0, detector.usedAfterClose.get(), where + ": no batch closed before its inference");
+        }
     }
 }

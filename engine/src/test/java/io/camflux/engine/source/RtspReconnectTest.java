@@ -64,10 +64,14 @@ class RtspReconnectTest {
                 Disposable d = engine.detections().subscribe(events::add);
 
                 CameraStatus streaming = await(statuses, "cam-live", CameraState.STREAMING, false);
-                assertTrue(streaming.fps() > 5 && streaming.fps() < 15, "measured fps of a 10 fps clip: " + streaming);
+                assertTrue(streaming.fps() > 0, "the first status carries a measured rate: " + streaming);
                 CameraStatus refused = await(statuses, "cam-never", CameraState.RECONNECTING, true);
                 assertEquals(StreamError.CONNECT_REFUSED, refused.errorCode());
                 assertTrue(refused.retryInMs() > 0);
+                // over seconds rather than the first ten frames, which a loaded machine may decode in a burst
+                Thread.sleep(4_000);
+                double fps = engine.cameras().get(0).decodedFps();
+                assertTrue(fps > 5 && fps < 15, "measured fps of a 10 fps clip: " + fps);
 
                 server.stop();
                 long stoppedAt = System.nanoTime();
