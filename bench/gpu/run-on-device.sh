@@ -18,8 +18,9 @@ java=(env LD_LIBRARY_PATH=$ort:/usr/local/cuda/lib64 "$rt/jre/bin/java" --enable
   -Donnxruntime.native.onnxruntime4j_jni.path=$ort/libonnxruntime4j_jni.so
   -Donnxruntime.native.path=$ort -Xmx8g)
 jar=$base/bench/target/camflux-bench.jar
-# classes carried with this run (bench/target/classes) come first, so a bench change needs no new jar upload
-cp=bench/target/classes:$jar
+# classes carried with this run (bench, engine and model target/classes) come first, so a code change needs no
+# new jar upload
+cp=bench/target/classes:engine/target/classes:model/target/classes:$jar
 models=()
 [ -n "${SKIP_NANO:-}" ] || models+=(--model "yolox_nano@416=$base/.gpu-build/models/yolox_nano.onnx")
 for m in ${TORCH_MODELS:-torch_yolox_640 torch_yolox_640_fp16}; do
@@ -27,7 +28,8 @@ for m in ${TORCH_MODELS:-torch_yolox_640 torch_yolox_640_fp16}; do
 done
 timeout "${GPU_BENCH_TIMEOUT:-330}" "${java[@]}" -cp "$cp" io.camflux.bench.load.BenchMain gpu "${models[@]}" --frames "$base/.gpu-build/media/vtest-720p.mp4" \
   --batches "${BATCHES:-1,8,16,32,64}" --seconds "${SECONDS_PER_CELL:-3}" --prepare-threads "${PREPARE_THREADS:-6}" \
-  --variant cudnn_conv_algo_search=HEURISTIC --variant prefer_nhwc=1 \
+  ${SKIP_VARIANTS:+--no-variants} --variant cudnn_conv_algo_search=HEURISTIC --variant prefer_nhwc=1 \
+  ${INSTANCES:+--instances $INSTANCES --instance-batches ${INSTANCE_BATCHES:-32,64}} \
   --out "$out" > "$out/gpu-operator.log" 2>&1
 echo "gpu bench exit $?" >> "$out/gpu-operator.log"
 [ -n "${SKIP_DECODE:-}" ] || timeout "${DECODE_TIMEOUT:-200}" "${java[@]}" -cp "$cp" io.camflux.bench.load.BenchMain decode --file "$base/.gpu-build/media/vtest-1080p.mp4" \

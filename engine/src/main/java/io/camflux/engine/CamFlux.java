@@ -78,12 +78,13 @@ public final class CamFlux implements AutoCloseable {
                     new FrameLedger(source.cameraUuid(), registry)));
         }
         this.cameras = List.copyOf(built);
-        Scheduler inferenceThread = Schedulers.fromExecutorService(dedicatedThread("camflux-inference"));
+        Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
+                detector.concurrency()));
         int cpuThreads = config.batch().prepareThreads();
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", cpuThreads));
         DetectionPipeline pipeline = new DetectionPipeline(cameras, config.maxFps(), config.batch(), b.motionGates,
                 detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
-                inferenceThread, cpu, b.timer);
+                inferenceThreads, cpu, b.timer);
         this.detections = pipeline.detections(stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())

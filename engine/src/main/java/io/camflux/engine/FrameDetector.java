@@ -11,8 +11,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * to the caller and stay valid until the batch is decoded.
  *
  * <p>The work comes in three steps so that the pipeline can overlap them: {@link #prepare} (any thread,
- * concurrently), {@link Prepared#infer()} (the engine's one inference thread), {@link Prepared#decode()} (any
- * thread). A detector that only implements {@link #detect} does all its work in {@code infer}.
+ * concurrently), {@link Prepared#infer()} (the engine's inference threads, {@link #concurrency()} of them),
+ * {@link Prepared#decode()} (any thread). A detector that only implements {@link #detect} does all its work in
+ * {@code infer}.
  */
 public interface FrameDetector extends AutoCloseable {
 
@@ -32,6 +33,11 @@ public interface FrameDetector extends AutoCloseable {
                 return results;
             }
         };
+    }
+
+    /** How many batches {@link Prepared#infer()} may run at the same time. */
+    default int concurrency() {
+        return 1;
     }
 
     @Override
@@ -75,6 +81,11 @@ public interface FrameDetector extends AutoCloseable {
                         batch.close();
                     }
                 };
+            }
+
+            @Override
+            public int concurrency() {
+                return detector.instances();
             }
 
             @Override

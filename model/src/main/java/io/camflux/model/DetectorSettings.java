@@ -13,14 +13,27 @@ import java.util.Set;
  * @param intraOpThreads ONNX Runtime CPU threads; 0 lets ONNX Runtime choose
  * @param fusedGraph     run the model with pixel input and in-graph decoding (see {@code ModelGraph#fused})
  * @param cudaOptions    ONNX Runtime CUDA provider options (e.g. {@code cudnn_conv_algo_search}), passed as they are
+ * @param instances      sessions of the model that run batches at the same time; on CUDA each has its own stream,
+ *                       so one batch's copies and kernel launches overlap another's kernels. {@link #AUTO_INSTANCES}:
+ *                       {@link #CUDA_INSTANCES} on the CUDA provider, 1 on the CPU (whose session already uses every
+ *                       core)
  */
 public record DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold,
                                float iouThreshold, Set<String> classFilter, ModelFormat format, Path labelsFile,
-                               int intraOpThreads, boolean fusedGraph, Map<String, String> cudaOptions) {
+                               int intraOpThreads, boolean fusedGraph, Map<String, String> cudaOptions,
+                               int instances) {
+    public static final int AUTO_INSTANCES = 0;
+    /** Measured on an H100 (bench/results/gpu-instances-2026-11-24-h100.md): 1.4-1.8x one session; 3-4 add little. */
+    public static final int CUDA_INSTANCES = 2;
+    public static final int MAX_INSTANCES = 8;
 
     public DetectorSettings {
         classFilter = Set.copyOf(classFilter);
         cudaOptions = Map.copyOf(cudaOptions);
+        if (instances < AUTO_INSTANCES || instances > MAX_INSTANCES) {
+            throw new IllegalArgumentException("model.instances: must be between 1 and " + MAX_INSTANCES
+                    + " (0: automatic), got " + instances);
+        }
         if ("1".equals(cudaOptions.get("enable_cuda_graph"))) {
             // measured on an H100: it replays the first run's host buffer addresses, so later batches in other
             // pooled buffers silently come back empty; ONNX Runtime's Java API cannot bind device buffers
@@ -32,7 +45,7 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,
                             Set<String> classFilter, ModelFormat format, Path labelsFile, int intraOpThreads) {
         this(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format, labelsFile, intraOpThreads,
-                true, Map.of());
+                true, Map.of(), AUTO_INSTANCES);
     }
 
     public static DetectorSettings defaults() {
@@ -41,16 +54,21 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
 
     public DetectorSettings withProvider(ExecutionProvider value) {
         return new DetectorSettings(value, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, cudaOptions);
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances);
     }
 
     public DetectorSettings withFusedGraph(boolean value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, value, cudaOptions);
+                labelsFile, intraOpThreads, value, cudaOptions, instances);
     }
 
     public DetectorSettings withCudaOptions(Map<String, String> value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, value);
+                labelsFile, intraOpThreads, fusedGraph, value, instances);
+    }
+
+    public DetectorSettings withInstances(int value) {
+        return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, value);
     }
 }

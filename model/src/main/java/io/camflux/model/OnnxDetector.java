@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
@@ -26,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A YOLO-family detector on ONNX Runtime, in three steps that a pipeline can overlap:
- * {@link #prepare} (letterbox into pooled direct buffers; any thread, concurrently), {@link #infer} (the session
- * run; one thread at a time), {@link #decode} (threshold, boxes, NMS; any thread). {@link #detect} does all three.
+ * {@link #prepare} (letterbox into pooled direct buffers; any thread, concurrently), {@link #infer} (a session
+ * run; as many at once as there are {@link #instances()}, more wait for a free session), {@link #decode}
+ * (threshold, boxes, NMS; any thread). {@link #detect} does all three.
  *
  * <p>By default the session runs a fused graph (see {@link ModelGraph#fused}): 8-bit pixels go in, one row of
  * six floats per anchor comes out. When the model cannot be fused, or {@code fusedGraph} is off, it runs the
@@ -37,7 +40,8 @@ public final class OnnxDetector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OnnxDetector.class);
 
     private final OrtEnvironment env;
-    private final OrtSession session;
+    private final List<Runner> runners;
+    private final BlockingQueue<Runner> freeRunners;
     private final ExecutionProvider providerInUse;
     private final ModelFormat format;
     private final Labels labels;
@@ -51,12 +55,11 @@ public final class OnnxDetector implements AutoCloseable {
     private final YoloDecoder rawDecoder;
     private final String rawInputName;
     private final ConcurrentLinkedQueue<BatchBuffers> pool = new ConcurrentLinkedQueue<>();
-    private FloatBuffer rawInput;
-    private Mat rawScratch;
 
     private OnnxDetector(Opened o) {
         this.env = o.env;
-        this.session = o.session;
+        this.runners = o.sessions.stream().map(Runner::new).toList();
+        this.freeRunners = new ArrayBlockingQueue<>(runners.size(), true, runners);
         this.providerInUse = o.provider;
         this.format = o.format;
         this.labels = o.labels;
@@ -95,19 +98,24 @@ public final class OnnxDetector implements AutoCloseable {
             detector.close();
             throw e;
         }
-        log.info("model {}: {} input {}x{}, {} graph, batch {}, {} classes, execution provider {}",
+        log.info("model {}: {} input {}x{}, {} graph, batch {}, {} classes, execution provider {}, {} instance(s)",
                 model.getFileName(), detector.format, detector.inputWidth, detector.inputHeight,
                 detector.fused ? "fused (uint8 in, candidates out)" : "unmodified",
                 detector.maxChunk > 0 ? "fixed " + detector.maxChunk : "dynamic", detector.labels.names().size(),
-                detector.providerInUse);
+                detector.providerInUse, detector.runners.size());
         return detector;
     }
 
-    /** A first run at batch 2 (1 for fixed-batch models): warms the provider up and proves the symbolic batch. */
+    /**
+     * A first run at batch 2 (1 for fixed-batch models) on every session: warms the provider up and proves the
+     * symbolic batch. The free sessions queue is first in, first out, so consecutive runs visit each one.
+     */
     private void probeBatchOfTwo() throws OrtException {
         try (org.bytedeco.opencv.opencv_core.Scalar zero = new org.bytedeco.opencv.opencv_core.Scalar(0);
              Mat black = new Mat(inputHeight, inputWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3, zero)) {
-            detect(maxChunk == 1 ? List.of(black) : List.of(black, black));
+            for (int i = 0; i < runners.size(); i++) {
+                detect(maxChunk == 1 ? List.of(black) : List.of(black, black));
+            }
         }
     }
 
@@ -126,24 +134,38 @@ public final class OnnxDetector implements AutoCloseable {
         return new DetectorBatch(this, buffers, boxes);
     }
 
-    /** Runs the session on a prepared batch. One thread at a time. */
+    /** Runs a session on a prepared batch, waiting for one to be free when all {@link #instances()} are busy. */
     public DetectorBatch infer(DetectorBatch batch) throws OrtException {
-        long start = System.nanoTime();
-        List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
-        int chunk = maxChunk > 0 ? maxChunk : batch.size();
-        for (int first = 0; first < batch.size(); first += chunk) {
-            int n = Math.min(chunk, batch.size() - first);
-            if (fused) {
-                runFused(batch, first, n);
-            } else {
-                decoded.addAll(runUnmodified(batch, first, n));
+        Runner runner = takeRunner();
+        try {
+            long start = System.nanoTime();
+            List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
+            int chunk = maxChunk > 0 ? maxChunk : batch.size();
+            for (int first = 0; first < batch.size(); first += chunk) {
+                int n = Math.min(chunk, batch.size() - first);
+                if (fused) {
+                    runFused(runner.session, batch, first, n);
+                } else {
+                    decoded.addAll(runUnmodified(runner, batch, first, n));
+                }
             }
+            batch.inferred(System.nanoTime() - start, decoded);
+            return batch;
+        } finally {
+            freeRunners.add(runner);
         }
-        batch.inferred(System.nanoTime() - start, decoded);
-        return batch;
     }
 
-    private void runFused(DetectorBatch batch, int first, int n) throws OrtException {
+    private Runner takeRunner() {
+        try {
+            return freeRunners.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free session", e);
+        }
+    }
+
+    private void runFused(OrtSession session, DetectorBatch batch, int first, int n) throws OrtException {
         int slot = preprocessor.slotBytes(), rows = candidates.floatsPerImage();
         ByteBuffer pixels = batch.pixels().duplicate().position(first * slot).limit((first + n) * slot).slice();
         FloatBuffer out = batch.output().duplicate().position(first * rows).limit((first + n) * rows).slice();
@@ -185,27 +207,29 @@ public final class OnnxDetector implements AutoCloseable {
         }
     }
 
-    private List<List<Detection>> runUnmodified(DetectorBatch batch, int start, int n) throws OrtException {
+    private List<List<Detection>> runUnmodified(Runner runner, DetectorBatch batch, int start, int n)
+            throws OrtException {
         List<List<Detection>> results = new ArrayList<>(n);
         int slot = 3 * inputWidth * inputHeight;
-        if (rawScratch == null) {
-            rawScratch = preprocessor.newFloatScratch();
+        if (runner.rawScratch == null) {
+            runner.rawScratch = preprocessor.newFloatScratch();
         }
         // a model with a fixed batch larger than this chunk gets zero images in the rows left over
         int rows = Math.max(maxChunk, n);
-        if (rawInput == null || rawInput.capacity() < rows * slot) {
-            rawInput = ByteBuffer.allocateDirect(rows * slot * Float.BYTES).order(ByteOrder.nativeOrder())
+        if (runner.rawInput == null || runner.rawInput.capacity() < rows * slot) {
+            runner.rawInput = ByteBuffer.allocateDirect(rows * slot * Float.BYTES).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
         }
+        FloatBuffer rawInput = runner.rawInput;
         for (int i = 0; i < n; i++) {
-            preprocessor.toPlanarFloat(batch.pixels(), start + i, rawScratch, rawInput, i);
+            preprocessor.toPlanarFloat(batch.pixels(), start + i, runner.rawScratch, rawInput, i);
         }
         for (int f = n * slot; f < rows * slot; f++) {
             rawInput.put(f, 0f);
         }
         FloatBuffer input = rawInput.duplicate().position(0).limit(rows * slot).slice();
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputHeight, inputWidth});
-             OrtSession.Result result = session.run(Map.of(rawInputName, tensor))) {
+             OrtSession.Result result = runner.session.run(Map.of(rawInputName, tensor))) {
             FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
             int perImage = out.capacity() / rows;
             for (int i = 0; i < n; i++) {
@@ -252,6 +276,11 @@ public final class OnnxDetector implements AutoCloseable {
         return maxChunk;
     }
 
+    /** How many sessions of the model run batches at the same time. */
+    public int instances() {
+        return runners.size();
+    }
+
     /** Whether the session runs the fused graph (uint8 input, in-graph decoding). */
     public boolean fusedGraph() {
         return fused;
@@ -264,18 +293,44 @@ public final class OnnxDetector implements AutoCloseable {
     @Override
     public void close() throws OrtException {
         preprocessor.close();
-        if (rawScratch != null) {
-            rawScratch.close();
+        OrtException failed = null;
+        for (Runner runner : runners) {
+            try {
+                runner.close();
+            } catch (OrtException e) {
+                failed = e;
+            }
         }
-        session.close();
+        if (failed != null) {
+            throw failed;
+        }
     }
 
-    /** Everything decided while opening: which graph, which provider, which session. */
+    /** One session and the host buffers of its unmodified-model path; used by one batch at a time. */
+    private static final class Runner implements AutoCloseable {
+        final OrtSession session;
+        FloatBuffer rawInput;
+        Mat rawScratch;
+
+        Runner(OrtSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void close() throws OrtException {
+            if (rawScratch != null) {
+                rawScratch.close();
+            }
+            session.close();
+        }
+    }
+
+    /** Everything decided while opening: which graph, which provider, which sessions. */
     private static final class Opened {
         final Path model;
         final DetectorSettings settings;
         final OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OrtSession session;
+        final List<OrtSession> sessions = new ArrayList<>();
         ExecutionProvider provider = ExecutionProvider.CPU;
         ModelFormat format;
         Labels labels;
@@ -310,22 +365,51 @@ public final class OnnxDetector implements AutoCloseable {
                     : orCoco(Labels.fromMetadata(graph.metadata("names")));
             allowed = classFilter(format.classCount(output.dims()));
             try (OrtSession.SessionOptions options = sessionOptions()) {
-                if (settings.fusedGraph()) {
-                    try {
-                        session = env.createSession(graph.fused(format, allowed), options);
-                        fused = true;
-                        return;
-                    } catch (IllegalArgumentException | OrtException e) {
-                        log.warn("model {}: cannot fuse pre- and post-processing into the graph ({}); running it "
-                                + "unmodified", model.getFileName(), e.getMessage());
-                    }
-                }
-                maxChunk = declaredBatch > 0 ? (int) declaredBatch : 0;
+                byte[] chosen = choose(graph, bytes, options);
                 try {
-                    session = env.createSession(graph.withDynamicBatch(), options);
-                    maxChunk = 0;
+                    int instances = settings.instances() != DetectorSettings.AUTO_INSTANCES ? settings.instances()
+                            : provider == ExecutionProvider.CUDA ? DetectorSettings.CUDA_INSTANCES : 1;
+                    while (sessions.size() < instances) {
+                        sessions.add(env.createSession(chosen, options));
+                    }
+                } catch (OrtException | RuntimeException e) {
+                    closeSessions();
+                    throw e;
+                }
+            }
+        }
+
+        /** The graph to run: fused when it can be, else the model with a symbolic batch, else as it is. */
+        private byte[] choose(ModelGraph graph, byte[] bytes, OrtSession.SessionOptions options) throws OrtException {
+            if (settings.fusedGraph()) {
+                try {
+                    byte[] fusedGraph = graph.fused(format, allowed);
+                    sessions.add(env.createSession(fusedGraph, options));
+                    fused = true;
+                    return fusedGraph;
+                } catch (IllegalArgumentException | OrtException e) {
+                    log.warn("model {}: cannot fuse pre- and post-processing into the graph ({}); running it "
+                            + "unmodified", model.getFileName(), e.getMessage());
+                }
+            }
+            maxChunk = declaredBatch > 0 ? (int) declaredBatch : 0;
+            try {
+                byte[] dynamic = graph.withDynamicBatch();
+                sessions.add(env.createSession(dynamic, options));
+                maxChunk = 0;
+                return dynamic;
+            } catch (OrtException e) {
+                sessions.add(env.createSession(bytes, options));
+                return bytes;
+            }
+        }
+
+        private void closeSessions() {
+            for (OrtSession s : sessions) {
+                try {
+                    s.close();
                 } catch (OrtException e) {
-                    session = env.createSession(bytes, options);
+                    log.warn("closing a session: {}", e.getMessage());
                 }
             }
         }

@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.OpenCVFrameConverter;
@@ -121,6 +126,49 @@ class OnnxDetectorTest {
             staged.addAll(detector.decode(second));
             assertEquals(whole, staged);
         }
+    }
+
+    @Test
+    void twoInstancesRunTwoBatchesAtOnceWithTheSameResults() throws Exception {
+        DetectorSettings cpu = DetectorSettings.defaults().withProvider(ExecutionProvider.CPU);
+        for (boolean fusedGraph : new boolean[] {true, false}) {
+            try (OnnxDetector one = OnnxDetector.open(TestAssets.defaultModel(), cpu.withFusedGraph(fusedGraph));
+                 OnnxDetector two = OnnxDetector.open(TestAssets.defaultModel(),
+                         cpu.withFusedGraph(fusedGraph).withInstances(2))) {
+                assertEquals(1, one.instances(), "automatic: one session on the CPU");
+                assertEquals(2, two.instances());
+                List<List<Detection>> expected = one.detect(frames);
+                DetectorBatch first = two.prepare(frames.subList(0, 2));
+                DetectorBatch second = two.prepare(frames.subList(2, 4));
+                CyclicBarrier bothStarted = new CyclicBarrier(2);
+                ExecutorService threads = Executors.newFixedThreadPool(2);
+                try {
+                    List<Future<DetectorBatch>> runs = new ArrayList<>();
+                    for (DetectorBatch batch : List.of(first, second)) {
+                        runs.add(threads.submit(() -> {
+                            bothStarted.await(10, TimeUnit.SECONDS);
+                            return two.infer(batch);
+                        }));
+                    }
+                    for (Future<DetectorBatch> run : runs) {
+                        run.get(60, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    threads.shutdownNow();
+                }
+                List<List<Detection>> together = new ArrayList<>(two.decode(first));
+                together.addAll(two.decode(second));
+                assertEquals(expected, together, "fused graph " + fusedGraph);
+            }
+        }
+    }
+
+    @Test
+    void instancesOutsideZeroToEightAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DetectorSettings.defaults().withInstances(-1));
+        assertTrue(e.getMessage().contains("model.instances"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DetectorSettings.defaults().withInstances(9));
     }
 
     @Test

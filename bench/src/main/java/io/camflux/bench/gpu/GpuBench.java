@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.OpenCVFrameConverter;
@@ -42,6 +44,7 @@ import reactor.core.scheduler.Schedulers;
  *   <li>per batch size: the raw baseline ({@code session.run} alone on a pre-built float input, the model
  *       unmodified but for a symbolic batch), the fused session alone on pre-built pixels, and the whole
  *       operator (decoded frames → letterbox → session → decoding and NMS, overlapped) in images/s;</li>
+ *   <li>with {@code --instances 1,2,3}: that many sessions running batches at once, through the operator;</li>
  *   <li>CUDA provider option variants at batch 32 through the operator.</li>
  * </ol>
  * Prints one Markdown table and writes it to {@code DIR/gpu-operator.md}.
@@ -56,7 +59,8 @@ public final class GpuBench {
 
     /** @param cpuOnly runs the "GPU" side on the CPU provider too: a smoke test of the bench itself */
     record Options(Map<String, Path> models, Path frames, List<Integer> batches, double seconds, int prepareThreads,
-                   Path out, List<Map<String, String>> variants, boolean cpuOnly) {
+                   Path out, List<Map<String, String>> variants, boolean cpuOnly, List<Integer> instances,
+                   List<Integer> instanceBatches) {
 
         static Options parse(String[] args) {
             Map<String, Path> models = new LinkedHashMap<>();
@@ -66,10 +70,17 @@ public final class GpuBench {
             int prepare = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors() / 2));
             List<Map<String, String>> variants = new ArrayList<>();
             boolean cpuOnly = false;
+            boolean noVariants = false;
+            List<Integer> instances = List.of();
+            List<Integer> instanceBatches = List.of(32, 64);
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (args[i].equals("--cpu-only")) {
                     cpuOnly = true;
+                    continue;
+                }
+                if (args[i].equals("--no-variants")) {
+                    noVariants = true;
                     continue;
                 }
                 switch (args[i]) {
@@ -82,6 +93,9 @@ public final class GpuBench {
                     case "--seconds" -> seconds = Double.parseDouble(v);
                     case "--prepare-threads" -> prepare = Integer.parseInt(v);
                     case "--out" -> out = Path.of(v);
+                    case "--instances" -> instances = Arrays.stream(v.split(",")).map(Integer::parseInt).toList();
+                    case "--instance-batches" -> instanceBatches = Arrays.stream(v.split(",")).map(Integer::parseInt)
+                            .toList();
                     case "--variant" -> {
                         Map<String, String> opts = new LinkedHashMap<>();
                         for (String kv : v.split(",")) {
@@ -96,9 +110,12 @@ public final class GpuBench {
             }
             if (models.isEmpty() || frames == null) {
                 throw new IllegalArgumentException("usage: gpu --model LABEL=PATH... --frames CLIP [--batches LIST] "
-                        + "[--seconds S] [--prepare-threads N] [--variant k=v,k=v]... [--out DIR]");
+                        + "[--seconds S] [--prepare-threads N] [--variant k=v,k=v]... [--no-variants] [--instances LIST "
+                        + "[--instance-batches LIST]] [--out DIR]");
             }
-            return new Options(models, frames, batches, seconds, prepare, out, variants, cpuOnly);
+            return new Options(models, frames, batches, seconds, prepare, out, noVariants ? List.of() : variants,
+                    cpuOnly, instances,
+                    instanceBatches);
         }
     }
 
@@ -153,6 +170,9 @@ public final class GpuBench {
                         op.medianBatchMs);
             }
         }
+        if (!o.instances.isEmpty()) {
+            instances(path, cuda, frames);
+        }
         if (!o.variants.isEmpty()) {
             line("");
             line("CUDA provider options at batch 32, through the operator (same process):");
@@ -174,6 +194,32 @@ public final class GpuBench {
                 } catch (Exception e) {
                     line("| %s | failed: %s | |", variant, e.getMessage().lines().findFirst().orElse(""));
                 }
+            }
+        }
+    }
+
+    /** Sessions running batches at once (each with its own CUDA stream), through the operator. */
+    private void instances(Path path, DetectorSettings cuda, List<Mat> frames) throws Exception {
+        line("");
+        line("Sessions running batches at the same time (`model.instances`), through the operator (same process):");
+        line("");
+        line("| instances | %s | same detections as 1 instance (32 frames in batches of 8, every session) |",
+                o.instanceBatches.stream().map(b -> "batch " + b + " (img/s)").collect(Collectors.joining(" | ")));
+        line("|---:|%s---|", "---:|".repeat(o.instanceBatches.size()));
+        List<List<Detection>> reference = null;
+        for (int n : o.instances) {
+            try (OnnxDetector detector = OnnxDetector.open(path, cuda.withInstances(n))) {
+                List<String> rates = new ArrayList<>();
+                for (int batch : o.instanceBatches) {
+                    rates.add(String.format("%.0f", operator(detector, frames, batch, o.seconds).rate));
+                }
+                List<List<Detection>> found = detectInBatches(detector, frames.subList(0, 32));
+                if (reference == null) {
+                    reference = found;
+                }
+                line("| %d | %s | %s |", n, String.join(" | ", rates), sameDetections(reference, found));
+            } catch (Exception e) {
+                line("| %d | failed: %s | |", n, e.getMessage().lines().findFirst().orElse(""));
             }
         }
     }
@@ -255,13 +301,13 @@ public final class GpuBench {
 
     private OperatorRun operator(OnnxDetector detector, List<Mat> frames, int batch, double seconds) {
         FrameDetector frameDetector = FrameDetector.of(detector);
-        ExecutorService inference = Executors.newSingleThreadExecutor();
+        ExecutorService inference = Executors.newFixedThreadPool(frameDetector.concurrency());
         ExecutorService cpuPool = Executors.newFixedThreadPool(o.prepareThreads);
         Scheduler inferenceThread = Schedulers.fromExecutorService(inference);
         Scheduler cpu = Schedulers.fromExecutorService(cpuPool);
         try {
             DetectionOperator<Long> op = new DetectionOperator<>(frameDetector, cpu, inferenceThread,
-                    o.prepareThreads, started -> { });
+                    o.prepareThreads, frameDetector.concurrency(), started -> { });
             AtomicLong next = new AtomicLong();
             Flux<DetectionOperator.Input<Long>> batches = Flux.generate(sink -> {
                 long k = next.getAndIncrement();
@@ -288,8 +334,22 @@ public final class GpuBench {
             batchNanos.sort(null);
             return new OperatorRun(images / elapsed, batchNanos.get(batchNanos.size() / 2) / 1e6);
         } finally {
+            // a session run may still be going after the cancel: the detector is closed only once it has ended
             inferenceThread.dispose();
             cpu.dispose();
+            awaitStopped(inference);
+            awaitStopped(cpuPool);
+        }
+    }
+
+    private static void awaitStopped(ExecutorService executor) {
+        try {
+            if (!executor.awaitTermination(1, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("bench threads did not stop within a minute");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camflux.model.BuiltinModel;
+import io.camflux.model.DetectorSettings;
 import io.camflux.model.ExecutionProvider;
 import io.camflux.model.ModelFormat;
 import java.io.IOException;
@@ -245,7 +246,7 @@ public final class ConfigLoader {
                         null, 0);
             }
             m.knownKeys(Set.of("path", "provider", "device_id", "confidence", "iou", "classes", "format", "labels",
-                    "threads", "fused_graph", "cuda_options"));
+                    "threads", "fused_graph", "cuda_options", "instances"));
             String path = m.string("path", BuiltinModel.DEFAULT);
             if (BuiltinModel.byName(path).isEmpty()) {
                 Path file = baseDir == null ? Path.of(path) : baseDir.resolve(path);
@@ -277,6 +278,12 @@ public final class ConfigLoader {
             }
             int device = m.integerAtLeast("device_id", 0, 0);
             int threads = m.integerAtLeast("threads", 0, 0);
+            int instances = m.integer("instances", DetectorSettings.AUTO_INSTANCES);
+            if (instances < 0 || instances > DetectorSettings.MAX_INSTANCES) {
+                m.problem("instances", "must be between 1 and " + DetectorSettings.MAX_INSTANCES
+                        + " (0 or absent: 2 on CUDA, 1 on the CPU), got " + instances);
+                instances = DetectorSettings.AUTO_INSTANCES;
+            }
             Path labels = null;
             String labelsValue = m.string("labels", null);
             if (labelsValue != null) {
@@ -297,7 +304,7 @@ public final class ConfigLoader {
             }
             return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
                     new LinkedHashSet<>(m.strings("classes")), format, labels, threads,
-                    m.bool("fused_graph", true), cudaOptions);
+                    m.bool("fused_graph", true), cudaOptions, instances);
         }
 
         private HttpConfig http(JsonFields h) {

@@ -14,10 +14,11 @@ import java.util.Set;
  * @param classes class names (or ids) to keep; empty keeps all
  * @param fusedGraph  pixels in, decoding in the graph (off: the model runs as it is, decoded in Java)
  * @param cudaOptions ONNX Runtime CUDA provider options, passed as they are
+ * @param instances   sessions running batches at the same time (each with its own CUDA stream); 0: automatic
  */
 public record ModelConfig(String path, ExecutionProvider provider, int deviceId, float confidence, float iou,
                           Set<String> classes, ModelFormat format, Path labels, int threads, boolean fusedGraph,
-                          Map<String, String> cudaOptions) {
+                          Map<String, String> cudaOptions, int instances) {
 
     public ModelConfig {
         classes = Set.copyOf(classes);
@@ -26,11 +27,12 @@ public record ModelConfig(String path, ExecutionProvider provider, int deviceId,
 
     public ModelConfig(String path, ExecutionProvider provider, int deviceId, float confidence, float iou,
                        Set<String> classes, ModelFormat format, Path labels, int threads) {
-        this(path, provider, deviceId, confidence, iou, classes, format, labels, threads, true, Map.of());
+        this(path, provider, deviceId, confidence, iou, classes, format, labels, threads, true, Map.of(),
+                DetectorSettings.AUTO_INSTANCES);
     }
 
     public DetectorSettings detectorSettings() {
         return new DetectorSettings(provider, deviceId, confidence, iou, classes, format, labels, threads, fusedGraph,
-                cudaOptions);
+                cudaOptions, instances);
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -16,29 +15,35 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Batches of images through the detector in three overlapping stages: letterboxing of the next batches on
- * the CPU scheduler (up to {@code prepareAhead} at once), the session run on the inference thread, decoding
- * and NMS back on the CPU scheduler while the next batch runs. Order is kept. At most {@code prepareAhead}
- * + 2 batches hold detector buffers. A failing batch comes out with its error; the stream goes on.
+ * the CPU scheduler (up to {@code prepareAhead} at once), session runs on the inference threads (up to
+ * {@code inferenceLanes} at once), decoding and NMS back on the CPU scheduler while the next batches run. Order
+ * is kept. At most {@code prepareAhead + inferenceLanes + 2} batches hold detector buffers. A failing batch comes
+ * out with its error; the stream goes on.
  *
  * @param <T> what travels with each batch (the engine's frames, a bench's counters)
  */
 public final class DetectionOperator<T> implements Function<Flux<DetectionOperator.Input<T>>, Flux<DetectionOperator.Output<T>>> {
     private final FrameDetector detector;
     private final Scheduler cpu;
-    private final Scheduler inferenceThread;
+    private final Scheduler inferenceThreads;
     private final int prepareAhead;
+    private final int inferenceLanes;
     private final Consumer<T> onDiscard;
 
-    /** @param onDiscard called with the payload of a batch dropped by cancellation */
-    public DetectionOperator(FrameDetector detector, Scheduler cpu, Scheduler inferenceThread, int prepareAhead,
-                             Consumer<T> onDiscard) {
-        if (prepareAhead < 1) {
-            throw new IllegalArgumentException("prepareAhead must be at least 1");
+    /**
+     * @param inferenceThreads runs the session; needs at least {@code inferenceLanes} threads
+     * @param onDiscard        called with the payload of a batch dropped by cancellation
+     */
+    public DetectionOperator(FrameDetector detector, Scheduler cpu, Scheduler inferenceThreads, int prepareAhead,
+                             int inferenceLanes, Consumer<T> onDiscard) {
+        if (prepareAhead < 1 || inferenceLanes < 1) {
+            throw new IllegalArgumentException("prepareAhead and inferenceLanes must be at least 1");
         }
         this.detector = detector;
         this.cpu = cpu;
-        this.inferenceThread = inferenceThread;
+        this.inferenceThreads = inferenceThreads;
         this.prepareAhead = prepareAhead;
+        this.inferenceLanes = inferenceLanes;
         this.onDiscard = onDiscard;
     }
 
@@ -50,23 +55,28 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
     }
 
     @Override
-    public Flux<Output<T>> apply(Flux<Input<T>> batches) {
+    public Flux<Output<T>> apply(Flux<Input<T>> inputs) {
         return Flux.defer(() -> {
-            Preparations preparations = new Preparations();
-            return batches
-                    .flatMapSequential(preparations::start, prepareAhead, 1)
-                    .publishOn(inferenceThread, 1)
-                    .<InFlight<T>>handle((batch, sink) -> {
-                        if (batch.take()) {
-                            sink.next(batch.infer());
+            LiveBatches live = new LiveBatches();
+            return inputs
+                    .map(live::admit)
+                    .flatMapSequential(batch -> step(batch, InFlight::prepare, cpu), prepareAhead, 1)
+                    .flatMapSequential(batch -> step(batch, InFlight::infer, inferenceThreads), inferenceLanes, 1)
+                    .publishOn(cpu, 1)
+                    .<Output<T>>handle((batch, sink) -> {
+                        Output<T> out = batch.finish();
+                        if (out != null) {
+                            sink.next(out);
                         }
                     })
-                    .publishOn(cpu, 1)
-                    .map(InFlight::decode)
-                    .doOnDiscard(InFlight.class, InFlight::discard)
-                    .doOnDiscard(Input.class, this::discardInput)
-                    .doFinally(signal -> preparations.cancelAll());
+                    .doOnDiscard(InFlight.class, batch -> batch.cancel())
+                    .doOnDiscard(Input.class, input -> discardInput(input))
+                    .doFinally(signal -> live.cancelAll());
         });
+    }
+
+    private Mono<InFlight> step(InFlight batch, Consumer<InFlight> work, Scheduler on) {
+        return Mono.fromCallable(() -> batch.run(work) ? batch : null).subscribeOn(on);
     }
 
     @SuppressWarnings("unchecked")
@@ -75,160 +85,143 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
     }
 
     /**
-     * The batches of one subscription that the inference stage has not taken yet. Reactor does not hand
-     * everything to the discard hook on cancel: flatMapSequential drops a mapped publisher it never subscribes,
-     * a callable's value produced after a cancel is dropped, and so is a value on its way into
-     * flatMapSequential's queue while that queue is cleared. So each preparation keeps track of who owns its
-     * batch, and when the flux ends every batch not yet taken is discarded here.
+     * Every batch of one subscription from its admission until it comes out or is discarded. Reactor does not
+     * hand everything to the discard hook on cancel: flatMapSequential neither discards what its inner queues hold
+     * nor a value a cancelled inner produces, and drops a mapped publisher it never subscribes. So when the flux
+     * ends, every batch still here is cancelled.
      */
-    private final class Preparations {
-        private final Set<Preparation> pending = ConcurrentHashMap.newKeySet();
+    private final class LiveBatches {
+        private final Set<InFlight> batches = ConcurrentHashMap.newKeySet();
         private volatile boolean over;
 
-        Mono<InFlight<T>> start(Input<T> input) {
-            Preparation p = new Preparation(input);
-            pending.add(p);
+        InFlight admit(Input<T> input) {
+            InFlight batch = new InFlight(input, this);
+            batches.add(batch);
             if (over) {
-                p.cancel();
+                batch.cancel();
             }
-            return Mono.fromCallable(p::run)
-                    .subscribeOn(cpu)
-                    .doOnCancel(p::cancel);
+            return batch;
+        }
+
+        void forget(InFlight batch) {
+            batches.remove(batch);
         }
 
         void cancelAll() {
             over = true;
-            pending.forEach(Preparation::cancel);
+            batches.forEach(InFlight::cancel);
         }
 
-        /**
-         * Cancelled before preparation, the input is discarded; during it, the preparation discards its own
-         * result; after it, the prepared batch is discarded unless the inference stage has taken it.
-         */
-        private final class Preparation {
-            private static final Object WAITING = new Object();
-            private static final Object PREPARING = new Object();
-            private static final Object CANCELLED = new Object();
-
-            private final Input<T> input;
-            private final AtomicReference<Object> state = new AtomicReference<>(WAITING);
-
-            Preparation(Input<T> input) {
-                this.input = input;
-            }
-
-            InFlight<T> run() {
-                if (!state.compareAndSet(WAITING, PREPARING)) {
-                    return null;
-                }
-                InFlight<T> prepared = prepare(input, () -> pending.remove(this));
-                if (!state.compareAndSet(PREPARING, prepared)) {
-                    prepared.discard();
-                    return null;
-                }
-                return prepared;
-            }
-
-            void cancel() {
-                Object was = state.getAndSet(CANCELLED);
-                pending.remove(this);
-                if (was == WAITING) {
-                    onDiscard.accept(input.payload());
-                } else if (was instanceof InFlight<?> prepared) {
-                    prepared.discardIfNotTaken();
-                }
-            }
-        }
-    }
-
-    private InFlight<T> prepare(Input<T> input, Runnable onTaken) {
-        try {
-            return new InFlight<>(input.payload(), detector.prepare(input.images()), null, onTaken, onDiscard);
-        } catch (Exception e) {
-            return new InFlight<>(input.payload(), null, e, onTaken, onDiscard);
+        void discard(InFlight batch) {
+            batch.release();
+            onDiscard.accept(batch.input.payload());
+            forget(batch);
         }
     }
 
     /**
-     * A prepared batch. Until the inference stage takes it, whoever cancels may discard it; once taken, the
-     * stages own it and it is closed by decoding or by a discard hook. Either way exactly once.
+     * A batch between the stages. Idle while it waits in a queue, busy while a stage works on it, closed once it
+     * came out or was discarded. A cancel discards an idle batch at once and a busy one when its stage ends, so its
+     * buffers are never freed under a running session and it ends exactly once.
      */
-    private static final class InFlight<T> {
-        private static final int READY = 0;
-        private static final int TAKEN = 1;
-        private static final int CLOSED = 2;
+    private final class InFlight {
+        private static final int IDLE = 0;
+        private static final int BUSY = 1;
+        private static final int CANCELLING = 2;
+        private static final int CLOSED = 3;
 
-        private final T payload;
-        private final FrameDetector.Prepared prepared;
-        private final Runnable onTaken;
-        private final Consumer<T> onDiscard;
-        private final AtomicInteger state = new AtomicInteger(READY);
+        private final Input<T> input;
+        private final LiveBatches live;
+        private final AtomicInteger state = new AtomicInteger(IDLE);
+        private FrameDetector.Prepared prepared;
         private Throwable error;
         private long inferenceNanos;
 
-        InFlight(T payload, FrameDetector.Prepared prepared, Throwable error, Runnable onTaken, Consumer<T> onDiscard) {
-            this.payload = payload;
-            this.prepared = prepared;
-            this.error = error;
-            this.onTaken = onTaken;
-            this.onDiscard = onDiscard;
+        InFlight(Input<T> input, LiveBatches live) {
+            this.input = input;
+            this.live = live;
         }
 
-        /** Whether the inference stage now owns this batch (false when a cancel discarded it first). */
-        boolean take() {
-            if (!state.compareAndSet(READY, TAKEN)) {
+        /** Runs one stage; false when the batch was discarded (before, or because of a cancel during it). */
+        boolean run(Consumer<InFlight> work) {
+            if (!state.compareAndSet(IDLE, BUSY)) {
                 return false;
             }
-            onTaken.run();
-            return true;
-        }
-
-        InFlight<T> infer() {
-            if (error == null) {
-                long start = System.nanoTime();
-                try {
-                    prepared.infer();
-                } catch (Exception e) {
-                    error = e;
-                }
-                inferenceNanos = System.nanoTime() - start;
+            work.accept(this);
+            if (state.compareAndSet(BUSY, IDLE)) {
+                return true;
             }
-            return this;
+            state.set(CLOSED);
+            live.discard(this);
+            return false;
         }
 
-        Output<T> decode() {
+        void prepare() {
             try {
-                return error != null ? new Output<>(payload, null, inferenceNanos, error)
-                        : new Output<>(payload, prepared.decode(), inferenceNanos, null);
+                prepared = detector.prepare(input.images());
+            } catch (Exception e) {
+                error = e;
+            }
+        }
+
+        void infer() {
+            if (error != null) {
+                return;
+            }
+            long start = System.nanoTime();
+            try {
+                prepared.infer();
+            } catch (Exception e) {
+                error = e;
+            }
+            inferenceNanos = System.nanoTime() - start;
+        }
+
+        /** Decodes and frees the buffers; null when a cancel came first (the payload was discarded then). */
+        Output<T> finish() {
+            if (!state.compareAndSet(IDLE, BUSY)) {
+                return null;
+            }
+            Output<T> out = decode();
+            release();
+            if (state.compareAndSet(BUSY, CLOSED)) {
+                live.forget(this);
+                return out;
+            }
+            state.set(CLOSED);
+            live.discard(this);
+            return null;
+        }
+
+        private Output<T> decode() {
+            T payload = input.payload();
+            if (error != null) {
+                return new Output<>(payload, null, inferenceNanos, error);
+            }
+            try {
+                return new Output<>(payload, prepared.decode(), inferenceNanos, null);
             } catch (RuntimeException e) {
                 return new Output<>(payload, null, inferenceNanos, e);
-            } finally {
-                close();
             }
         }
 
-        void discardIfNotTaken() {
-            if (state.compareAndSet(READY, CLOSED)) {
-                release();
-                onDiscard.accept(payload);
+        void cancel() {
+            while (true) {
+                int now = state.get();
+                if (now == IDLE && state.compareAndSet(IDLE, CLOSED)) {
+                    live.discard(this);
+                    return;
+                }
+                if (now == BUSY && state.compareAndSet(BUSY, CANCELLING)) {
+                    return;
+                }
+                if (now == CANCELLING || now == CLOSED) {
+                    return;
+                }
             }
         }
 
-        /** From a discard hook: the batch sat in a queue, taken or not. */
-        void discard() {
-            if (state.getAndSet(CLOSED) != CLOSED) {
-                release();
-                onDiscard.accept(payload);
-            }
-        }
-
-        private void close() {
-            if (state.getAndSet(CLOSED) != CLOSED) {
-                release();
-            }
-        }
-
-        private void release() {
+        void release() {
             if (prepared != null) {
                 prepared.close();
             }

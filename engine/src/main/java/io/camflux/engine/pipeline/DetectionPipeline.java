@@ -21,7 +21,7 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The data path, top to bottom: per camera rate sampling, the motion gate and latest-wins; then merge across
  * cameras, cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the
- * inference thread, decoding behind it).
+ * inference threads, decoding behind it).
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
  */
@@ -37,13 +37,13 @@ public final class DetectionPipeline {
     public DetectionPipeline(List<Camera> cameras, double maxFps, BatchConfig batch,
                              Function<Camera, MotionGate> motionGates, FrameDetector detector, String runnerId,
                              String shardId, boolean emitEmpty, Clock clock, MeterRegistry registry,
-                             Scheduler inferenceThread, Scheduler cpu, Scheduler timer) {
+                             Scheduler inferenceThreads, Scheduler cpu, Scheduler timer) {
         this.cameras = List.copyOf(cameras);
         this.maxFps = maxFps;
         this.batch = batch;
         this.motionGates = motionGates;
-        this.detector = new DetectionOperator<>(detector, cpu, inferenceThread, batch.prepareThreads(),
-                DetectionPipeline::releaseAll);
+        this.detector = new DetectionOperator<>(detector, cpu, inferenceThreads, batch.prepareThreads(),
+                detector.concurrency(), DetectionPipeline::releaseAll);
         this.timer = timer;
         Map<String, Camera> byId = new LinkedHashMap<>();
         cameras.forEach(c -> byId.put(c.config().cameraUuid(), c));

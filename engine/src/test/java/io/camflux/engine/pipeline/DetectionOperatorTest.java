@@ -26,7 +26,7 @@ import reactor.test.StepVerifier;
 
 class DetectionOperatorTest {
     private final ExecutorService cpuPool = Executors.newFixedThreadPool(3);
-    private final ExecutorService inferencePool = Executors.newSingleThreadExecutor();
+    private final ExecutorService inferencePool = Executors.newFixedThreadPool(3);
     private final Scheduler cpu = Schedulers.fromExecutorService(cpuPool);
     private final Scheduler inference = Schedulers.fromExecutorService(inferencePool);
 
@@ -81,7 +81,7 @@ class DetectionOperatorTest {
     @Test
     void keepsOrderOverlapsPreparationWithInferenceAndSurvivesAFailingBatch() {
         SlowStages detector = new SlowStages();
-        DetectionOperator<Integer> op = new DetectionOperator<>(detector, cpu, inference, 2, p -> { });
+        DetectionOperator<Integer> op = new DetectionOperator<>(detector, cpu, inference, 2, 1, p -> { });
         List<Integer> sizes = List.of(1, 2, 3, 4, 5, 6, 7, 8);
         StepVerifier.create(Flux.fromIterable(sizes).map(DetectionOperatorTest::batch).transform(op)
                         .map(out -> out.error() != null ? -out.payload() : out.detections().size()))
@@ -93,11 +93,33 @@ class DetectionOperatorTest {
     }
 
     @Test
+    void twoLanesRunTwoBatchesAtOnceAndKeepTheOrder() {
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        FrameDetector slowOnOddBatches = images -> {
+            int now = running.incrementAndGet();
+            mostAtOnce.accumulateAndGet(now, Math::max);
+            // odd batches take longer, so an even one started after it finishes first
+            Thread.sleep(images.size() % 2 == 1 ? 60 : 10);
+            running.decrementAndGet();
+            return Collections.nCopies(images.size(), List.of());
+        };
+        DetectionOperator<Integer> op = new DetectionOperator<>(slowOnOddBatches, cpu, inference, 3, 2, p -> { });
+        List<Integer> sizes = List.of(1, 2, 3, 4, 5, 6, 7, 8);
+        StepVerifier.create(Flux.fromIterable(sizes).map(DetectionOperatorTest::batch).transform(op)
+                        .map(out -> out.detections().size()))
+                .expectNextSequence(sizes)
+                .expectComplete()
+                .verify(Duration.ofSeconds(20));
+        assertEquals(2, mostAtOnce.get(), "two lanes: two session runs at once, never more");
+    }
+
+    @Test
     void aFailedInferenceCarriesItsErrorAndPayload() {
         FrameDetector failing = images -> {
             throw new IllegalStateException("session failed");
         };
-        DetectionOperator<Integer> op = new DetectionOperator<>(failing, cpu, inference, 1, p -> { });
+        DetectionOperator<Integer> op = new DetectionOperator<>(failing, cpu, inference, 1, 1, p -> { });
         StepVerifier.create(Flux.just(batch(2)).transform(op))
                 .assertNext(out -> {
                     assertEquals(2, out.payload());
@@ -152,7 +174,7 @@ class DetectionOperatorTest {
             CountingStages detector = new CountingStages();
             Map<Integer, Integer> ends = new ConcurrentHashMap<>();
             Set<Integer> emitted = ConcurrentHashMap.newKeySet();
-            DetectionOperator<Integer> op = new DetectionOperator<>(detector, cpu, inference, 3,
+            DetectionOperator<Integer> op = new DetectionOperator<>(detector, cpu, inference, 3, 1 + round % 3,
                     id -> ends.merge(id, 1, Integer::sum));
             Flux.range(0, 10_000)
                     .doOnNext(emitted::add)
