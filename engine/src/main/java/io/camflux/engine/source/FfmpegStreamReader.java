@@ -6,7 +6,10 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongPredicate;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -44,7 +47,9 @@ public final class FfmpegStreamReader implements StreamReader {
     /**
      * Connects; blocks up to the source's timeout on network sources. With {@code decoder: nvdec|auto} the stream
      * is probed on the CPU first and reopened with FFmpeg's CUVID decoder for its codec (NVDEC); when that
-     * decoder cannot open, the CPU reader is kept (a warning for {@code nvdec}, once per process).
+     * decoder cannot open, the CPU reader is kept (a warning for {@code nvdec}, once per process). {@code auto}
+     * does not try at all on a host without the NVIDIA kernel driver, so CPU-only hosts open each stream once and
+     * FFmpeg prints no CUVID error.
      */
     public static FfmpegStreamReader open(SourceConfig source) throws FFmpegFrameGrabber.Exception {
         FFmpegFrameGrabber cpu = start(configured(source, null));
@@ -53,7 +58,11 @@ public final class FfmpegStreamReader implements StreamReader {
         }
         String cuvid = Nvdec.decoderFor(cpu.getVideoCodec());
         String unavailable = cuvid == null ? "no NVDEC decoder for codec " + cpu.getVideoCodecName() : Nvdec.unavailable();
+        if (unavailable == null && source.decoder() == VideoDecoder.AUTO && !Nvdec.driverPresent()) {
+            unavailable = "no NVIDIA driver on this host";
+        }
         if (unavailable == null) {
+            Nvdec.ATTEMPTS.incrementAndGet();
             try {
                 FFmpegFrameGrabber gpu = start(configured(source, cuvid));
                 closeQuietly(cpu);
@@ -113,6 +122,10 @@ public final class FfmpegStreamReader implements StreamReader {
     static final class Nvdec {
         private static final AtomicReference<String> FAILURE = new AtomicReference<>();
         private static final AtomicBoolean WARNED = new AtomicBoolean();
+        /** The kernel driver's version file: present on NVIDIA hosts and in their GPU containers. */
+        private static final Path DRIVER = Path.of("/proc/driver/nvidia/version");
+        /** CUVID opens tried by this process (for tests). */
+        static final AtomicInteger ATTEMPTS = new AtomicInteger();
 
         private Nvdec() {
         }
@@ -129,6 +142,10 @@ public final class FfmpegStreamReader implements StreamReader {
                 default -> null;
             };
             return name != null && avcodec.avcodec_find_decoder_by_name(name) != null ? name : null;
+        }
+
+        static boolean driverPresent() {
+            return Files.isReadable(DRIVER);
         }
 
         /** Why NVDEC is not tried any more, or null. */

@@ -72,4 +72,22 @@ class FfmpegStreamReaderTest {
             assertEquals(20, frames, "every frame decoded and converted");
         }
     }
+
+    @Test
+    void autoDoesNotTryNvdecOnAHostWithoutTheNvidiaDriver() throws Exception {
+        var source = TestConfigs.file("auto", TestAssets.media("cam1.mp4").toString(), false, false)
+                .withDecoder(io.camflux.engine.config.VideoDecoder.AUTO);
+        int triedBefore = FfmpegStreamReader.Nvdec.ATTEMPTS.get();
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            if (FfmpegStreamReader.Nvdec.driverPresent()) {
+                assertTrue(java.util.Set.of("h264", "h264_cuvid").contains(reader.decoderName()), reader.decoderName());
+            } else {
+                assertEquals("h264", reader.decoderName());
+                assertEquals(triedBefore, FfmpegStreamReader.Nvdec.ATTEMPTS.get(), "no CUVID open was tried");
+            }
+            StreamReader.DecodedImage image = reader.next(ts -> true);
+            assertTrue(image != null && image.image() != null, "the CPU decoder decodes");
+            image.image().close();
+        }
+    }
 }
