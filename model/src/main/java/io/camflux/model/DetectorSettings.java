@@ -10,29 +10,31 @@ import java.util.Set;
  * @param format         null to detect the layout from the output shape
  * @param labelsFile     null to use the model's metadata, else COCO's 80 names
  * @param classFilter    names or numeric ids to keep; empty keeps every class
- * @param intraOpThreads ONNX Runtime CPU threads; 0 lets ONNX Runtime choose
+ * @param intraOpThreads ONNX Runtime CPU threads per session; 0: the cores split between the sessions on the CPU
+ *                       provider (ONNX Runtime's choice for one session)
  * @param fusedGraph     run the model with pixel input and in-graph decoding (see {@code ModelGraph#fused})
  * @param cudaOptions    ONNX Runtime CUDA provider options (e.g. {@code cudnn_conv_algo_search}), passed as they are
  * @param instances      sessions of the model that run batches at the same time; on CUDA each has its own stream,
- *                       so one batch's copies and kernel launches overlap another's kernels. {@link #AUTO_INSTANCES}:
- *                       {@link #CUDA_INSTANCES} on the CUDA provider, 1 on the CPU (whose session already uses every
- *                       core)
+ *                       so one batch's copies and kernel launches overlap another's kernels; on the CPU they share
+ *                       the cores
  */
 public record DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold,
                                float iouThreshold, Set<String> classFilter, ModelFormat format, Path labelsFile,
                                int intraOpThreads, boolean fusedGraph, Map<String, String> cudaOptions,
                                int instances) {
-    public static final int AUTO_INSTANCES = 0;
-    /** Measured on an H100 (bench/results/gpu-instances-2026-11-24-h100.md): 1.4-1.8x one session; 3-4 add little. */
-    public static final int CUDA_INSTANCES = 2;
+    /**
+     * Measured (bench/results/gpu-instances-2026-11-24-h100.md): 1.4-1.8x one session on an H100, where 3-4 add
+     * little; 1.9x on 2 CPU cores with one thread each.
+     */
+    public static final int DEFAULT_INSTANCES = 2;
     public static final int MAX_INSTANCES = 8;
 
     public DetectorSettings {
         classFilter = Set.copyOf(classFilter);
         cudaOptions = Map.copyOf(cudaOptions);
-        if (instances < AUTO_INSTANCES || instances > MAX_INSTANCES) {
-            throw new IllegalArgumentException("model.instances: must be between 1 and " + MAX_INSTANCES
-                    + " (0: automatic), got " + instances);
+        if (instances < 1 || instances > MAX_INSTANCES) {
+            throw new IllegalArgumentException("model.instances: must be between 1 and " + MAX_INSTANCES + ", got "
+                    + instances);
         }
         if ("1".equals(cudaOptions.get("enable_cuda_graph"))) {
             // measured on an H100: it replays the first run's host buffer addresses, so later batches in other
@@ -45,7 +47,7 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,
                             Set<String> classFilter, ModelFormat format, Path labelsFile, int intraOpThreads) {
         this(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format, labelsFile, intraOpThreads,
-                true, Map.of(), AUTO_INSTANCES);
+                true, Map.of(), DEFAULT_INSTANCES);
     }
 
     public static DetectorSettings defaults() {
@@ -65,6 +67,11 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings withCudaOptions(Map<String, String> value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
                 labelsFile, intraOpThreads, fusedGraph, value, instances);
+    }
+
+    public DetectorSettings withIntraOpThreads(int value) {
+        return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
+                labelsFile, value, fusedGraph, cudaOptions, instances);
     }
 
     public DetectorSettings withInstances(int value) {

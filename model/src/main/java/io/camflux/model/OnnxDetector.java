@@ -367,9 +367,7 @@ public final class OnnxDetector implements AutoCloseable {
             try (OrtSession.SessionOptions options = sessionOptions()) {
                 byte[] chosen = choose(graph, bytes, options);
                 try {
-                    int instances = settings.instances() != DetectorSettings.AUTO_INSTANCES ? settings.instances()
-                            : provider == ExecutionProvider.CUDA ? DetectorSettings.CUDA_INSTANCES : 1;
-                    while (sessions.size() < instances) {
+                    while (sessions.size() < settings.instances()) {
                         sessions.add(env.createSession(chosen, options));
                     }
                 } catch (OrtException | RuntimeException e) {
@@ -421,11 +419,16 @@ public final class OnnxDetector implements AutoCloseable {
         private OrtSession.SessionOptions sessionOptions() throws OrtException {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (settings.intraOpThreads() > 0) {
-                options.setIntraOpNumThreads(settings.intraOpThreads());
-            }
             if (settings.provider() != ExecutionProvider.CPU) {
                 provider = tryCuda(options);
+            }
+            if (settings.intraOpThreads() > 0) {
+                options.setIntraOpNumThreads(settings.intraOpThreads());
+            } else if (provider == ExecutionProvider.CPU && settings.instances() > 1) {
+                // the sessions share the cores: for small detectors, batches side by side beat one batch's
+                // operators spread over every core (1.9x on 2 cores, bench/results/gpu-instances-2026-11-24-h100.md)
+                options.setIntraOpNumThreads(Math.max(1,
+                        Runtime.getRuntime().availableProcessors() / settings.instances()));
             }
             return options;
         }

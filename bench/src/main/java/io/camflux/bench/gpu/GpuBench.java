@@ -60,7 +60,7 @@ public final class GpuBench {
     /** @param cpuOnly runs the "GPU" side on the CPU provider too: a smoke test of the bench itself */
     record Options(Map<String, Path> models, Path frames, List<Integer> batches, double seconds, int prepareThreads,
                    Path out, List<Map<String, String>> variants, boolean cpuOnly, List<Integer> instances,
-                   List<Integer> instanceBatches) {
+                   List<Integer> instanceBatches, int intraOpThreads) {
 
         static Options parse(String[] args) {
             Map<String, Path> models = new LinkedHashMap<>();
@@ -73,6 +73,7 @@ public final class GpuBench {
             boolean noVariants = false;
             List<Integer> instances = List.of();
             List<Integer> instanceBatches = List.of(32, 64);
+            int intraOpThreads = 0;
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (args[i].equals("--cpu-only")) {
@@ -93,6 +94,7 @@ public final class GpuBench {
                     case "--seconds" -> seconds = Double.parseDouble(v);
                     case "--prepare-threads" -> prepare = Integer.parseInt(v);
                     case "--out" -> out = Path.of(v);
+                    case "--intra-op-threads" -> intraOpThreads = Integer.parseInt(v);
                     case "--instances" -> instances = Arrays.stream(v.split(",")).map(Integer::parseInt).toList();
                     case "--instance-batches" -> instanceBatches = Arrays.stream(v.split(",")).map(Integer::parseInt)
                             .toList();
@@ -110,12 +112,11 @@ public final class GpuBench {
             }
             if (models.isEmpty() || frames == null) {
                 throw new IllegalArgumentException("usage: gpu --model LABEL=PATH... --frames CLIP [--batches LIST] "
-                        + "[--seconds S] [--prepare-threads N] [--variant k=v,k=v]... [--no-variants] [--instances LIST "
+                        + "[--seconds S] [--prepare-threads N] [--variant k=v,k=v]... [--no-variants] [--intra-op-threads N] [--instances LIST "
                         + "[--instance-batches LIST]] [--out DIR]");
             }
             return new Options(models, frames, batches, seconds, prepare, out, noVariants ? List.of() : variants,
-                    cpuOnly, instances,
-                    instanceBatches);
+                    cpuOnly, instances, instanceBatches, intraOpThreads);
         }
     }
 
@@ -146,7 +147,8 @@ public final class GpuBench {
     }
 
     private void benchModel(String label, Path path, List<Mat> frames) throws Exception {
-        DetectorSettings cuda = DetectorSettings.defaults().withProvider(o.cpuOnly ? ExecutionProvider.CPU : ExecutionProvider.CUDA);
+        DetectorSettings cuda = DetectorSettings.defaults().withIntraOpThreads(o.intraOpThreads)
+                .withProvider(o.cpuOnly ? ExecutionProvider.CPU : ExecutionProvider.CUDA);
         Map<String, String> gpu = o.cpuOnly ? null : Map.of();
         DetectorSettings cpu = DetectorSettings.defaults().withProvider(ExecutionProvider.CPU);
         line("");

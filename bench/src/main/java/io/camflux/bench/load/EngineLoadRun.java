@@ -45,7 +45,8 @@ final class EngineLoadRun {
         }
         return new ShardConfig("bench", "bench-" + n, o.maxFps(), sources, null, Duration.ofSeconds(5),
                 MotionConfig.defaults(o.motion()),
-                new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.AUTO, 0, 0.35f, 0.45f, Set.of(), null, null, 0),
+                new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.AUTO, 0, 0.35f, 0.45f, Set.of(), null, null, 0,
+                        true, Map.of(), o.instances()),
                 new BatchConfig(o.batch(), Duration.ofMillis(50)),
                 new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(5), 0.2, 0), false,
                 new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)));

@@ -8,12 +8,12 @@ import java.util.List;
 
 /** What one bench invocation runs. */
 record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int height, String scene, double maxFps,
-                   boolean motion, int batch, String name, Path out, boolean help) {
+                   boolean motion, int batch, int instances, String name, Path out, boolean help) {
 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
                      [--resolution 720p|1080p] [--scene busy|static] [--max-fps 6] [--motion on|off] [--batch 8]
-                     [--name NAME] [--out bench/results]
+                     [--instances N (model.instances; default automatic)] [--name NAME] [--out bench/results]
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
@@ -31,13 +31,15 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         double maxFps = 6;
         boolean motion = true;
         int batch = 8;
+        int instances = 0;
         String name = null;
         Path out = Path.of("bench/results");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
-                    return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, "", out, true);
+                    return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, instances, "", out,
+                            true);
                 }
                 case "--cameras" -> cameras = List.of(positive(value(args, ++i, a), a));
                 case "--sweep" -> {
@@ -70,6 +72,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                 case "--max-fps" -> maxFps = Double.parseDouble(value(args, ++i, a));
                 case "--motion" -> motion = value(args, ++i, a).equals("on");
                 case "--batch" -> batch = positive(value(args, ++i, a), a);
+                case "--instances" -> instances = positive(value(args, ++i, a), a);
                 case "--name" -> name = value(args, ++i, a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
@@ -79,7 +82,8 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
             name = (sweep ? "sweep" : "load-" + cameras.get(0) + "cam") + "-" + height + "p-" + scene
                     + (motion ? "-motion" : "");
         }
-        return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, name, out, false);
+        return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
+                false);
     }
 
     private static String value(String[] args, int i, String flag) {

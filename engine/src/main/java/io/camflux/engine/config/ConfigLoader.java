@@ -278,11 +278,10 @@ public final class ConfigLoader {
             }
             int device = m.integerAtLeast("device_id", 0, 0);
             int threads = m.integerAtLeast("threads", 0, 0);
-            int instances = m.integer("instances", DetectorSettings.AUTO_INSTANCES);
-            if (instances < 0 || instances > DetectorSettings.MAX_INSTANCES) {
-                m.problem("instances", "must be between 1 and " + DetectorSettings.MAX_INSTANCES
-                        + " (0 or absent: 2 on CUDA, 1 on the CPU), got " + instances);
-                instances = DetectorSettings.AUTO_INSTANCES;
+            int instances = m.integer("instances", DetectorSettings.DEFAULT_INSTANCES);
+            if (instances < 1 || instances > DetectorSettings.MAX_INSTANCES) {
+                m.problem("instances", "must be between 1 and " + DetectorSettings.MAX_INSTANCES + ", got " + instances);
+                instances = DetectorSettings.DEFAULT_INSTANCES;
             }
             Path labels = null;
             String labelsValue = m.string("labels", null);

@@ -14,7 +14,8 @@ import java.util.Set;
  * @param classes class names (or ids) to keep; empty keeps all
  * @param fusedGraph  pixels in, decoding in the graph (off: the model runs as it is, decoded in Java)
  * @param cudaOptions ONNX Runtime CUDA provider options, passed as they are
- * @param instances   sessions running batches at the same time (each with its own CUDA stream); 0: automatic
+ * @param instances   sessions running batches at the same time (each with its own CUDA stream; on the CPU they
+ *                    share the cores)
  */
 public record ModelConfig(String path, ExecutionProvider provider, int deviceId, float confidence, float iou,
                           Set<String> classes, ModelFormat format, Path labels, int threads, boolean fusedGraph,
@@ -28,7 +29,7 @@ public record ModelConfig(String path, ExecutionProvider provider, int deviceId,
     public ModelConfig(String path, ExecutionProvider provider, int deviceId, float confidence, float iou,
                        Set<String> classes, ModelFormat format, Path labels, int threads) {
         this(path, provider, deviceId, confidence, iou, classes, format, labels, threads, true, Map.of(),
-                DetectorSettings.AUTO_INSTANCES);
+                DetectorSettings.DEFAULT_INSTANCES);
     }
 
     public DetectorSettings detectorSettings() {

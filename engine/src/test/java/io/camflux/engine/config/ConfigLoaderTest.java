@@ -168,20 +168,20 @@ class ConfigLoaderTest {
                  "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1:8554/a"},
                              {"camera_uuid": "b", "url": "rtsp://127.0.0.1:8554/b", "decoder": "cpu"}],
                  "model": {"fused_graph": false, "cuda_options": {"cudnn_conv_algo_search": "HEURISTIC", "prefer_nhwc": 1},
-                           "instances": 2},
+                           "instances": 3},
                  "batch": {"prepare_threads": 3}}""", "gpu.json", null);
         assertEquals(VideoDecoder.NVDEC, c.sources().get(0).decoder());
         assertEquals(VideoDecoder.CPU, c.sources().get(1).decoder());
         assertFalse(c.model().fusedGraph());
         assertEquals(java.util.Map.of("cudnn_conv_algo_search", "HEURISTIC", "prefer_nhwc", "1"), c.model().cudaOptions());
         assertEquals(3, c.batch().prepareThreads());
-        assertEquals(2, c.model().instances());
-        assertEquals(2, c.model().detectorSettings().instances());
+        assertEquals(3, c.model().instances());
+        assertEquals(3, c.model().detectorSettings().instances());
         ShardConfig defaults = ConfigLoader.parse(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}"), "d.json", null);
         assertEquals(VideoDecoder.AUTO, defaults.sources().get(0).decoder());
         assertTrue(defaults.model().fusedGraph());
         assertTrue(defaults.batch().prepareThreads() >= 1);
-        assertEquals(0, defaults.model().instances(), "automatic: 2 on CUDA, 1 on the CPU");
+        assertEquals(2, defaults.model().instances());
     }
 
     @Test
@@ -196,6 +196,6 @@ class ConfigLoaderTest {
         assertTrue(m.contains("model.cuda_options.enable_cuda_graph: not supported"), m);
         assertTrue(m.contains("model.cuda_options.arena: must be a string, number or boolean"), m);
         assertTrue(m.contains("batch.prepare_threads"), m);
-        assertTrue(m.contains("model.instances: must be between 1 and 8 (0 or absent: 2 on CUDA, 1 on the CPU), got 12"), m);
+        assertTrue(m.contains("model.instances: must be between 1 and 8, got 12"), m);
     }
 }
