@@ -13,7 +13,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
                      [--resolution 720p|1080p] [--scene busy|static] [--max-fps 6] [--motion on|off] [--batch 8]
-                     [--instances N (model.instances; default automatic)] [--name NAME] [--out bench/results]
+                     [--instances 2] [--name NAME] [--out bench/results]
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
@@ -31,7 +31,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         double maxFps = 6;
         boolean motion = true;
         int batch = 8;
-        int instances = 0;
+        int instances = io.camflux.model.DetectorSettings.DEFAULT_INSTANCES;
         String name = null;
         Path out = Path.of("bench/results");
         for (int i = 0; i < args.length; i++) {
