@@ -148,7 +148,12 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
                 return false;
             }
             work.accept(this);
-            if (state.compareAndSet(BUSY, IDLE)) {
+            return endStage(IDLE);
+        }
+
+        /** Leaves BUSY for {@code next}; a cancel that came during the stage discards the batch instead. */
+        private boolean endStage(int next) {
+            if (state.compareAndSet(BUSY, next)) {
                 return true;
             }
             state.set(CLOSED);
@@ -183,14 +188,12 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
                 return null;
             }
             Output<T> out = decode();
-            release();
-            if (state.compareAndSet(BUSY, CLOSED)) {
-                live.forget(this);
-                return out;
+            if (!endStage(CLOSED)) {
+                return null;
             }
-            state.set(CLOSED);
-            live.discard(this);
-            return null;
+            release();
+            live.forget(this);
+            return out;
         }
 
         private Output<T> decode() {

@@ -133,6 +133,7 @@ class DetectionOperatorTest {
     private static final class CountingStages implements FrameDetector {
         final AtomicInteger prepared = new AtomicInteger();
         final AtomicInteger closed = new AtomicInteger();
+        final AtomicInteger closeCalls = new AtomicInteger();
         final AtomicInteger usedAfterClose = new AtomicInteger();
 
         @Override
@@ -160,6 +161,7 @@ class DetectionOperatorTest {
 
                 @Override
                 public void close() {
+                    closeCalls.incrementAndGet();
                     if (closes.incrementAndGet() == 1) {
                         closed.incrementAndGet();
                     }
@@ -192,6 +194,7 @@ class DetectionOperatorTest {
             assertEquals(emitted, ends.keySet(), where + ": every batch came out or was discarded");
             ends.forEach((id, n) -> assertEquals(1, n, where + ": batch " + id + " ended once"));
             assertEquals(detector.prepared.get(), detector.closed.get(), where + ": every prepared batch closed");
+            assertEquals(detector.prepared.get(), detector.closeCalls.get(), where + ": and closed only once");
             assertEquals(0, detector.usedAfterClose.get(), where + ": no batch closed before its inference");
         }
     }
