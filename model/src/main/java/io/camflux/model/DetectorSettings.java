@@ -32,16 +32,30 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings {
         classFilter = Set.copyOf(classFilter);
         cudaOptions = Map.copyOf(cudaOptions);
-        if (instances < 1 || instances > MAX_INSTANCES) {
-            throw new IllegalArgumentException("model.instances: must be between 1 and " + MAX_INSTANCES + ", got "
-                    + instances);
+        String problem = instancesProblem(instances);
+        if (problem != null) {
+            throw new IllegalArgumentException("model.instances: " + problem);
         }
-        if ("1".equals(cudaOptions.get("enable_cuda_graph"))) {
-            // measured on an H100: it replays the first run's host buffer addresses, so later batches in other
-            // pooled buffers silently come back empty; ONNX Runtime's Java API cannot bind device buffers
-            throw new IllegalArgumentException("model.cuda_options: enable_cuda_graph is not supported: CUDA graphs "
-                    + "need inputs and outputs bound at fixed device addresses, which ONNX Runtime's Java API cannot do");
+        for (Map.Entry<String, String> option : cudaOptions.entrySet()) {
+            problem = cudaOptionProblem(option.getKey(), option.getValue());
+            if (problem != null) {
+                throw new IllegalArgumentException("model.cuda_options." + option.getKey() + ": " + problem);
+            }
         }
+    }
+
+    /** What is wrong with {@code instances}, or null; the config loader reports the same words. */
+    public static String instancesProblem(int instances) {
+        return instances < 1 || instances > MAX_INSTANCES
+                ? "must be between 1 and " + MAX_INSTANCES + ", got " + instances : null;
+    }
+
+    /** What is wrong with one CUDA provider option, or null; the config loader reports the same words. */
+    public static String cudaOptionProblem(String key, String value) {
+        // measured on an H100: CUDA graphs replay the first run's host buffer addresses, so later batches in
+        // other pooled buffers silently come back empty; ONNX Runtime's Java API cannot bind device buffers
+        return key.equals("enable_cuda_graph") && value.equals("1") ? "not supported: CUDA graphs need inputs and "
+                + "outputs bound at fixed device addresses, which ONNX Runtime's Java API cannot do" : null;
     }
 
     public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,

@@ -279,8 +279,9 @@ public final class ConfigLoader {
             int device = m.integerAtLeast("device_id", 0, 0);
             int threads = m.integerAtLeast("threads", 0, 0);
             int instances = m.integer("instances", DetectorSettings.DEFAULT_INSTANCES);
-            if (instances < 1 || instances > DetectorSettings.MAX_INSTANCES) {
-                m.problem("instances", "must be between 1 and " + DetectorSettings.MAX_INSTANCES + ", got " + instances);
+            String instancesProblem = DetectorSettings.instancesProblem(instances);
+            if (instancesProblem != null) {
+                m.problem("instances", instancesProblem);
                 instances = DetectorSettings.DEFAULT_INSTANCES;
             }
             Path labels = null;
@@ -294,12 +295,14 @@ public final class ConfigLoader {
             Map<String, String> cudaOptions = new LinkedHashMap<>();
             JsonFields cuda = m.object("cuda_options");
             if (cuda != null) {
-                cuda.forEachScalar(cudaOptions::put);
-                if ("1".equals(cudaOptions.get("enable_cuda_graph"))) {
-                    cuda.problem("enable_cuda_graph", "not supported: CUDA graphs need inputs and outputs bound at "
-                            + "fixed device addresses, which ONNX Runtime's Java API cannot do");
-                    cudaOptions.remove("enable_cuda_graph");
-                }
+                cuda.forEachScalar((key, value) -> {
+                    String problem = DetectorSettings.cudaOptionProblem(key, value);
+                    if (problem != null) {
+                        cuda.problem(key, problem);
+                    } else {
+                        cudaOptions.put(key, value);
+                    }
+                });
             }
             return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
                     new LinkedHashSet<>(m.strings("classes")), format, labels, threads,
