@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -173,55 +174,50 @@ public final class GpuBench {
             }
         }
         if (!o.instances.isEmpty()) {
-            instances(path, cuda, frames);
+            line("");
+            line("Sessions running batches at the same time (`model.instances`), through the operator (same process):");
+            settingsTable("instances", "1 instance", o.instances.stream()
+                    .map(n -> new SettingsRow(String.valueOf(n), () -> cuda.withInstances(n))).toList(), o.instanceBatches,
+                    path, frames);
         }
         if (!o.variants.isEmpty()) {
             line("");
-            line("CUDA provider options at batch 32, through the operator (same process):");
-            line("");
-            line("| options | operator (img/s) | same detections as defaults (32 frames in batches of 8, after the run) |");
-            line("|---|---:|---|");
-            List<Map<String, String>> all = new ArrayList<>();
-            all.add(Map.of());
-            all.addAll(o.variants);
-            List<List<Detection>> reference = null;
-            for (Map<String, String> variant : all) {
-                try (OnnxDetector detector = OnnxDetector.open(path, cuda.withCudaOptions(variant))) {
-                    double rate = operator(detector, frames, 32, o.seconds).rate;
-                    List<List<Detection>> found = detectInBatches(detector, frames.subList(0, 32));
-                    if (reference == null) {
-                        reference = found;
-                    }
-                    line("| %s | %.0f | %s |", variant.isEmpty() ? "defaults" : variant, rate, sameDetections(reference, found));
-                } catch (Exception e) {
-                    line("| %s | failed: %s | |", variant, e.getMessage().lines().findFirst().orElse(""));
-                }
-            }
+            line("CUDA provider options through the operator (same process):");
+            List<SettingsRow> rows = new ArrayList<>();
+            rows.add(new SettingsRow("defaults", () -> cuda));
+            o.variants.forEach(v -> rows.add(new SettingsRow(v.toString(), () -> cuda.withCudaOptions(v))));
+            settingsTable("options", "defaults", rows, List.of(32), path, frames);
         }
     }
 
-    /** Sessions running batches at once (each with its own CUDA stream), through the operator. */
-    private void instances(Path path, DetectorSettings cuda, List<Mat> frames) throws Exception {
+    /** @param settings made inside the row's try, so settings the detector refuses print as a failed row */
+    record SettingsRow(String label, Supplier<DetectorSettings> settings) {
+    }
+
+    /**
+     * One detector per row, opened with the row's settings: the operator's images/s at each batch size, then
+     * whether it finds what the first row found (32 frames in batches of 8, which visits every session).
+     */
+    private void settingsTable(String rowHeader, String reference, List<SettingsRow> rows, List<Integer> batches,
+                               Path path, List<Mat> frames) {
         line("");
-        line("Sessions running batches at the same time (`model.instances`), through the operator (same process):");
-        line("");
-        line("| instances | %s | same detections as 1 instance (32 frames in batches of 8, every session) |",
-                o.instanceBatches.stream().map(b -> "batch " + b + " (img/s)").collect(Collectors.joining(" | ")));
-        line("|---:|%s---|", "---:|".repeat(o.instanceBatches.size()));
-        List<List<Detection>> reference = null;
-        for (int n : o.instances) {
-            try (OnnxDetector detector = OnnxDetector.open(path, cuda.withInstances(n))) {
+        line("| %s | %s | same detections as %s (32 frames in batches of 8, after the runs) |", rowHeader,
+                batches.stream().map(b -> "batch " + b + " (img/s)").collect(Collectors.joining(" | ")), reference);
+        line("|---|%s---|", "---:|".repeat(batches.size()));
+        List<List<Detection>> expected = null;
+        for (SettingsRow row : rows) {
+            try (OnnxDetector detector = OnnxDetector.open(path, row.settings().get())) {
                 List<String> rates = new ArrayList<>();
-                for (int batch : o.instanceBatches) {
+                for (int batch : batches) {
                     rates.add(String.format("%.0f", operator(detector, frames, batch, o.seconds).rate));
                 }
                 List<List<Detection>> found = detectInBatches(detector, frames.subList(0, 32));
-                if (reference == null) {
-                    reference = found;
+                if (expected == null) {
+                    expected = found;
                 }
-                line("| %d | %s | %s |", n, String.join(" | ", rates), sameDetections(reference, found));
+                line("| %s | %s | %s |", row.label(), String.join(" | ", rates), sameDetections(expected, found));
             } catch (Exception e) {
-                line("| %d | failed: %s | |", n, e.getMessage().lines().findFirst().orElse(""));
+                line("| %s | failed: %s | |", row.label(), e.getMessage().lines().findFirst().orElse(""));
             }
         }
     }
