@@ -165,14 +165,21 @@ public final class CamFlux implements AutoCloseable {
         for (ExecutorService t : threads) {
             t.shutdownNow();
         }
+        // one deadline for all: with hundreds of cameras, a wait per thread would add up to minutes
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int stuck = 0;
         for (ExecutorService t : threads) {
             try {
-                if (!t.awaitTermination(10, TimeUnit.SECONDS)) {
-                    log.warn("a CamFlux thread did not stop within 10 s");
+                if (!t.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    stuck++;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                break;
             }
+        }
+        if (stuck > 0) {
+            log.warn("{} CamFlux thread pool(s) did not stop within 10 s", stuck);
         }
         try {
             detector.close();
@@ -254,7 +261,7 @@ public final class CamFlux implements AutoCloseable {
             if (d == null) {
                 try {
                     d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),
-                            config.model().detectorSettings()));
+                            config.model().detectorSettings().withBatchShapes(config.batch().batchShapes())));
                 } catch (ai.onnxruntime.OrtException e) {
                     throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
                 }

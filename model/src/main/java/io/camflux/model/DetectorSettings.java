@@ -17,11 +17,12 @@ import java.util.Set;
  * @param instances      sessions of the model that run batches at the same time; on CUDA each has its own stream,
  *                       so one batch's copies and kernel launches overlap another's kernels; on the CPU they share
  *                       the cores
+ * @param batchShapes    the batch sizes the sessions run and warm up when they open (see {@link BatchShapes})
  */
 public record DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold,
                                float iouThreshold, Set<String> classFilter, ModelFormat format, Path labelsFile,
                                int intraOpThreads, boolean fusedGraph, Map<String, String> cudaOptions,
-                               int instances) {
+                               int instances, BatchShapes batchShapes) {
     /**
      * Measured (bench/results/gpu-instances-2026-11-24-h100.md): 1.4-1.8x one session on an H100, where 3-4 add
      * little; 1.9x on 2 CPU cores with one thread each.
@@ -32,6 +33,7 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings {
         classFilter = Set.copyOf(classFilter);
         cudaOptions = Map.copyOf(cudaOptions);
+        java.util.Objects.requireNonNull(batchShapes, "batchShapes");
         String problem = instancesProblem(instances);
         if (problem != null) {
             throw new IllegalArgumentException("model.instances: " + problem);
@@ -61,7 +63,7 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,
                             Set<String> classFilter, ModelFormat format, Path labelsFile, int intraOpThreads) {
         this(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format, labelsFile, intraOpThreads,
-                true, Map.of(), DEFAULT_INSTANCES);
+                true, Map.of(), DEFAULT_INSTANCES, new BatchShapes(BatchShapes.Policy.AUTO, 8));
     }
 
     public static DetectorSettings defaults() {
@@ -70,26 +72,31 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
 
     public DetectorSettings withProvider(ExecutionProvider value) {
         return new DetectorSettings(value, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances);
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, batchShapes);
     }
 
     public DetectorSettings withFusedGraph(boolean value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, value, cudaOptions, instances);
+                labelsFile, intraOpThreads, value, cudaOptions, instances, batchShapes);
     }
 
     public DetectorSettings withCudaOptions(Map<String, String> value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, value, instances);
+                labelsFile, intraOpThreads, fusedGraph, value, instances, batchShapes);
     }
 
     public DetectorSettings withIntraOpThreads(int value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, value, fusedGraph, cudaOptions, instances);
+                labelsFile, value, fusedGraph, cudaOptions, instances, batchShapes);
     }
 
     public DetectorSettings withInstances(int value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, cudaOptions, value);
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, value, batchShapes);
+    }
+
+    public DetectorSettings withBatchShapes(BatchShapes value) {
+        return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, value);
     }
 }

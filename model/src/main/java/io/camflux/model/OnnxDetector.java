@@ -55,6 +55,7 @@ public final class OnnxDetector implements AutoCloseable {
     private final YoloDecoder rawDecoder;
     private final String rawInputName;
     private final ConcurrentLinkedQueue<BatchBuffers> pool = new ConcurrentLinkedQueue<>();
+    private final BatchShapes shapes;
 
     private OnnxDetector(Opened o) {
         this.env = o.env;
@@ -75,6 +76,7 @@ public final class OnnxDetector implements AutoCloseable {
                 (int) o.output.dim(2), o.settings.confidenceThreshold(), o.settings.iouThreshold(), labels,
                 c -> o.allowed == null || (c < o.allowed.length && o.allowed[c]));
         this.rawInputName = o.inputName;
+        this.shapes = o.settings.batchShapes().resolve(o.provider);
     }
 
     /** Opens {@code model} with the execution provider the settings ask for, falling back to CPU with a warning. */
@@ -94,6 +96,7 @@ public final class OnnxDetector implements AutoCloseable {
                 detector.maxChunk = 1;
                 detector.probeBatchOfTwo();
             }
+            detector.warmUp();
         } catch (OrtException | RuntimeException e) {
             detector.close();
             throw e;
@@ -101,8 +104,10 @@ public final class OnnxDetector implements AutoCloseable {
         log.info("model {}: {} input {}x{}, {} graph, batch {}, {} classes, execution provider {}, {} instance(s)",
                 model.getFileName(), detector.format, detector.inputWidth, detector.inputHeight,
                 detector.fused ? "fused (uint8 in, candidates out)" : "unmodified",
-                detector.maxChunk > 0 ? "fixed " + detector.maxChunk : "dynamic", detector.labels.names().size(),
-                detector.providerInUse, detector.runners.size());
+                detector.maxChunk > 0 ? "fixed " + detector.maxChunk
+                        : "dynamic, " + detector.shapes.policy().name().toLowerCase(java.util.Locale.ROOT)
+                        + " shapes " + detector.shapes.sizes(),
+                detector.labels.names().size(), detector.providerInUse, detector.runners.size());
         return detector;
     }
 
@@ -119,9 +124,65 @@ public final class OnnxDetector implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs every batch size of the shape policy once on every session, the sessions side by side, so that no
+     * camera's batch pays a shape's first run (seconds on CUDA). Logs what each size's first run cost.
+     */
+    private void warmUp() throws OrtException {
+        List<Integer> sizes = maxChunk > 0 ? List.of() : shapes.sizes();
+        if (sizes.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        long[][] firstRunNanos = new long[runners.size()][sizes.size()];
+        List<Thread> threads = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (org.bytedeco.opencv.opencv_core.Scalar zero = new org.bytedeco.opencv.opencv_core.Scalar(0);
+             Mat black = new Mat(inputHeight, inputWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3, zero)) {
+            for (int r = 0; r < runners.size(); r++) {
+                Runner runner = runners.get(r);
+                long[] times = firstRunNanos[r];
+                Thread t = new Thread(() -> {
+                    for (int i = 0; i < sizes.size() && failure.get() == null; i++) {
+                        try (DetectorBatch batch = prepare(java.util.Collections.nCopies(sizes.get(i), black))) {
+                            long t0 = System.nanoTime();
+                            runOn(runner, batch);
+                            times[i] = System.nanoTime() - t0;
+                        } catch (OrtException | RuntimeException e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }
+                }, "camflux-warm-up-" + r);
+                t.start();
+                threads.add(t);
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming the sessions up", e);
+        }
+        if (failure.get() instanceof OrtException e) {
+            throw e;
+        } else if (failure.get() instanceof RuntimeException e) {
+            throw e;
+        }
+        StringBuilder perSize = new StringBuilder();
+        for (int i = 0; i < sizes.size(); i++) {
+            long worst = 0;
+            for (long[] times : firstRunNanos) {
+                worst = Math.max(worst, times[i]);
+            }
+            perSize.append(i == 0 ? "" : ", ").append(sizes.get(i)).append(": ").append(worst / 1_000_000).append(" ms");
+        }
+        log.info("warmed batch sizes {} on {} session(s) in {} ms (slowest first run per size: {})", sizes,
+                runners.size(), (System.nanoTime() - start) / 1_000_000, perSize);
+    }
+
     /** Letterboxes {@code images} into pooled buffers. Safe to call from several threads at once. */
     public DetectorBatch prepare(List<Mat> images) {
-        BatchBuffers buffers = takeBuffers(images.size());
+        BatchBuffers buffers = takeBuffers(shapes.runSize(images.size()));
         Letterbox[] boxes = new Letterbox[images.size()];
         try {
             for (int i = 0; i < images.size(); i++) {
@@ -138,22 +199,31 @@ public final class OnnxDetector implements AutoCloseable {
     public DetectorBatch infer(DetectorBatch batch) throws OrtException {
         Runner runner = takeRunner();
         try {
-            long start = System.nanoTime();
-            List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
-            int chunk = maxChunk > 0 ? maxChunk : batch.size();
-            for (int first = 0; first < batch.size(); first += chunk) {
-                int n = Math.min(chunk, batch.size() - first);
-                if (fused) {
-                    runFused(runner.session, batch, first, n);
-                } else {
-                    decoded.addAll(runUnmodified(runner, batch, first, n));
-                }
-            }
-            batch.inferred(System.nanoTime() - start, decoded);
-            return batch;
+            return runOn(runner, batch);
         } finally {
             freeRunners.add(runner);
         }
+    }
+
+    private DetectorBatch runOn(Runner runner, DetectorBatch batch) throws OrtException {
+        long start = System.nanoTime();
+        List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
+        int chunk = maxChunk > 0 ? maxChunk : batch.size();
+        for (int first = 0; first < batch.size(); first += chunk) {
+            int n = Math.min(chunk, batch.size() - first);
+            if (fused) {
+                runFused(runner.session, batch, first, n, maxChunk > 0 ? n : shapes.runSize(n));
+            } else {
+                decoded.addAll(runUnmodified(runner, batch, first, n, maxChunk > 0 ? maxChunk : shapes.runSize(n)));
+            }
+        }
+        batch.inferred(System.nanoTime() - start, decoded);
+        return batch;
+    }
+
+    /** The batch sizes sessions run at (a batch is padded up to the next), in effect for the provider in use. */
+    public BatchShapes batchShapes() {
+        return shapes;
     }
 
     private Runner takeRunner() {
@@ -165,13 +235,14 @@ public final class OnnxDetector implements AutoCloseable {
         }
     }
 
-    private void runFused(OrtSession session, DetectorBatch batch, int first, int n) throws OrtException {
+    /** Runs images {@code first..first+n} padded to {@code runRows} rows (the rows beyond {@code n} are ignored). */
+    private void runFused(OrtSession session, DetectorBatch batch, int first, int n, int runRows) throws OrtException {
         int slot = preprocessor.slotBytes(), rows = candidates.floatsPerImage();
-        ByteBuffer pixels = batch.pixels().duplicate().position(first * slot).limit((first + n) * slot).slice();
-        FloatBuffer out = batch.output().duplicate().position(first * rows).limit((first + n) * rows).slice();
-        try (OnnxTensor in = OnnxTensor.createTensor(env, pixels, new long[] {n, inputHeight, inputWidth, 3},
+        ByteBuffer pixels = batch.pixels().duplicate().position(first * slot).limit((first + runRows) * slot).slice();
+        FloatBuffer out = batch.output().duplicate().position(first * rows).limit((first + runRows) * rows).slice();
+        try (OnnxTensor in = OnnxTensor.createTensor(env, pixels, new long[] {runRows, inputHeight, inputWidth, 3},
                      OnnxJavaType.UINT8);
-             OnnxTensor pinned = OnnxTensor.createTensor(env, out, new long[] {n, anchors, ModelGraph.FUSED_COLUMNS});
+             OnnxTensor pinned = OnnxTensor.createTensor(env, out, new long[] {runRows, anchors, ModelGraph.FUSED_COLUMNS});
              OrtSession.Result ignored = session.run(Map.of(ModelGraph.FUSED_INPUT, in),
                      Map.of(ModelGraph.FUSED_OUTPUT, pinned))) {
             // the session wrote the candidates into the batch's own output buffer
@@ -207,15 +278,14 @@ public final class OnnxDetector implements AutoCloseable {
         }
     }
 
-    private List<List<Detection>> runUnmodified(Runner runner, DetectorBatch batch, int start, int n)
+    /** Runs images {@code start..start+n} as {@code rows} rows, the ones beyond {@code n} zero. */
+    private List<List<Detection>> runUnmodified(Runner runner, DetectorBatch batch, int start, int n, int rows)
             throws OrtException {
         List<List<Detection>> results = new ArrayList<>(n);
         int slot = 3 * inputWidth * inputHeight;
         if (runner.rawScratch == null) {
             runner.rawScratch = preprocessor.newFloatScratch();
         }
-        // a model with a fixed batch larger than this chunk gets zero images in the rows left over
-        int rows = Math.max(maxChunk, n);
         if (runner.rawInput == null || runner.rawInput.capacity() < rows * slot) {
             runner.rawInput = ByteBuffer.allocateDirect(rows * slot * Float.BYTES).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();

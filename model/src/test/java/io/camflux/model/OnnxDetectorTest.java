@@ -81,6 +81,24 @@ class OnnxDetectorTest {
     }
 
     @Test
+    void batchesPaddedToWarmedSizesFindWhatExactBatchesFind() throws Exception {
+        DetectorSettings cpu = DetectorSettings.defaults().withProvider(ExecutionProvider.CPU);
+        DetectorSettings padded = cpu.withBatchShapes(new BatchShapes(BatchShapes.Policy.POW2, 8));
+        for (boolean fusedGraph : new boolean[] {true, false}) {
+            try (OnnxDetector exact = OnnxDetector.open(TestAssets.defaultModel(), cpu.withFusedGraph(fusedGraph));
+                 OnnxDetector pow2 = OnnxDetector.open(TestAssets.defaultModel(), padded.withFusedGraph(fusedGraph))) {
+                assertEquals(List.of(), exact.batchShapes().sizes(), "auto means exact shapes on the CPU");
+                assertEquals(List.of(1, 2, 4, 8), pow2.batchShapes().sizes());
+                List<Mat> three = frames.subList(0, 3);
+                List<List<Detection>> a = pow2.detect(three);
+                assertEquals(3, a.size(), "a batch of 3 runs as 4; the padding row gives no result");
+                assertEquals(exact.detect(three), a, "fused graph " + fusedGraph);
+                assertEquals(exact.detect(frames), pow2.detect(frames));
+            }
+        }
+    }
+
+    @Test
     void cudaRequestFallsBackToCpuOnACpuBuild() throws Exception {
         DetectorSettings cuda = new DetectorSettings(ExecutionProvider.CUDA, 0, 0.35f, 0.45f, Set.of(), null, null, 0);
         try (OnnxDetector detector = OnnxDetector.open(TestAssets.defaultModel(), cuda)) {

@@ -10,19 +10,37 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** What a run did, in figures: per camera, per batch, and the process's CPU. */
+/**
+ * What a run did, in figures: per camera, per batch, and the process's CPU. Rates and CPU are over the intake
+ * window (start until intake stopped), so a long drain does not dilute them; the drain's length is printed apart.
+ */
 final class RunSummary {
     private final long startNanos = System.nanoTime();
     private final long startCpuNanos = processCpuNanos();
+    private final AtomicLong intakeEndNanos = new AtomicLong();
+    private final AtomicLong intakeEndCpuNanos = new AtomicLong();
+
+    /** Intake stopped (a drain, terminate or --duration): the first call counts. */
+    void intakeStopped() {
+        long cpu = processCpuNanos();
+        if (intakeEndNanos.compareAndSet(0, System.nanoTime())) {
+            intakeEndCpuNanos.set(cpu);
+        }
+    }
 
     String describe(CamFlux engine, long eventsWritten) {
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
-        double cpu = (processCpuNanos() - startCpuNanos) / 1e9;
+        long now = System.nanoTime();
+        long end = intakeEndNanos.get() == 0 ? now : intakeEndNanos.get();
+        double seconds = (end - startNanos) / 1e9;
+        double drainSeconds = (now - end) / 1e9;
+        double cpu = ((intakeEndNanos.get() == 0 ? processCpuNanos() : intakeEndCpuNanos.get()) - startCpuNanos) / 1e9;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "run summary: %.1f s, %d detection events, process CPU %.0f%% of one core"
-                + " (%.2f CPU-s per camera-second), %d cores%n", seconds, eventsWritten, 100 * cpu / seconds,
-                cpu / seconds / Math.max(1, engine.cameras().size()), Runtime.getRuntime().availableProcessors()));
+        sb.append(String.format(Locale.ROOT, "run summary: %.1f s of intake (then %.1f s to drain), %d detection events,"
+                + " process CPU %.0f%% of one core (%.2f CPU-s per camera-second), %d cores%n", seconds, drainSeconds,
+                eventsWritten, 100 * cpu / seconds, cpu / seconds / Math.max(1, engine.cameras().size()),
+                Runtime.getRuntime().availableProcessors()));
         for (Camera camera : engine.cameras()) {
             FrameLedger l = camera.ledger();
             sb.append(String.format(Locale.ROOT, "  %-12s decoded %6d (%.1f fps)  inferred %5d (%.2f fps)  dropped:",

@@ -46,6 +46,7 @@ final class ShardRunner implements Controls {
     private final AtomicBoolean terminated = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicLong events = new AtomicLong();
+    private final RunSummary summary = new RunSummary();
     private volatile Disposable detections;
     private volatile Throwable failure;
 
@@ -85,7 +86,6 @@ final class ShardRunner implements Controls {
 
     int run(Duration duration) {
         ShardConfig config = engine.config();
-        RunSummary summary = new RunSummary();
         StdoutSink sink = new StdoutSink(out, Schedulers.boundedElastic());
         try (EngineMetrics metrics = new EngineMetrics(engine, registry, Clock.systemUTC());
              HealthServer server = new HealthServer(config.http(), this, registry,
@@ -184,6 +184,7 @@ final class ShardRunner implements Controls {
             return;
         }
         Duration grace = engine.config().http().drainGrace();
+        summary.intakeStopped();
         log.info("draining: intake stopped; in-flight batches and events get up to {} s", grace.toSeconds());
         engine.stopIntake().subscribe();
         Mono.delay(grace).subscribe(t -> {
@@ -200,6 +201,7 @@ final class ShardRunner implements Controls {
             return;
         }
         draining.set(true);
+        summary.intakeStopped();
         log.info("terminating now");
         Disposable d = detections;
         if (d != null) {

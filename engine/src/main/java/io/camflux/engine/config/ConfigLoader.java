@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.camflux.model.BatchShapes;
 import io.camflux.model.BuiltinModel;
 import io.camflux.model.DetectorSettings;
 import io.camflux.model.ExecutionProvider;
@@ -343,9 +344,16 @@ public final class ConfigLoader {
 
         private BatchConfig batch(JsonFields b) {
             if (b == null) {
-                return new BatchConfig(8, Duration.ofMillis(50), BatchConfig.defaultPrepareThreads());
+                return new BatchConfig(8, Duration.ofMillis(50));
             }
-            b.knownKeys(Set.of("max_size", "max_wait_ms", "prepare_threads"));
+            b.knownKeys(Set.of("max_size", "max_wait_ms", "prepare_threads", "shapes"));
+            BatchShapes.Policy shapes = BatchShapes.Policy.AUTO;
+            String shapesValue = b.string("shapes", "auto");
+            try {
+                shapes = BatchShapes.Policy.parse(shapesValue);
+            } catch (IllegalArgumentException e) {
+                b.problem("shapes", e.getMessage());
+            }
             int size = b.integer("max_size", 8);
             int prepare = b.integerAtLeast("prepare_threads", BatchConfig.defaultPrepareThreads(), 1);
             int waitMs = b.integer("max_wait_ms", 50);
@@ -355,7 +363,7 @@ public final class ConfigLoader {
             if (waitMs < 1) {
                 b.problem("max_wait_ms", "must be >= 1, got " + waitMs);
             }
-            return new BatchConfig(size, Duration.ofMillis(Math.max(1, waitMs)), Math.max(1, prepare));
+            return new BatchConfig(size, Duration.ofMillis(Math.max(1, waitMs)), Math.max(1, prepare), shapes);
         }
 
         private ReconnectConfig reconnect(JsonFields r) {

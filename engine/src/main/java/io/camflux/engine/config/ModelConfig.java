@@ -1,5 +1,6 @@
 package io.camflux.engine.config;
 
+import io.camflux.model.BatchShapes;
 import io.camflux.model.DetectorSettings;
 import io.camflux.model.ExecutionProvider;
 import io.camflux.model.ModelFormat;
@@ -34,6 +35,6 @@ public record ModelConfig(String path, ExecutionProvider provider, int deviceId,
 
     public DetectorSettings detectorSettings() {
         return new DetectorSettings(provider, deviceId, confidence, iou, classes, format, labels, threads, fusedGraph,
-                cudaOptions, instances);
+                cudaOptions, instances, new BatchShapes(BatchShapes.Policy.AUTO, 8));
     }
 }
