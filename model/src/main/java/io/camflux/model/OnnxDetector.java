@@ -494,12 +494,20 @@ public final class OnnxDetector implements AutoCloseable {
             }
             if (settings.intraOpThreads() > 0) {
                 options.setIntraOpNumThreads(settings.intraOpThreads());
+            } else if (provider == ExecutionProvider.CUDA) {
+                // on CUDA only shape operators run on the CPU; a pool of one thread per core, spinning, next to
+                // hundreds of decoding threads made every run wait seconds for a descheduled worker (H100 host,
+                // 64 cameras, 16 cores busy: inference p95 18 s of a 10 ms run)
+                options.setIntraOpNumThreads(1);
             } else if (provider == ExecutionProvider.CPU && settings.instances() > 1) {
                 // the sessions share the cores: for small detectors, batches side by side beat one batch's
                 // operators spread over every core (1.9x on 2 cores, bench/results/gpu-instances-2026-11-24-h100.md)
                 options.setIntraOpNumThreads(Math.max(1,
                         Runtime.getRuntime().availableProcessors() / settings.instances()));
             }
+            // a worker that spins for work takes a core from the decoders; one that sleeps costs microseconds
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.inter_op.allow_spinning", "0");
             return options;
         }
 

@@ -37,22 +37,21 @@ final class EngineLoadRun {
     private EngineLoadRun() {
     }
 
-    static ShardConfig config(RtspCameras cameras, LoadOptions o, int n) {
+    static ShardConfig config(CameraSet cameras, LoadOptions o, int n) {
         List<SourceConfig> sources = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            sources.add(new SourceConfig(RtspCameras.mount(i), cameras.url(i), "bench", "bench", "tcp", false, true,
-                    Duration.ofSeconds(10), List.of()));
+            sources.add(cameras.source(i, o.decoder()));
         }
         return new ShardConfig("bench", "bench-" + n, o.maxFps(), sources, null, Duration.ofSeconds(5),
                 MotionConfig.defaults(o.motion()),
-                new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.AUTO, 0, 0.35f, 0.45f, Set.of(), null, null, 0,
-                        true, Map.of(), o.instances()),
-                new BatchConfig(o.batch(), Duration.ofMillis(50)),
+                new ModelConfig(BuiltinModel.DEFAULT, o.provider(), 0, 0.35f, 0.45f, Set.of(), null, null, 0,
+                        true, o.cudaOptions(), o.instances()),
+                new BatchConfig(o.batch(), Duration.ofMillis(50), BatchConfig.defaultPrepareThreads(), o.shapes()),
                 new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(5), 0.2, 0), false,
                 new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)));
     }
 
-    static RunResult run(RtspCameras cameras, LoadOptions o, int n, FfmpegBaseline.Result baseline) throws Exception {
+    static RunResult run(CameraSet cameras, LoadOptions o, int n, FfmpegBaseline.Result baseline) throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AtomicLong events = new AtomicLong();
         AtomicLong detections = new AtomicLong();
@@ -68,6 +67,7 @@ final class EngineLoadRun {
                 Thread.sleep(100);
             }
             Thread.sleep(3000); // warm-up: JIT, MOG2's first frames, the first batches
+            GpuSampler gpu = GpuSampler.startIfPresent();
             Snapshot start = Snapshot.take(engine, registry, events.get(), detections.get());
             long startNanos = System.nanoTime();
             long end = startNanos + o.duration().toNanos();
@@ -88,9 +88,16 @@ final class EngineLoadRun {
             }
             Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
             double seconds = (System.nanoTime() - startNanos) / 1e9;
+            RunResult.Gpu gpuFigures = null;
+            if (gpu != null) {
+                gpuFigures = gpu.figures();
+                gpu.close();
+            }
+            long drainStart = System.nanoTime();
             engine.stopIntake().block(Duration.ofSeconds(30));
+            double drainS = (System.nanoTime() - drainStart) / 1e9;
             sub.dispose();
-            return result(engine, registry, o, n, start, stop, seconds, baseline, timeline);
+            return result(engine, registry, o, n, start, stop, seconds, baseline, timeline, drainS, gpuFigures);
         }
     }
 
@@ -130,7 +137,7 @@ final class EngineLoadRun {
 
     private static RunResult result(CamFlux engine, SimpleMeterRegistry registry, LoadOptions o, int n, Snapshot a,
                                     Snapshot b, double seconds, FfmpegBaseline.Result baseline,
-                                    List<Map<String, Object>> timeline) {
+                                    List<Map<String, Object>> timeline, double drainS, RunResult.Gpu gpu) {
         List<RunResult.CameraResult> cameras = new ArrayList<>();
         boolean everyCameraKeepsUp = true;
         long lost = 0;
@@ -170,7 +177,7 @@ final class EngineLoadRun {
                 (cpu / seconds) / (baseline.cpuSeconds() / o.duration().toSeconds()));
         boolean sustained = everyCameraKeepsUp && lat[2] < 1000 && lost == 0;
         return new RunResult(n, seconds, o.maxFps(), o.height(), o.scene(), o.motion(), cameras, pipeline, process,
-                base, sustained, timeline);
+                base, sustained, drainS, gpu, timeline);
     }
 
     /** p50, p95, p99 in ms; these are for the whole run (Micrometer's percentiles decay over a few minutes). */

@@ -1,40 +1,155 @@
 package io.camflux.bench.load;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The baseline: the same N RTSP streams decoded by the system's ffmpeg ({@code -f null -}, one decoding thread
- * each, as the engine decodes), for the same duration; CPU seconds from GNU time.
+ * The baselines, with ffmpeg (the system's, else the one inside JavaCV's FFmpeg jar, so a GPU host without
+ * packages has one too); CPU time comes from ffmpeg's own {@code -benchmark}.
+ * <ul>
+ * <li>{@link #run}: the same N cameras decoded by ffmpeg ({@code -f null -}, one decoding thread each, as the
+ *     engine decodes), paced as the engine reads them, for the same duration.</li>
+ * <li>{@link #ceiling}: how many frames per second the host decodes at most: P processes decoding the clip as fast
+ *     as they can, on the CPU or on NVDEC.</li>
+ * </ul>
  */
 final class FfmpegBaseline {
+    private static final Pattern TIMES = Pattern.compile("bench: utime=([\\d.]+)s stime=([\\d.]+)s rtime=([\\d.]+)s");
+
     private FfmpegBaseline() {
     }
 
     record Result(double cpuSeconds, double wallSeconds) {
     }
 
-    static Result run(RtspCameras cameras, int n, Duration duration) throws IOException, InterruptedException {
-        List<Process> processes = new ArrayList<>();
-        long start = System.nanoTime();
+    /** @param framesPerSecond decoded frames per second, all processes together; NaN when none finished */
+    record Ceiling(String decoder, int processes, double framesPerSecond, double cpuCores, String failure) {
+    }
+
+    static Result run(CameraSet cameras, int n, Duration duration) throws IOException, InterruptedException {
+        List<List<String>> commands = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            processes.add(new ProcessBuilder("/usr/bin/time", "-f", "CPU %U %S", "ffmpeg", "-v", "error", "-nostdin",
-                    "-rtsp_transport", "tcp", "-threads", "1", "-i", cameras.url(i), "-t",
-                    Long.toString(duration.toSeconds()), "-f", "null", "-")
-                    .redirectErrorStream(true).start());
+            List<String> cmd = new ArrayList<>(List.of(binary(), "-hide_banner", "-nostdin", "-nostats", "-benchmark",
+                    "-threads", "1"));
+            cmd.addAll(cameras.ffmpegInput(i));
+            cmd.addAll(List.of("-t", Long.toString(duration.toSeconds()), "-f", "null", "-"));
+            commands.add(cmd);
         }
+        long start = System.nanoTime();
         double cpu = 0;
-        for (Process p : processes) {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor();
-            String line = out.lines().filter(l -> l.startsWith("CPU ")).reduce((a, b) -> b)
-                    .orElseThrow(() -> new IOException("no CPU figure from /usr/bin/time: " + out));
-            String[] parts = line.split(" ");
-            cpu += Double.parseDouble(parts[1]) + Double.parseDouble(parts[2]);
+        for (double[] times : runAll(commands)) {
+            cpu += times[0] + times[1];
         }
         return new Result(cpu, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * {@code processes} ffmpeg processes decoding {@code mediaSeconds} of the looped clip as fast as they can.
+     *
+     * @param decoder {@code cpu} (one thread each) or {@code nvdec} (FFmpeg's CUVID decoder, frames copied back)
+     */
+    static Ceiling ceiling(Path clip, String decoder, int processes, int mediaSeconds, double clipFps) {
+        List<List<String>> commands = new ArrayList<>();
+        for (int i = 0; i < processes; i++) {
+            List<String> cmd = new ArrayList<>(List.of(binary(), "-hide_banner", "-nostdin", "-nostats", "-benchmark"));
+            cmd.addAll(decoder.equals("nvdec") ? List.of("-c:v", "h264_cuvid") : List.of("-threads", "1"));
+            cmd.addAll(List.of("-stream_loop", "-1", "-i", clip.toString(), "-t", Integer.toString(mediaSeconds),
+                    "-f", "null", "-"));
+            commands.add(cmd);
+        }
+        long start = System.nanoTime();
+        try {
+            double cpu = 0;
+            for (double[] times : runAll(commands)) {
+                cpu += times[0] + times[1];
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            return new Ceiling(decoder, processes, processes * mediaSeconds * clipFps / wall, cpu / wall, null);
+        } catch (IOException | InterruptedException e) {
+            return new Ceiling(decoder, processes, Double.NaN, Double.NaN, e.getMessage());
+        }
+    }
+
+    /** Starts every command at once, waits for all; user and system seconds of each. */
+    private static List<double[]> runAll(List<List<String>> commands) throws IOException, InterruptedException {
+        List<Process> processes = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        try {
+            for (List<String> cmd : commands) {
+                Path log = Files.createTempFile("camflux-ffmpeg", ".log");
+                logs.add(log);
+                processes.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+            }
+            List<double[]> times = new ArrayList<>();
+            for (int i = 0; i < processes.size(); i++) {
+                int exit = processes.get(i).waitFor();
+                String out = Files.readString(logs.get(i), StandardCharsets.UTF_8);
+                Matcher m = TIMES.matcher(out);
+                if (exit != 0 || !m.find()) {
+                    throw new IOException("ffmpeg exited " + exit + ": " + String.join(" ", commands.get(i)) + "\n"
+                            + tail(out));
+                }
+                times.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
+            }
+            return times;
+        } finally {
+            processes.forEach(Process::destroyForcibly);
+            for (Path log : logs) {
+                Files.deleteIfExists(log);
+            }
+        }
+    }
+
+    private static String tail(String out) {
+        String[] lines = out.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 5), lines.length));
+    }
+
+    /** The system's ffmpeg when on the PATH, else the executable bundled in JavaCV's FFmpeg jar. */
+    static synchronized String binary() {
+        if (binary == null) {
+            binary = onPath("ffmpeg");
+            if (binary == null) {
+                binary = bundled();
+            }
+        }
+        return binary;
+    }
+
+    private static String binary;
+
+    /** JavaCV's ffmpeg executable, next to the FFmpeg libraries it links against in JavaCPP's cache. */
+    private static String bundled() {
+        try {
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avfilter.class);
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.swscale.class);
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avformat.class);
+            File exe = org.bytedeco.javacpp.Loader.cacheResource(org.bytedeco.ffmpeg.global.avutil.class,
+                    org.bytedeco.javacpp.Loader.getPlatform() + "/ffmpeg");
+            if (exe == null || !(exe.canExecute() || exe.setExecutable(true))) {
+                throw new IllegalStateException("JavaCV's FFmpeg jar has no ffmpeg executable");
+            }
+            return exe.getPath();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot extract JavaCV's ffmpeg: " + e.getMessage(), e);
+        }
+    }
+
+    private static String onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, name);
+            if (!dir.isEmpty() && Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
     }
 }

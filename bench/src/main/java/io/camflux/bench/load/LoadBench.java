@@ -28,24 +28,52 @@ final class LoadBench {
 
     void run() throws Exception {
         System.setProperty("java.awt.headless", "true");
-        Path clip = new BenchMedia(root.resolve(".cache/media"))
+        Path clip = options.clip() != null ? options.clip() : new BenchMedia(root.resolve(".cache/media"))
                 .clip(options.scene(), options.height(), options.duration().toSeconds() + 40);
+        List<FfmpegBaseline.Ceiling> ceilings = options.ceilings() ? ceilings(clip) : List.of();
         List<RunResult> results = new ArrayList<>();
         for (int n : options.cameras()) {
-            try (RtspCameras cameras = new RtspCameras(root, clip, n)) {
-                System.err.printf("bench: %d cameras, baseline (ffmpeg -f null) for %d s%n", n,
-                        options.duration().toSeconds());
-                FfmpegBaseline.Result baseline = FfmpegBaseline.run(cameras, n, options.duration());
+            try (CameraSet cameras = options.source().equals("files") ? CameraSet.files(clip)
+                    : new RtspCameras(root, clip, n)) {
+                FfmpegBaseline.Result baseline = null;
+                if (options.baseline()) {
+                    System.err.printf("bench: %d cameras, baseline (ffmpeg -f null) for %d s%n", n,
+                            options.duration().toSeconds());
+                    baseline = FfmpegBaseline.run(cameras, n, options.duration());
+                }
                 System.err.printf("bench: %d cameras, engine for %d s%n", n, options.duration().toSeconds());
                 RunResult r = EngineLoadRun.run(cameras, options, n, baseline);
                 results.add(r);
                 System.err.println(markdownRow(r));
             }
         }
-        write(results);
+        write(results, clip, ceilings);
     }
 
-    private void write(List<RunResult> results) throws IOException {
+    /** The host's decode ceilings: one CPU process per core; on a host with nvidia-smi, NVDEC at 8, 16 and 32. */
+    private static List<FfmpegBaseline.Ceiling> ceilings(Path clip) throws IOException {
+        List<FfmpegBaseline.Ceiling> out = new ArrayList<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.add(ceiling(clip, "cpu", cores));
+        GpuSampler probe = GpuSampler.startIfPresent();
+        if (probe != null) {
+            probe.close();
+            for (int p : new int[] {8, 16, 32}) {
+                out.add(ceiling(clip, "nvdec", p));
+            }
+        }
+        return out;
+    }
+
+    private static FfmpegBaseline.Ceiling ceiling(Path clip, String decoder, int processes) {
+        System.err.printf("bench: decode ceiling, %s, %d processes%n", decoder, processes);
+        FfmpegBaseline.Ceiling c = FfmpegBaseline.ceiling(clip, decoder, processes, 40, 25);
+        System.err.printf("bench:   %.0f frames/s, %.1f cores%s%n", c.framesPerSecond(), c.cpuCores(),
+                c.failure() == null ? "" : " (" + c.failure() + ")");
+        return c;
+    }
+
+    private void write(List<RunResult> results, Path clip, List<FfmpegBaseline.Ceiling> ceilings) throws IOException {
         Files.createDirectories(options.out());
         String stem = options.name() + "-" + LocalDate.now();
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -56,11 +84,27 @@ final class LoadBench {
         doc.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name")
                 + ", Java " + Runtime.version());
         doc.put("command", "java -jar bench/target/camflux-bench.jar " + String.join(" ", commandLine()));
+        doc.put("clip", clip.getFileName().toString());
+        doc.put("decode_ceilings", ceilings);
         doc.put("runs", results);
         json.writeValue(options.out().resolve(stem + ".json").toFile(), doc);
         StringBuilder md = new StringBuilder("# ").append(options.name()).append(" (").append(LocalDate.now())
                 .append(")\n\n").append("Command: `").append(doc.get("command")).append("`  \nMachine: ")
-                .append(doc.get("machine")).append("\n\n").append(markdownHeader());
+                .append(doc.get("machine")).append("  \nCameras: ").append(options.source().equals("files")
+                        ? "looping files paced at 25 fps" : "RTSP on loopback").append(", clip ")
+                .append(clip.getFileName()).append(", provider ").append(options.provider()).append(", decoder ")
+                .append(options.decoder()).append(", batch ").append(options.batch()).append(" (shapes ")
+                .append(options.shapes()).append(")\n\n");
+        if (!ceilings.isEmpty()) {
+            md.append("Decode ceilings (ffmpeg processes decoding the clip as fast as they can):\n\n")
+                    .append("| decoder | processes | frames/s | CPU cores | note |\n|---|---|---|---|---|\n");
+            for (FfmpegBaseline.Ceiling c : ceilings) {
+                md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.1f | %s |%n", c.decoder(), c.processes(),
+                        c.framesPerSecond(), c.cpuCores(), c.failure() == null ? "" : c.failure().split("\n")[0]));
+            }
+            md.append('\n');
+        }
+        md.append(markdownHeader());
         for (RunResult r : results) {
             md.append(markdownRow(r)).append('\n');
         }
@@ -68,7 +112,7 @@ final class LoadBench {
             int best = results.stream().filter(RunResult::sustained).mapToInt(RunResult::cameras).max().orElse(0);
             md.append("\nLargest N sustained (every camera >= 95% of max_fps sampled, e2e p99 < 1 s, nothing lost): **")
                     .append(best).append("**\n");
-            sweepCharts(results, stem);
+            charts(() -> sweepCharts(results, stem));
         }
         RunResult last = results.get(results.size() - 1);
         md.append("\nPer camera, N = ").append(last.cameras()).append(":\n\n")
@@ -77,7 +121,7 @@ final class LoadBench {
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %s |%n", c.camera(), c.sourceFps(),
                     c.sampledFps(), c.inferredFps(), c.motionPassRate(), c.dropped()));
         }
-        fpsChart(last, stem);
+        charts(() -> fpsChart(last, stem));
         Files.writeString(options.out().resolve(stem + ".md"), md.toString());
         System.err.println("bench: wrote " + options.out().resolve(stem) + ".{json,md,png}");
         System.out.print(md);
@@ -94,27 +138,62 @@ final class LoadBench {
         }
         args.addAll(List.of("--duration", options.duration().toSeconds() + "s", "--resolution", options.height() + "p",
                 "--scene", options.scene(), "--max-fps", String.valueOf(options.maxFps()), "--motion",
-                options.motion() ? "on" : "off", "--batch", String.valueOf(options.batch())));
+                options.motion() ? "on" : "off", "--batch", String.valueOf(options.batch()), "--source",
+                options.source(), "--provider", options.provider().name().toLowerCase(Locale.ROOT), "--decoder",
+                options.decoder().name().toLowerCase(Locale.ROOT), "--shapes",
+                options.shapes().name().toLowerCase(Locale.ROOT)));
+        if (options.clip() != null) {
+            args.addAll(List.of("--clip", options.clip().getFileName().toString()));
+        }
+        options.cudaOptions().forEach((k, v) -> args.addAll(List.of("--cuda-option", k + "=" + v)));
+        if (options.ceilings()) {
+            args.add("--ceilings");
+        }
+        if (!options.baseline()) {
+            args.add("--no-baseline");
+        }
         return args;
     }
 
     static String markdownHeader() {
-        return "| N | sampled fps (min per camera) | batches/s | mean batch | inference p50/p95/p99 ms | e2e p50/p95/p99 ms"
-                + " | detections/s | events lost | CPU s per camera-s | ffmpeg CPU s per camera-s | engine / ffmpeg"
-                + " | RSS start→end MB | GC s | sustained |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        return "| N | sampled fps min/median per camera | detected fps min/median | batches/s | mean batch"
+                + " | inference p50/p95/p99 ms | e2e p50/p95/p99 ms | detections/s | events lost | CPU cores"
+                + " | CPU s per camera-s | ffmpeg CPU s per camera-s | engine / ffmpeg | GPU % / NVDEC % / MiB"
+                + " | RSS start→end MB | GC s | drain s | sustained |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     }
 
     static String markdownRow(RunResult r) {
-        double minSampled = r.perCamera().stream().mapToDouble(RunResult.CameraResult::sampledFps).min().orElse(0);
+        double[] sampled = r.perCamera().stream().mapToDouble(RunResult.CameraResult::sampledFps).sorted().toArray();
+        double[] detected = r.perCamera().stream().mapToDouble(RunResult.CameraResult::inferredFps).sorted().toArray();
         RunResult.Pipeline p = r.pipeline();
         RunResult.Baseline b = r.baseline();
+        RunResult.Gpu g = r.gpu();
         return String.format(Locale.ROOT,
-                "| %d | %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.3f | %s | %s | %d→%d | %.2f | %s |",
-                r.cameras(), minSampled, p.batchesPerS(), p.meanBatch(), p.inferenceP50Ms(), p.inferenceP95Ms(),
+                "| %d | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f | %.3f | %s | %s | %s | %d→%d | %.2f | %.1f | %s |",
+                r.cameras(), sampled[0], sampled[sampled.length / 2], detected[0], detected[detected.length / 2],
+                p.batchesPerS(), p.meanBatch(), p.inferenceP50Ms(), p.inferenceP95Ms(),
                 p.inferenceP99Ms(), p.e2eP50Ms(), p.e2eP95Ms(), p.e2eP99Ms(), p.detectionsPerS(), p.eventsLost(),
-                r.process().cpuPerCameraSecond(), b == null ? "-" : String.format(Locale.ROOT, "%.3f", b.ffmpegCpuPerCameraSecond()),
-                b == null ? "-" : String.format(Locale.ROOT, "%.2f", b.engineOverBaseline()), r.process().rssStartMb(),
-                r.process().rssEndMb(), r.process().gcPauseS(), r.sustained() ? "yes" : "no");
+                r.process().cpuSeconds() / r.durationS(), r.process().cpuPerCameraSecond(),
+                b == null ? "-" : String.format(Locale.ROOT, "%.3f", b.ffmpegCpuPerCameraSecond()),
+                b == null ? "-" : String.format(Locale.ROOT, "%.2f", b.engineOverBaseline()),
+                g == null ? "-" : String.format(Locale.ROOT, "%.0f / %.0f / %d", g.utilizationPct(), g.decoderPct(),
+                        g.memoryMaxMib()),
+                r.process().rssStartMb(), r.process().rssEndMb(), r.process().gcPauseS(), r.drainS(),
+                r.sustained() ? "yes" : "no");
+    }
+
+    interface Chart {
+        void draw() throws IOException;
+    }
+
+    /** A host without fonts (a GPU host's bare image) cannot draw charts: the tables are still written. */
+    private static void charts(Chart chart) throws IOException {
+        try {
+            chart.draw();
+        } catch (RuntimeException | Error e) {
+            System.err.println("bench: no charts on this host (" + e.getMessage() + ")");
+        }
     }
 
     private void fpsChart(RunResult r, String stem) throws IOException {

@@ -1,6 +1,9 @@
 package io.camflux.bench.load;
 
 import io.camflux.engine.cli.DurationArgument;
+import io.camflux.engine.config.VideoDecoder;
+import io.camflux.model.BatchShapes;
+import io.camflux.model.ExecutionProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,19 +11,27 @@ import java.util.List;
 
 /** What one bench invocation runs. */
 record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int height, String scene, double maxFps,
-                   boolean motion, int batch, int instances, String name, Path out, boolean help) {
+                   boolean motion, int batch, int instances, String name, Path out, boolean help, String source,
+                   Path clip, ExecutionProvider provider, VideoDecoder decoder, BatchShapes.Policy shapes,
+                   boolean ceilings, boolean baseline, java.util.Map<String, String> cudaOptions) {
 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
                      [--resolution 720p|1080p] [--scene busy|static] [--max-fps 6] [--motion on|off] [--batch 8]
                      [--instances 2] [--name NAME] [--out bench/results]
+                     [--source rtsp|files] [--clip FILE] [--provider auto|cpu|cuda] [--decoder auto|cpu|nvdec]
+                     [--shapes auto|exact|max] [--ceilings] [--no-baseline] [--cuda-option KEY=VALUE]...
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
             same N streams decoded by ffmpeg -f null (the baseline) and then by the engine, in this invocation,
             and writes bench/results/NAME-DATE.{json,md} and PNG plots. --sweep runs each N and reports the
             largest that is sustained (every camera >= 95% of max_fps sampled, e2e p99 < 1 s, nothing lost).
-            Needs CAMFLUX_MODEL_DIR (or internet) for the model, ffmpeg, and the RTSP server's packages.""";
+            Needs CAMFLUX_MODEL_DIR (or internet) for the model, ffmpeg, and the RTSP server's packages.
+            --source files: every camera reads the clip (--clip, else the bench's own) as a looping file paced at
+            25 fps, as a live camera delivers frames: no RTSP server, for GPU hosts; --ceilings first measures the
+            host's decode ceilings (ffmpeg processes decoding as fast as they can, CPU and NVDEC); GPU and NVDEC
+            utilisation come from nvidia-smi where it exists.""";
 
     static LoadOptions parse(String[] args) {
         List<Integer> cameras = List.of(4);
@@ -34,12 +45,20 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         int instances = io.camflux.model.DetectorSettings.DEFAULT_INSTANCES;
         String name = null;
         Path out = Path.of("bench/results");
+        String source = "rtsp";
+        Path clip = null;
+        ExecutionProvider provider = ExecutionProvider.AUTO;
+        VideoDecoder decoder = VideoDecoder.CPU;
+        BatchShapes.Policy shapes = BatchShapes.Policy.AUTO;
+        boolean ceilings = false;
+        boolean baseline = true;
+        java.util.Map<String, String> cudaOptions = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
                     return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, instances, "", out,
-                            true);
+                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions);
                 }
                 case "--cameras" -> cameras = List.of(positive(value(args, ++i, a), a));
                 case "--sweep" -> {
@@ -75,15 +94,42 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                 case "--instances" -> instances = positive(value(args, ++i, a), a);
                 case "--name" -> name = value(args, ++i, a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--source" -> {
+                    source = value(args, ++i, a);
+                    if (!source.equals("rtsp") && !source.equals("files")) {
+                        throw new IllegalArgumentException("--source must be rtsp or files");
+                    }
+                }
+                case "--clip" -> clip = Path.of(value(args, ++i, a));
+                case "--provider" -> provider = parsed(a, value(args, ++i, a), ExecutionProvider::parse);
+                case "--decoder" -> decoder = parsed(a, value(args, ++i, a), VideoDecoder::parse);
+                case "--shapes" -> shapes = parsed(a, value(args, ++i, a), BatchShapes.Policy::parse);
+                case "--ceilings" -> ceilings = true;
+                case "--no-baseline" -> baseline = false;
+                case "--cuda-option" -> {
+                    String[] kv = value(args, ++i, a).split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--cuda-option needs KEY=VALUE");
+                    }
+                    cudaOptions.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
         if (name == null) {
             name = (sweep ? "sweep" : "load-" + cameras.get(0) + "cam") + "-" + height + "p-" + scene
-                    + (motion ? "-motion" : "");
+                    + (motion ? "-motion" : "") + (source.equals("files") ? "-files" : "");
         }
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
-                false);
+                false, source, clip, provider, decoder, shapes, ceilings, baseline, java.util.Map.copyOf(cudaOptions));
+    }
+
+    private static <T> T parsed(String flag, String value, java.util.function.Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + " " + e.getMessage());
+        }
     }
 
     private static String value(String[] args, int i, String flag) {

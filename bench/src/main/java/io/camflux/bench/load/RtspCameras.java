@@ -4,13 +4,16 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.config.VideoDecoder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** N cameras on the repo's RTSP server (GStreamer) on loopback, all serving one recorded clip. */
-final class RtspCameras implements AutoCloseable {
+final class RtspCameras implements CameraSet {
     private final Process process;
     private final int port;
 
@@ -30,11 +33,22 @@ final class RtspCameras implements AutoCloseable {
     }
 
     static String mount(int i) {
-        return String.format("camera_%03d", i);
+        return CameraSet.cameraId(i);
     }
 
     String url(int i) {
         return "rtsp://127.0.0.1:" + port + "/" + mount(i);
+    }
+
+    @Override
+    public SourceConfig source(int i, VideoDecoder decoder) {
+        return new SourceConfig(mount(i), url(i), "bench", "bench", "tcp", false, true, Duration.ofSeconds(10),
+                List.of(), decoder);
+    }
+
+    @Override
+    public List<String> ffmpegInput(int i) {
+        return List.of("-rtsp_transport", "tcp", "-i", url(i));
     }
 
     @Override

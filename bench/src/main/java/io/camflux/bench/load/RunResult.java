@@ -6,7 +6,7 @@ import java.util.Map;
 /** Everything one load run measured; written as JSON and Markdown. */
 record RunResult(int cameras, double durationS, double maxFps, int height, String scene, boolean motion,
                  List<CameraResult> perCamera, Pipeline pipeline, ProcessFigures process, Baseline baseline,
-                 boolean sustained, List<Map<String, Object>> fpsTimeline) {
+                 boolean sustained, double drainS, Gpu gpu, List<Map<String, Object>> fpsTimeline) {
 
     record CameraResult(String camera, double sourceFps, double sampledFps, double inferredFps, double motionPassRate,
                         Map<String, Long> dropped) {
@@ -19,6 +19,10 @@ record RunResult(int cameras, double durationS, double maxFps, int height, Strin
 
     record ProcessFigures(double cpuSeconds, double cpuPerCameraSecond, long rssStartMb, long rssEndMb,
                           double gcPauseS) {
+    }
+
+    /** Medians over the window of one-second samples; null without nvidia-smi. */
+    record Gpu(double utilizationPct, double decoderPct, long memoryMaxMib, int samples) {
     }
 
     record Baseline(double ffmpegCpuSeconds, double ffmpegCpuPerCameraSecond, double engineOverBaseline) {

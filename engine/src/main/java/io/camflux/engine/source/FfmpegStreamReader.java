@@ -33,10 +33,12 @@ public final class FfmpegStreamReader implements StreamReader {
     private final OpenCVFrameConverter.ToMat toMat = new OpenCVFrameConverter.ToMat();
 
     private final String decoderName;
+    private final AtomicBoolean holdsNvdecSession;
 
-    private FfmpegStreamReader(FFmpegFrameGrabber grabber, String decoderName) {
+    private FfmpegStreamReader(FFmpegFrameGrabber grabber, String decoderName, boolean holdsNvdecSession) {
         this.grabber = grabber;
         this.decoderName = decoderName;
+        this.holdsNvdecSession = new AtomicBoolean(holdsNvdecSession);
     }
 
     /** The FFmpeg decoder in use: {@code h264_cuvid} and the like on NVDEC, else the CPU decoder's name. */
@@ -54,28 +56,32 @@ public final class FfmpegStreamReader implements StreamReader {
     public static FfmpegStreamReader open(SourceConfig source) throws FFmpegFrameGrabber.Exception {
         FFmpegFrameGrabber cpu = start(configured(source, null));
         if (!source.decoder().wantsGpu()) {
-            return new FfmpegStreamReader(cpu, cpu.getVideoCodecName());
+            return new FfmpegStreamReader(cpu, cpu.getVideoCodecName(), false);
         }
         String cuvid = Nvdec.decoderFor(cpu.getVideoCodec());
         String unavailable = cuvid == null ? "no NVDEC decoder for codec " + cpu.getVideoCodecName() : Nvdec.unavailable();
         if (unavailable == null && source.decoder() == VideoDecoder.AUTO && !Nvdec.driverPresent()) {
             unavailable = "no NVIDIA driver on this host";
         }
-        if (unavailable == null) {
+        if (unavailable == null && !Nvdec.SESSIONS.tryAcquire()) {
+            unavailable = "all " + Nvdec.MAX_SESSIONS + " NVDEC sessions of this process are in use ("
+                    + Nvdec.MAX_SESSIONS_PROPERTY + ")";
+        } else if (unavailable == null) {
             Nvdec.ATTEMPTS.incrementAndGet();
             try {
                 FFmpegFrameGrabber gpu = start(configured(source, cuvid));
                 closeQuietly(cpu);
                 log.info("camera {}: decoding on NVDEC ({})", source.cameraUuid(), cuvid);
-                return new FfmpegStreamReader(gpu, cuvid);
+                return new FfmpegStreamReader(gpu, cuvid, true);
             } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
+                Nvdec.SESSIONS.release();
                 unavailable = Nvdec.failed(cuvid, e);
             }
         }
         if (source.decoder() == VideoDecoder.NVDEC && Nvdec.warnOnce()) {
             log.warn("decoder nvdec: {}; decoding on the CPU", unavailable);
         }
-        return new FfmpegStreamReader(cpu, cpu.getVideoCodecName());
+        return new FfmpegStreamReader(cpu, cpu.getVideoCodecName(), false);
     }
 
     private static FFmpegFrameGrabber configured(SourceConfig source, String videoDecoder) {
@@ -126,6 +132,14 @@ public final class FfmpegStreamReader implements StreamReader {
         private static final Path DRIVER = Path.of("/proc/driver/nvidia/version");
         /** CUVID opens tried by this process (for tests). */
         static final AtomicInteger ATTEMPTS = new AtomicInteger();
+        static final String MAX_SESSIONS_PROPERTY = "camflux.nvdec.max_sessions";
+        /**
+         * Each CUVID decoder opens its own CUDA context (hundreds of MB of GPU memory: 128 of them ran an H100 out
+         * of memory) and one process's NVDEC throughput peaks with a few dozen streams; cameras beyond this many
+         * decode on the CPU.
+         */
+        static final int MAX_SESSIONS = Integer.getInteger(MAX_SESSIONS_PROPERTY, 32);
+        static final java.util.concurrent.Semaphore SESSIONS = new java.util.concurrent.Semaphore(MAX_SESSIONS);
 
         private Nvdec() {
         }
@@ -243,5 +257,8 @@ public final class FfmpegStreamReader implements StreamReader {
     public void close() {
         closeQuietly(grabber);
         toMat.close();
+        if (holdsNvdecSession.getAndSet(false)) {
+            Nvdec.SESSIONS.release();
+        }
     }
 }
