@@ -55,7 +55,10 @@ public final class DecodeBench {
         System.out.print(table);
         for (int n : streams) {
             for (VideoDecoder decoder : List.of(VideoDecoder.CPU, VideoDecoder.NVDEC)) {
-                String row = run(file, n, decoder, seconds);
+                Ceiling c = measure(file, n, decoder, seconds);
+                String row = String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%n", n,
+                        decoder.name().toLowerCase(Locale.ROOT), c.decodersUsed(), c.framesPerSecond(),
+                        c.framesPerSecond() / n, c.cpuCores(), c.framesPerSecond() / c.cpuCores());
                 System.out.print(row);
                 table.append(row);
             }
@@ -64,7 +67,12 @@ public final class DecodeBench {
         Files.writeString(out.resolve("gpu-decode.md"), table);
     }
 
-    private static String run(Path file, int streams, VideoDecoder decoder, double seconds) throws Exception {
+    /** What {@code streams} readers of one file decode together, as fast as they go, in this process. */
+    public record Ceiling(int streams, VideoDecoder decoder, String decodersUsed, double framesPerSecond,
+                          double cpuCores) {
+    }
+
+    public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds) throws Exception {
         SourceConfig source = new SourceConfig("decode", file.toString(), "bench", "bench", "tcp", true, false,
                 Duration.ofSeconds(10), List.of(), decoder);
         List<FfmpegStreamReader> readers = new ArrayList<>();
@@ -87,9 +95,7 @@ public final class DecodeBench {
         double wall = (System.nanoTime() - start) / 1e9;
         double cores = (os.getProcessCpuTime() - cpuStart) / 1e9 / wall;
         readers.forEach(FfmpegStreamReader::close);
-        double fps = frames.get() / wall;
-        return String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%n", streams,
-                decoder.name().toLowerCase(Locale.ROOT), String.join(",", names), fps, fps / streams, cores, fps / cores);
+        return new Ceiling(streams, decoder, String.join(",", names), frames.get() / wall, cores);
     }
 
     private static void decodeUntil(StreamReader reader, long deadline, AtomicLong frames, CountDownLatch done) {

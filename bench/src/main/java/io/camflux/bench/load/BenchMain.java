@@ -1,12 +1,14 @@
 package io.camflux.bench.load;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * {@code java -jar bench/target/camflux-bench.jar [load options]} runs a load run (see {@link LoadOptions});
  * {@code ... jmh [JMH options]} runs the JMH micro-benchmarks; {@code ... gpu ...} the detector operator against
  * the raw session ({@link io.camflux.bench.gpu.GpuBench}); {@code ... decode ...} CPU against NVDEC decoding
- * ({@link io.camflux.bench.gpu.DecodeBench}).
+ * ({@link io.camflux.bench.gpu.DecodeBench}); {@code ... shapes ...} what a change of batch size costs a session
+ * ({@link io.camflux.bench.gpu.ShapeSwitchBench}).
  */
 public final class BenchMain {
     private BenchMain() {
@@ -17,13 +19,13 @@ public final class BenchMain {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        if (args.length > 0 && (args[0].equals("gpu") || args[0].equals("decode"))) {
+        if (args.length > 0 && List.of("gpu", "decode", "shapes").contains(args[0])) {
             String[] rest = Arrays.copyOfRange(args, 1, args.length);
             try {
-                if (args[0].equals("gpu")) {
-                    io.camflux.bench.gpu.GpuBench.main(rest);
-                } else {
-                    io.camflux.bench.gpu.DecodeBench.main(rest);
+                switch (args[0]) {
+                    case "gpu" -> io.camflux.bench.gpu.GpuBench.main(rest);
+                    case "decode" -> io.camflux.bench.gpu.DecodeBench.main(rest);
+                    default -> io.camflux.bench.gpu.ShapeSwitchBench.main(rest);
                 }
             } catch (IllegalArgumentException e) {
                 System.err.println("camflux-bench " + args[0] + ": " + e.getMessage());

@@ -14,6 +14,11 @@ interface CameraSet extends AutoCloseable {
     /** ffmpeg's input arguments for camera {@code i}, paced like the engine reads it. */
     List<String> ffmpegInput(int i);
 
+    /** CPU seconds used so far by what serves the cameras (an RTSP server on this host); 0 when nothing does. */
+    default double serverCpuSeconds() {
+        return 0;
+    }
+
     static String cameraId(int i) {
         return String.format("camera_%03d", i);
     }

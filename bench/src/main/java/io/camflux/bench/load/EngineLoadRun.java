@@ -68,6 +68,7 @@ final class EngineLoadRun {
             }
             Thread.sleep(3000); // warm-up: JIT, MOG2's first frames, the first batches
             GpuSampler gpu = GpuSampler.startIfPresent();
+            double serverCpuStart = cameras.serverCpuSeconds();
             Snapshot start = Snapshot.take(engine, registry, events.get(), detections.get());
             long startNanos = System.nanoTime();
             long end = startNanos + o.duration().toNanos();
@@ -88,6 +89,7 @@ final class EngineLoadRun {
             }
             Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
             double seconds = (System.nanoTime() - startNanos) / 1e9;
+            double serverCores = (cameras.serverCpuSeconds() - serverCpuStart) / seconds;
             RunResult.Gpu gpuFigures = null;
             if (gpu != null) {
                 gpuFigures = gpu.figures();
@@ -97,7 +99,8 @@ final class EngineLoadRun {
             engine.stopIntake().block(Duration.ofSeconds(30));
             double drainS = (System.nanoTime() - drainStart) / 1e9;
             sub.dispose();
-            return result(engine, registry, o, n, start, stop, seconds, baseline, timeline, drainS, gpuFigures);
+            return result(engine, registry, o, n, start, stop, seconds, baseline, timeline, drainS, gpuFigures,
+                    serverCores);
         }
     }
 
@@ -137,7 +140,8 @@ final class EngineLoadRun {
 
     private static RunResult result(CamFlux engine, SimpleMeterRegistry registry, LoadOptions o, int n, Snapshot a,
                                     Snapshot b, double seconds, FfmpegBaseline.Result baseline,
-                                    List<Map<String, Object>> timeline, double drainS, RunResult.Gpu gpu) {
+                                    List<Map<String, Object>> timeline, double drainS, RunResult.Gpu gpu,
+                                    double serverCores) {
         List<RunResult.CameraResult> cameras = new ArrayList<>();
         boolean everyCameraKeepsUp = true;
         long lost = 0;
@@ -171,7 +175,7 @@ final class EngineLoadRun {
                 lat[0], lat[1], lat[2], (b.detections() - a.detections()) / seconds, lost);
         double cpu = (b.cpuNanos() - a.cpuNanos()) / 1e9;
         RunResult.ProcessFigures process = new RunResult.ProcessFigures(cpu, cpu / seconds / n, a.rssMb(), b.rssMb(),
-                (b.gcMs() - a.gcMs()) / 1000.0);
+                (b.gcMs() - a.gcMs()) / 1000.0, serverCores);
         RunResult.Baseline base = baseline == null ? null : new RunResult.Baseline(baseline.cpuSeconds(),
                 baseline.cpuSeconds() / o.duration().toSeconds() / n,
                 (cpu / seconds) / (baseline.cpuSeconds() / o.duration().toSeconds()));

@@ -12,14 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The baselines, with ffmpeg (the system's, else the one inside JavaCV's FFmpeg jar, so a GPU host without
- * packages has one too); CPU time comes from ffmpeg's own {@code -benchmark}.
- * <ul>
- * <li>{@link #run}: the same N cameras decoded by ffmpeg ({@code -f null -}, one decoding thread each, as the
- *     engine decodes), paced as the engine reads them, for the same duration.</li>
- * <li>{@link #ceiling}: how many frames per second the host decodes at most: P processes decoding the clip as fast
- *     as they can, on the CPU or on NVDEC.</li>
- * </ul>
+ * The baseline: the same N cameras decoded by ffmpeg ({@code -f null -}, one decoding thread each, as the engine
+ * decodes), paced as the engine reads them, for the same duration. ffmpeg is the system's, else the one inside
+ * JavaCV's FFmpeg jar (which needs the X11 client libraries, absent on the GPU test host); CPU time comes from
+ * ffmpeg's own {@code -benchmark}.
  */
 final class FfmpegBaseline {
     private static final Pattern TIMES = Pattern.compile("bench: utime=([\\d.]+)s stime=([\\d.]+)s rtime=([\\d.]+)s");
@@ -28,10 +24,6 @@ final class FfmpegBaseline {
     }
 
     record Result(double cpuSeconds, double wallSeconds) {
-    }
-
-    /** @param framesPerSecond decoded frames per second, all processes together; NaN when none finished */
-    record Ceiling(String decoder, int processes, double framesPerSecond, double cpuCores, String failure) {
     }
 
     static Result run(CameraSet cameras, int n, Duration duration) throws IOException, InterruptedException {
@@ -49,33 +41,6 @@ final class FfmpegBaseline {
             cpu += times[0] + times[1];
         }
         return new Result(cpu, (System.nanoTime() - start) / 1e9);
-    }
-
-    /**
-     * {@code processes} ffmpeg processes decoding {@code mediaSeconds} of the looped clip as fast as they can.
-     *
-     * @param decoder {@code cpu} (one thread each) or {@code nvdec} (FFmpeg's CUVID decoder, frames copied back)
-     */
-    static Ceiling ceiling(Path clip, String decoder, int processes, int mediaSeconds, double clipFps) {
-        List<List<String>> commands = new ArrayList<>();
-        for (int i = 0; i < processes; i++) {
-            List<String> cmd = new ArrayList<>(List.of(binary(), "-hide_banner", "-nostdin", "-nostats", "-benchmark"));
-            cmd.addAll(decoder.equals("nvdec") ? List.of("-c:v", "h264_cuvid") : List.of("-threads", "1"));
-            cmd.addAll(List.of("-stream_loop", "-1", "-i", clip.toString(), "-t", Integer.toString(mediaSeconds),
-                    "-f", "null", "-"));
-            commands.add(cmd);
-        }
-        long start = System.nanoTime();
-        try {
-            double cpu = 0;
-            for (double[] times : runAll(commands)) {
-                cpu += times[0] + times[1];
-            }
-            double wall = (System.nanoTime() - start) / 1e9;
-            return new Ceiling(decoder, processes, processes * mediaSeconds * clipFps / wall, cpu / wall, null);
-        } catch (IOException | InterruptedException e) {
-            return new Ceiling(decoder, processes, Double.NaN, Double.NaN, e.getMessage());
-        }
     }
 
     /** Starts every command at once, waits for all; user and system seconds of each. */

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import io.camflux.bench.gpu.DecodeBench;
+import io.camflux.engine.config.VideoDecoder;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -30,7 +32,7 @@ final class LoadBench {
         System.setProperty("java.awt.headless", "true");
         Path clip = options.clip() != null ? options.clip() : new BenchMedia(root.resolve(".cache/media"))
                 .clip(options.scene(), options.height(), options.duration().toSeconds() + 40);
-        List<FfmpegBaseline.Ceiling> ceilings = options.ceilings() ? ceilings(clip) : List.of();
+        List<DecodeBench.Ceiling> ceilings = options.ceilings() ? ceilings(clip) : List.of();
         List<RunResult> results = new ArrayList<>();
         for (int n : options.cameras()) {
             try (CameraSet cameras = options.source().equals("files") ? CameraSet.files(clip)
@@ -50,30 +52,34 @@ final class LoadBench {
         write(results, clip, ceilings);
     }
 
-    /** The host's decode ceilings: one CPU process per core; on a host with nvidia-smi, NVDEC at 8, 16 and 32. */
-    private static List<FfmpegBaseline.Ceiling> ceilings(Path clip) throws IOException {
-        List<FfmpegBaseline.Ceiling> out = new ArrayList<>();
+    /**
+     * The host's decode ceilings through the engine's own reader, in this process: as many CPU streams as cores, 3x
+     * as many, and (on a host with nvidia-smi) 16 and 32 NVDEC streams.
+     */
+    private static List<DecodeBench.Ceiling> ceilings(Path clip) throws Exception {
+        List<DecodeBench.Ceiling> out = new ArrayList<>();
         int cores = Runtime.getRuntime().availableProcessors();
-        out.add(ceiling(clip, "cpu", cores));
+        for (int streams : new int[] {cores, 3 * cores}) {
+            out.add(ceiling(clip, VideoDecoder.CPU, streams));
+        }
         GpuSampler probe = GpuSampler.startIfPresent();
         if (probe != null) {
             probe.close();
-            for (int p : new int[] {8, 16, 32}) {
-                out.add(ceiling(clip, "nvdec", p));
+            for (int streams : new int[] {16, 32}) {
+                out.add(ceiling(clip, VideoDecoder.NVDEC, streams));
             }
         }
         return out;
     }
 
-    private static FfmpegBaseline.Ceiling ceiling(Path clip, String decoder, int processes) {
-        System.err.printf("bench: decode ceiling, %s, %d processes%n", decoder, processes);
-        FfmpegBaseline.Ceiling c = FfmpegBaseline.ceiling(clip, decoder, processes, 40, 25);
-        System.err.printf("bench:   %.0f frames/s, %.1f cores%s%n", c.framesPerSecond(), c.cpuCores(),
-                c.failure() == null ? "" : " (" + c.failure() + ")");
+    private static DecodeBench.Ceiling ceiling(Path clip, VideoDecoder decoder, int streams) throws Exception {
+        DecodeBench.Ceiling c = DecodeBench.measure(clip, streams, decoder, 8);
+        System.err.printf(Locale.ROOT, "bench: decode ceiling, %d %s streams: %.0f frames/s, %.1f cores%n", streams,
+                c.decodersUsed(), c.framesPerSecond(), c.cpuCores());
         return c;
     }
 
-    private void write(List<RunResult> results, Path clip, List<FfmpegBaseline.Ceiling> ceilings) throws IOException {
+    private void write(List<RunResult> results, Path clip, List<DecodeBench.Ceiling> ceilings) throws IOException {
         Files.createDirectories(options.out());
         String stem = options.name() + "-" + LocalDate.now();
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -96,11 +102,12 @@ final class LoadBench {
                 .append(options.decoder()).append(", batch ").append(options.batch()).append(" (shapes ")
                 .append(options.shapes()).append(")\n\n");
         if (!ceilings.isEmpty()) {
-            md.append("Decode ceilings (ffmpeg processes decoding the clip as fast as they can):\n\n")
-                    .append("| decoder | processes | frames/s | CPU cores | note |\n|---|---|---|---|---|\n");
-            for (FfmpegBaseline.Ceiling c : ceilings) {
-                md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.1f | %s |%n", c.decoder(), c.processes(),
-                        c.framesPerSecond(), c.cpuCores(), c.failure() == null ? "" : c.failure().split("\n")[0]));
+            md.append("Decode ceilings (the engine's reader, streams of the clip decoded as fast as they go, in this "
+                    + "process):\n\n| decoder | streams | decoders used | frames/s | CPU cores |\n|---|---|---|---|---|\n");
+            for (DecodeBench.Ceiling c : ceilings) {
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %.1f |%n",
+                        c.decoder().name().toLowerCase(Locale.ROOT), c.streams(), c.decodersUsed(),
+                        c.framesPerSecond(), c.cpuCores()));
             }
             md.append('\n');
         }
@@ -157,7 +164,7 @@ final class LoadBench {
 
     static String markdownHeader() {
         return "| N | sampled fps min/median per camera | detected fps min/median | batches/s | mean batch"
-                + " | inference p50/p95/p99 ms | e2e p50/p95/p99 ms | detections/s | events lost | CPU cores"
+                + " | inference p50/p95/p99 ms | e2e p50/p95/p99 ms | detections/s | events lost | CPU cores (RTSP server)"
                 + " | CPU s per camera-s | ffmpeg CPU s per camera-s | engine / ffmpeg | GPU % / NVDEC % / MiB"
                 + " | RSS start→end MB | GC s | drain s | sustained |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -170,11 +177,11 @@ final class LoadBench {
         RunResult.Baseline b = r.baseline();
         RunResult.Gpu g = r.gpu();
         return String.format(Locale.ROOT,
-                "| %d | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f | %.3f | %s | %s | %s | %d→%d | %.2f | %.1f | %s |",
+                "| %d | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f (%.2f) | %.3f | %s | %s | %s | %d→%d | %.2f | %.1f | %s |",
                 r.cameras(), sampled[0], sampled[sampled.length / 2], detected[0], detected[detected.length / 2],
                 p.batchesPerS(), p.meanBatch(), p.inferenceP50Ms(), p.inferenceP95Ms(),
                 p.inferenceP99Ms(), p.e2eP50Ms(), p.e2eP95Ms(), p.e2eP99Ms(), p.detectionsPerS(), p.eventsLost(),
-                r.process().cpuSeconds() / r.durationS(), r.process().cpuPerCameraSecond(),
+                r.process().cpuSeconds() / r.durationS(), r.process().serverCores(), r.process().cpuPerCameraSecond(),
                 b == null ? "-" : String.format(Locale.ROOT, "%.3f", b.ffmpegCpuPerCameraSecond()),
                 b == null ? "-" : String.format(Locale.ROOT, "%.2f", b.engineOverBaseline()),
                 g == null ? "-" : String.format(Locale.ROOT, "%.0f / %.0f / %d", g.utilizationPct(), g.decoderPct(),

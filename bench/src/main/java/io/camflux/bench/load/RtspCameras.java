@@ -46,6 +46,18 @@ final class RtspCameras implements CameraSet {
                 List.of(), decoder);
     }
 
+    /** From {@code /proc/PID/stat}: user and system clock ticks (100 a second on Linux). */
+    @Override
+    public double serverCpuSeconds() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     @Override
     public List<String> ffmpegInput(int i) {
         return List.of("-rtsp_transport", "tcp", "-i", url(i));

@@ -17,8 +17,9 @@ record RunResult(int cameras, double durationS, double maxFps, int height, Strin
                     long eventsLost) {
     }
 
+    /** @param serverCores CPU cores used by the RTSP server meanwhile (0 for files), apart from the engine's */
     record ProcessFigures(double cpuSeconds, double cpuPerCameraSecond, long rssStartMb, long rssEndMb,
-                          double gcPauseS) {
+                          double gcPauseS, double serverCores) {
     }
 
     /** Medians over the window of one-second samples; null without nvidia-smi. */

@@ -26,4 +26,26 @@ class LoadOptionsTest {
                 () -> LoadOptions.parse(new String[] {"--instances", "0"}));
         assertEquals("--instances must be >= 1", e.getMessage());
     }
+
+    @Test
+    void gpuHostOptionsAreParsedAndBadOnesNameTheOption() {
+        LoadOptions o = LoadOptions.parse(new String[] {"--source", "files", "--clip", "c.mp4", "--provider", "cuda",
+                "--decoder", "nvdec", "--shapes", "max", "--cuda-option", "cudnn_conv_algo_search=HEURISTIC",
+                "--ceilings", "--no-baseline", "--cameras", "64"});
+        assertEquals("files", o.source());
+        assertEquals(java.nio.file.Path.of("c.mp4"), o.clip());
+        assertEquals(io.camflux.model.ExecutionProvider.CUDA, o.provider());
+        assertEquals(io.camflux.engine.config.VideoDecoder.NVDEC, o.decoder());
+        assertEquals(io.camflux.model.BatchShapes.Policy.MAX, o.shapes());
+        assertEquals(java.util.Map.of("cudnn_conv_algo_search", "HEURISTIC"), o.cudaOptions());
+        assertEquals(true, o.ceilings());
+        assertEquals(false, o.baseline());
+        assertEquals("load-64cam-720p-busy-motion-files", o.name());
+        assertEquals("--shapes must be auto, exact or max, got 'pow2'", assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse(new String[] {"--shapes", "pow2"})).getMessage());
+        assertEquals("--source must be rtsp or files", assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse(new String[] {"--source", "http"})).getMessage());
+        assertEquals("--cuda-option needs KEY=VALUE", assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse(new String[] {"--cuda-option", "x"})).getMessage());
+    }
 }

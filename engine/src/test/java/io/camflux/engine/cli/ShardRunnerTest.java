@@ -95,7 +95,16 @@ class ShardRunnerTest {
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"camera_uuid\":\"cam-ok\",\"frame_id\""));
         Thread.sleep(500);
         assertEquals(atExit, out.size(), "nothing is published after the exit is reported");
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("in flight 0"), err.toString(StandardCharsets.UTF_8));
+        String summary = err.toString(StandardCharsets.UTF_8);
+        assertTrue(summary.contains("in flight 0"), summary);
+        java.util.regex.Matcher window = java.util.regex.Pattern
+                .compile("run summary: ([\\d.]+) s of intake \\(then ([\\d.]+) s to drain\\)").matcher(summary);
+        assertTrue(window.find(), summary);
+        java.util.regex.Matcher camOk = java.util.regex.Pattern.compile("cam-ok +decoded +\\d+ \\(([\\d.]+) fps\\)")
+                .matcher(summary);
+        assertTrue(camOk.find(), summary);
+        // the clip plays at 10 fps; the rate covers intake only, so the drain does not dilute it
+        assertTrue(Double.parseDouble(camOk.group(1)) >= 7, summary);
     }
 
     @Test

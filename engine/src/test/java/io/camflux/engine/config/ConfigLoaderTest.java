@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.model.BatchShapes;
 import io.camflux.model.ExecutionProvider;
 import io.camflux.model.ModelFormat;
 import java.nio.file.Files;
@@ -169,12 +170,13 @@ class ConfigLoaderTest {
                              {"camera_uuid": "b", "url": "rtsp://127.0.0.1:8554/b", "decoder": "cpu"}],
                  "model": {"fused_graph": false, "cuda_options": {"cudnn_conv_algo_search": "HEURISTIC", "prefer_nhwc": 1},
                            "instances": 3},
-                 "batch": {"prepare_threads": 3}}""", "gpu.json", null);
+                 "batch": {"prepare_threads": 3, "shapes": "max"}}""", "gpu.json", null);
         assertEquals(VideoDecoder.NVDEC, c.sources().get(0).decoder());
         assertEquals(VideoDecoder.CPU, c.sources().get(1).decoder());
         assertFalse(c.model().fusedGraph());
         assertEquals(java.util.Map.of("cudnn_conv_algo_search", "HEURISTIC", "prefer_nhwc", "1"), c.model().cudaOptions());
         assertEquals(3, c.batch().prepareThreads());
+        assertEquals(new BatchShapes(BatchShapes.Policy.MAX, 8), c.batch().batchShapes());
         assertEquals(3, c.model().instances());
         assertEquals(3, c.model().detectorSettings().instances());
         ShardConfig defaults = ConfigLoader.parse(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}"), "d.json", null);
@@ -182,6 +184,7 @@ class ConfigLoaderTest {
         assertTrue(defaults.model().fusedGraph());
         assertTrue(defaults.batch().prepareThreads() >= 1);
         assertEquals(2, defaults.model().instances());
+        assertEquals(BatchShapes.Policy.AUTO, defaults.batch().shapes());
     }
 
     @Test
@@ -189,13 +192,14 @@ class ConfigLoaderTest {
         ConfigException e = problem("""
                 {"decoder": "gpu", "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1:8554/a", "decoder": 7}],
                  "model": {"cuda_options": {"enable_cuda_graph": "1", "arena": {"x": 1}}, "instances": 12},
-                 "batch": {"prepare_threads": 0}}""");
+                 "batch": {"prepare_threads": 0, "shapes": "pow2"}}""");
         String m = e.getMessage();
         assertTrue(m.contains("decoder: must be auto, cpu or nvdec, got 'gpu'"), m);
         assertTrue(m.contains("sources[0].decoder"), m);
         assertTrue(m.contains("model.cuda_options.enable_cuda_graph: not supported"), m);
         assertTrue(m.contains("model.cuda_options.arena: must be a string, number or boolean"), m);
         assertTrue(m.contains("batch.prepare_threads"), m);
+        assertTrue(m.contains("batch.shapes: must be auto, exact or max, got 'pow2'"), m);
         assertTrue(m.contains("model.instances: must be between 1 and 8, got 12"), m);
     }
 }
