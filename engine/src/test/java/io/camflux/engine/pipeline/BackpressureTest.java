@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.DetectionEvent;
-import io.camflux.engine.FrameDetector;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DropReason;
+import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
-import io.camflux.model.Detection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -45,17 +43,6 @@ class BackpressureTest {
         return TestConfigs.shard(1000, BATCH, sources);
     }
 
-    /** One detection per frame, after {@code millis} per batch. */
-    private static FrameDetector slowDetector(long millis) {
-        return images -> {
-            TimeUnit.MILLISECONDS.sleep(millis);
-            List<List<Detection>> out = new ArrayList<>();
-            for (Mat ignored : images) {
-                out.add(List.of(new Detection(0, "person", 0.9f, 1, 2, 3, 4)));
-            }
-            return out;
-        };
-    }
 
     private static long inFlight(CamFlux engine) {
         return engine.cameras().stream().mapToLong(c -> c.ledger().inFlight()).sum();
@@ -78,7 +65,7 @@ class BackpressureTest {
     void slowDetectorMakesCamerasDropAtTheSource() throws Exception {
         try (CamFlux engine = CamFlux.builder(config())
                 .streamOpener(SyntheticStreams.opener(FRAMES, 1_000, 0))
-                .detector(slowDetector(20)).build()) {
+                .detector(FakeDetectors.fixedCost(20)).build()) {
             AtomicLong maxInFlight = new AtomicLong();
             var watcher = Flux.interval(Duration.ofMillis(5)).subscribe(t ->
                     maxInFlight.accumulateAndGet(inFlight(engine), Math::max));
@@ -93,7 +80,7 @@ class BackpressureTest {
     void slowSubscriberHoldsBackTheWholePipeline() throws Exception {
         try (CamFlux engine = CamFlux.builder(config())
                 .streamOpener(SyntheticStreams.opener(FRAMES, 1_000, 0))
-                .detector(slowDetector(0)).build()) {
+                .detector(FakeDetectors.fixedCost(0)).build()) {
             AtomicLong maxInFlight = new AtomicLong();
             AtomicLong events = new AtomicLong();
             engine.detections()
@@ -114,7 +101,7 @@ class BackpressureTest {
         var config = TestConfigs.shard(1000, BATCH, List.of(TestConfigs.file("offline", "synthetic", false, false)));
         try (CamFlux engine = CamFlux.builder(config)
                 .streamOpener(SyntheticStreams.opener(500, 1_000, 0))
-                .detector(slowDetector(2)).build()) {
+                .detector(FakeDetectors.fixedCost(2)).build()) {
             long events = engine.detections().count().block(Duration.ofSeconds(60));
             FrameLedgerAssert.noDrops(engine.cameras().get(0));
             assertEquals(500, events);
@@ -132,7 +119,7 @@ class BackpressureTest {
     @Test
     void anEngineNeverSubscribedClosesAtOnce() throws Exception {
         CamFlux engine = CamFlux.builder(config()).streamOpener(SyntheticStreams.opener(10, 1_000, 0))
-                .detector(slowDetector(0)).build();
+                .detector(FakeDetectors.fixedCost(0)).build();
         long start = System.nanoTime();
         engine.close();
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close does not wait for a pipeline that never ran");
@@ -143,7 +130,7 @@ class BackpressureTest {
     void cancellingReleasesEverythingInFlight() throws Exception {
         try (CamFlux engine = CamFlux.builder(config())
                 .streamOpener(SyntheticStreams.opener(1_000_000, 1_000, 0))
-                .detector(slowDetector(10)).build()) {
+                .detector(FakeDetectors.fixedCost(10)).build()) {
             List<DetectionEvent> some = engine.detections().take(20).collectList().block(Duration.ofSeconds(30));
             assertEquals(20, some.size());
             engine.finished().block(Duration.ofSeconds(10));

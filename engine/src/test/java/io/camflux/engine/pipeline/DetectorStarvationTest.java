@@ -4,19 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
-import io.camflux.engine.FrameDetector;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DropReason;
+import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
-import io.camflux.model.Detection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,16 +25,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DetectorStarvationTest {
 
-    private static FrameDetector fixedCost(long millis) {
-        return images -> {
-            TimeUnit.MILLISECONDS.sleep(millis);
-            List<List<Detection>> out = new ArrayList<>();
-            for (Mat ignored : images) {
-                out.add(List.of(new Detection(0, "person", 0.9f, 1, 2, 3, 4)));
-            }
-            return out;
-        };
-    }
 
     /** cameras, batch.max_size, ms per batch: far more capacity than frames; less capacity than frames; many cameras */
     @ParameterizedTest
@@ -50,7 +37,7 @@ class DetectorStarvationTest {
         var config = TestConfigs.shard(6, batch, sources);
         try (CamFlux engine = CamFlux.builder(config)
                 .streamOpener(SyntheticStreams.opener(25 * 12, 40_000, 0))
-                .detector(fixedCost(millisPerBatch)).build()) {
+                .detector(FakeDetectors.fixedCost(millisPerBatch)).build()) {
             long start = System.nanoTime();
             long events = engine.detections().count().block(Duration.ofSeconds(60));
             double secs = (System.nanoTime() - start) / 1e9;
