@@ -32,6 +32,13 @@ public record BatchShapes(Policy policy, int maxBatch) {
         }
     }
 
+    /** What a detector opened outside the engine gets: the policy for the engine's default {@code batch.max_size}. */
+    public static final BatchShapes DEFAULT = new BatchShapes(Policy.AUTO, 8);
+
+    public static BatchShapes exact() {
+        return new BatchShapes(Policy.EXACT, 1);
+    }
+
     public BatchShapes {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);

@@ -63,7 +63,7 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
     public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,
                             Set<String> classFilter, ModelFormat format, Path labelsFile, int intraOpThreads) {
         this(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format, labelsFile, intraOpThreads,
-                true, Map.of(), DEFAULT_INSTANCES, new BatchShapes(BatchShapes.Policy.AUTO, 8));
+                true, Map.of(), DEFAULT_INSTANCES, BatchShapes.DEFAULT);
     }
 
     public static DetectorSettings defaults() {

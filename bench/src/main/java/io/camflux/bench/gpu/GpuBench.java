@@ -7,6 +7,7 @@ import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import io.camflux.engine.FrameDetector;
 import io.camflux.engine.pipeline.DetectionOperator;
 import io.camflux.model.Detection;
+import io.camflux.model.BatchShapes;
 import io.camflux.model.DetectorSettings;
 import io.camflux.model.ExecutionProvider;
 import io.camflux.model.OnnxDetector;
@@ -148,8 +149,10 @@ public final class GpuBench {
     }
 
     private void benchModel(String label, Path path, List<Mat> frames) throws Exception {
+        // each cell runs one batch size throughout (after its own warm-up), so no padding: the size is the one measured
         DetectorSettings cuda = DetectorSettings.defaults().withIntraOpThreads(o.intraOpThreads)
-                .withProvider(o.cpuOnly ? ExecutionProvider.CPU : ExecutionProvider.CUDA);
+                .withProvider(o.cpuOnly ? ExecutionProvider.CPU : ExecutionProvider.CUDA)
+                .withBatchShapes(BatchShapes.exact());
         Map<String, String> gpu = o.cpuOnly ? null : Map.of();
         DetectorSettings cpu = DetectorSettings.defaults().withProvider(ExecutionProvider.CPU);
         line("");

@@ -43,7 +43,7 @@ public final class ShapeSwitchBench {
             throw new IllegalArgumentException("usage: shapes --model FILE [--provider cuda|cpu] [--sizes LIST] [--rounds N]");
         }
         DetectorSettings settings = DetectorSettings.defaults().withProvider(provider).withInstances(1)
-                .withBatchShapes(new BatchShapes(BatchShapes.Policy.EXACT, 1));
+                .withBatchShapes(BatchShapes.exact());
         try (OnnxDetector detector = OnnxDetector.open(model, settings);
              Scalar gray = new Scalar(128, 128, 128, 0);
              Mat frame = new Mat(720, 1280, CV_8UC3, gray)) {

@@ -35,6 +35,6 @@ public record ModelConfig(String path, ExecutionProvider provider, int deviceId,
 
     public DetectorSettings detectorSettings() {
         return new DetectorSettings(provider, deviceId, confidence, iou, classes, format, labels, threads, fusedGraph,
-                cudaOptions, instances, new BatchShapes(BatchShapes.Policy.AUTO, 8));
+                cudaOptions, instances, BatchShapes.DEFAULT);
     }
 }
