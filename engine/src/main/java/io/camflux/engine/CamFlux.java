@@ -203,6 +203,14 @@ public final class CamFlux implements AutoCloseable {
         return executor;
     }
 
+    private static void closeQuietly(FrameDetector detector) {
+        try {
+            detector.close();
+        } catch (Exception e) {
+            log.warn("closing the detector failed", e);
+        }
+    }
+
     /** Builds an engine; every part has a production default, replaceable for embedding and tests. */
     public static final class Builder {
         private final ShardConfig config;
@@ -267,6 +275,14 @@ public final class CamFlux implements AutoCloseable {
                 }
             }
             if (motionGates == null) {
+                if (config.motion().enabled()) {
+                    try {
+                        OpenCvMotionGate.requireNatives();
+                    } catch (IllegalStateException e) {
+                        closeQuietly(d);
+                        throw e;
+                    }
+                }
                 motionGates = config.motion().enabled()
                         ? camera -> new OpenCvMotionGate(config.motion(), camera.config(), registry)
                         : camera -> MotionGate.passThrough();

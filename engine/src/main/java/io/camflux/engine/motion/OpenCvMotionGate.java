@@ -27,6 +27,31 @@ public final class OpenCvMotionGate implements MotionGate {
         return stats;
     }
 
+    /**
+     * Loads the OpenCV modules the gate runs on, so that a host without their system libraries fails at start with
+     * a message instead of failing every camera's thread with a linkage error. (JavaCV's video module pulls in
+     * highgui, which links GTK 2: absent on bare GPU hosts and in slim images.)
+     *
+     * @throws IllegalStateException naming the missing library and the way out
+     */
+    public static void requireNatives() {
+        requireNatives(() -> org.bytedeco.javacpp.Loader.load(org.bytedeco.opencv.global.opencv_video.class));
+    }
+
+    static void requireNatives(Runnable load) {
+        try {
+            load.run();
+        } catch (LinkageError e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new IllegalStateException("motion_config.enabled: the motion gate needs OpenCV's video module, which"
+                    + " does not load on this host (" + root.getMessage() + "); install the missing system library"
+                    + " (libgtk2.0-0 on Debian and Ubuntu) or turn the motion gate off", e);
+        }
+    }
+
     @Override
     public Flux<VideoFrame> apply(Flux<VideoFrame> frames) {
         return Flux.using(

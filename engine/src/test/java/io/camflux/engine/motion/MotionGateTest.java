@@ -153,4 +153,18 @@ class MotionGateTest {
         frames.forEach(f -> f.release(DropReason.CANCELLED));
         assertEquals(0, ledger.inFlight());
     }
+
+    @Test
+    void aHostWithoutOpenCvsVideoLibrariesGetsOneMessageAtStartNamingTheLibraryAndTheWayOut() {
+        OpenCvMotionGate.requireNatives();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> OpenCvMotionGate.requireNatives(() -> {
+            throw new ExceptionInInitializerError(new UnsatisfiedLinkError(
+                    "libjniopencv_highgui.so: libgtk-x11-2.0.so.0: cannot open shared object file"));
+        }));
+        assertTrue(e.getMessage().startsWith("motion_config.enabled: the motion gate needs OpenCV's video module"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("libgtk-x11-2.0.so.0: cannot open shared object file"), e.getMessage());
+        assertTrue(e.getMessage().contains("libgtk2.0-0") && e.getMessage().contains("turn the motion gate off"),
+                e.getMessage());
+    }
 }
