@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole engine on the CUDA 13 GPU host of ../shared/gpu (no Java, no packages there): the load bench with
 # --source files (N cameras reading a clip as looping files paced at 25 fps), CUDA provider, one line per plan
-# step. Before it, the parts of two packs must have arrived (../shared/gpu/pack.sh, one part per transfer):
+# step. Before it, the parts of two packs must have arrived (bench/gpu/pack-e2e.sh makes them; one part per transfer):
 #   rt:  .gpu-build/runtime                     (JRE + ONNX Runtime CUDA 13 natives, prepare-runtime.sh)
 #   app: .gpu-build/camflux-bench.jar (linux-x86_64 natives only), .gpu-build/media (clips), .gpu-build/models
 # Classes carried with the run (bench, engine and model target/classes) come before the jar, so a code change
