@@ -19,7 +19,7 @@ zip -q -d .gpu-build/camflux-bench.jar 'ai/onnxruntime/native/*' 'org/bytedeco/*
 cp .cache/media/vtest-1080p.mp4 .cache/media/vtest-720p.mp4 .gpu-build/media/
 for h in 720 1080; do  # a static scene: one frame of vtest held for 20 s
   [ -f .gpu-build/media/static-${h}p.mp4 ] || ffmpeg -v error -y -loop 1 -framerate 25 -t 20 \
-    -i .cache/media/vtest-frame.png -vf scale=-2:$h,fps=25 -c:v libx264 -preset veryfast -bf 0 -g 50 \
+    -i .cache/media/vtest-frame.png -vf scale=$((h * 16 / 9)):$h,fps=25 -c:v libx264 -preset veryfast -bf 0 -g 50 \
     -pix_fmt yuv420p .gpu-build/media/static-${h}p.mp4
 done
 cp "$models/yolox_nano.onnx" .gpu-build/models/
