@@ -1,6 +1,5 @@
 package io.camflux.model;
 
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,7 +19,7 @@ public record BatchShapes(Policy policy, int maxBatch) {
         AUTO,
         /** Every batch runs at its own size. */
         EXACT,
-        /** Every batch is padded to the maximum: one shape, warmed on every session when it opens. */
+        /** Every batch is padded to the maximum: one shape, run on every session when it opens. */
         MAX;
 
         public static Policy parse(String value) {
@@ -53,17 +52,11 @@ public record BatchShapes(Policy policy, int maxBatch) {
         return new BatchShapes(provider == ExecutionProvider.CUDA ? Policy.MAX : Policy.EXACT, maxBatch);
     }
 
-    /** The sizes warmed when a session opens; empty for {@link Policy#EXACT}. */
-    public List<Integer> sizes() {
-        return switch (policy) {
-            case MAX -> List.of(maxBatch);
-            case EXACT -> List.of();
-            case AUTO -> throw new IllegalStateException("resolve AUTO for a provider first");
-        };
-    }
-
     /** The size a batch of {@code images} runs at: padded to the maximum under {@link Policy#MAX}, else its own. */
     public int runSize(int images) {
+        if (policy == Policy.AUTO) {
+            throw new IllegalStateException("resolve AUTO for a provider first");
+        }
         return policy == Policy.MAX && images <= maxBatch ? maxBatch : images;
     }
 }

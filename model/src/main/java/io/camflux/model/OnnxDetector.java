@@ -84,7 +84,9 @@ public final class OnnxDetector implements AutoCloseable {
         Opened o = new Opened(model, settings);
         o.open();
         OnnxDetector detector = new OnnxDetector(o);
+        long probeMillis;
         try {
+            long probeStart = System.nanoTime();
             try {
                 detector.probeBatchOfTwo();
             } catch (OrtException e) {
@@ -96,24 +98,26 @@ public final class OnnxDetector implements AutoCloseable {
                 detector.maxChunk = 1;
                 detector.probeBatchOfTwo();
             }
-            detector.warmUp();
+            probeMillis = (System.nanoTime() - probeStart) / 1_000_000;
         } catch (OrtException | RuntimeException e) {
             detector.close();
             throw e;
         }
-        log.info("model {}: {} input {}x{}, {} graph, batch {}, {} classes, execution provider {}, {} instance(s)",
-                model.getFileName(), detector.format, detector.inputWidth, detector.inputHeight,
-                detector.fused ? "fused (uint8 in, candidates out)" : "unmodified",
+        log.info("model {}: {} input {}x{}, {} graph, batch {}, {} classes, execution provider {}, {} instance(s), "
+                        + "first runs {} ms", model.getFileName(), detector.format, detector.inputWidth,
+                detector.inputHeight, detector.fused ? "fused (uint8 in, candidates out)" : "unmodified",
                 detector.maxChunk > 0 ? "fixed " + detector.maxChunk
-                        : "dynamic, " + detector.shapes.policy().name().toLowerCase(java.util.Locale.ROOT)
-                        + " shapes " + detector.shapes.sizes(),
-                detector.labels.names().size(), detector.providerInUse, detector.runners.size());
+                        : "dynamic, " + (detector.shapes.policy() == BatchShapes.Policy.MAX
+                        ? "padded to " + detector.shapes.maxBatch() : "exact"),
+                detector.labels.names().size(), detector.providerInUse, detector.runners.size(), probeMillis);
         return detector;
     }
 
     /**
-     * A first run at batch 2 (1 for fixed-batch models) on every session: warms the provider up and proves the
-     * symbolic batch. The free sessions queue is first in, first out, so consecutive runs visit each one.
+     * A first run at batch 2 (1 for fixed-batch models) on every session: proves the symbolic batch and warms the
+     * provider up; with {@link BatchShapes.Policy#MAX} it runs at the one shape the session will ever see, so no
+     * camera's batch pays that shape's first run (seconds on CUDA). The free sessions queue is first in, first out,
+     * so consecutive runs visit each one.
      */
     private void probeBatchOfTwo() throws OrtException {
         try (org.bytedeco.opencv.opencv_core.Scalar zero = new org.bytedeco.opencv.opencv_core.Scalar(0);
@@ -122,62 +126,6 @@ public final class OnnxDetector implements AutoCloseable {
                 detect(maxChunk == 1 ? List.of(black) : List.of(black, black));
             }
         }
-    }
-
-    /**
-     * Runs every batch size of the shape policy once on every session, the sessions side by side, so that no
-     * camera's batch pays a shape's first run (seconds on CUDA). Logs what each size's first run cost.
-     */
-    private void warmUp() throws OrtException {
-        List<Integer> sizes = maxChunk > 0 ? List.of() : shapes.sizes();
-        if (sizes.isEmpty()) {
-            return;
-        }
-        long start = System.nanoTime();
-        long[][] firstRunNanos = new long[runners.size()][sizes.size()];
-        List<Thread> threads = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        try (org.bytedeco.opencv.opencv_core.Scalar zero = new org.bytedeco.opencv.opencv_core.Scalar(0);
-             Mat black = new Mat(inputHeight, inputWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3, zero)) {
-            for (int r = 0; r < runners.size(); r++) {
-                Runner runner = runners.get(r);
-                long[] times = firstRunNanos[r];
-                Thread t = new Thread(() -> {
-                    for (int i = 0; i < sizes.size() && failure.get() == null; i++) {
-                        try (DetectorBatch batch = prepare(java.util.Collections.nCopies(sizes.get(i), black))) {
-                            long t0 = System.nanoTime();
-                            runOn(runner, batch);
-                            times[i] = System.nanoTime() - t0;
-                        } catch (OrtException | RuntimeException e) {
-                            failure.compareAndSet(null, e);
-                        }
-                    }
-                }, "camflux-warm-up-" + r);
-                t.start();
-                threads.add(t);
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while warming the sessions up", e);
-        }
-        if (failure.get() instanceof OrtException e) {
-            throw e;
-        } else if (failure.get() instanceof RuntimeException e) {
-            throw e;
-        }
-        StringBuilder perSize = new StringBuilder();
-        for (int i = 0; i < sizes.size(); i++) {
-            long worst = 0;
-            for (long[] times : firstRunNanos) {
-                worst = Math.max(worst, times[i]);
-            }
-            perSize.append(i == 0 ? "" : ", ").append(sizes.get(i)).append(": ").append(worst / 1_000_000).append(" ms");
-        }
-        log.info("warmed batch sizes {} on {} session(s) in {} ms (slowest first run per size: {})", sizes,
-                runners.size(), (System.nanoTime() - start) / 1_000_000, perSize);
     }
 
     /** Letterboxes {@code images} into pooled buffers. Safe to call from several threads at once. */

@@ -3,7 +3,6 @@ package io.camflux.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BatchShapesTest {
@@ -13,9 +12,8 @@ class BatchShapesTest {
         BatchShapes auto = new BatchShapes(BatchShapes.Policy.AUTO, 24);
         BatchShapes cuda = auto.resolve(ExecutionProvider.CUDA);
         assertEquals(BatchShapes.Policy.MAX, cuda.policy());
-        assertEquals(List.of(24), cuda.sizes());
         BatchShapes cpu = auto.resolve(ExecutionProvider.CPU);
-        assertEquals(List.of(), cpu.sizes());
+        assertEquals(BatchShapes.Policy.EXACT, cpu.policy());
         for (int n = 1; n <= 24; n++) {
             assertEquals(24, cuda.runSize(n), "one shape on CUDA");
             assertEquals(n, cpu.runSize(n));
@@ -24,8 +22,8 @@ class BatchShapesTest {
     }
 
     @Test
-    void autoMustBeResolvedBeforeItNamesSizes() {
-        assertThrows(IllegalStateException.class, () -> new BatchShapes(BatchShapes.Policy.AUTO, 8).sizes());
+    void autoMustBeResolvedBeforeItSizesABatch() {
+        assertThrows(IllegalStateException.class, () -> new BatchShapes(BatchShapes.Policy.AUTO, 8).runSize(3));
         assertThrows(IllegalArgumentException.class, () -> new BatchShapes(BatchShapes.Policy.MAX, 0));
     }
 
