@@ -181,11 +181,7 @@ public final class CamFlux implements AutoCloseable {
         if (stuck > 0) {
             log.warn("{} CamFlux thread pool(s) did not stop within 10 s", stuck);
         }
-        try {
-            detector.close();
-        } catch (Exception e) {
-            log.warn("closing the detector failed", e);
-        }
+        closeQuietly(detector);
     }
 
     private ExecutorService dedicatedThread(String name) {

@@ -147,26 +147,23 @@ public final class OnnxDetector implements AutoCloseable {
     public DetectorBatch infer(DetectorBatch batch) throws OrtException {
         Runner runner = takeRunner();
         try {
-            return runOn(runner, batch);
+            long start = System.nanoTime();
+            List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
+            int chunk = maxChunk > 0 ? maxChunk : batch.size();
+            for (int first = 0; first < batch.size(); first += chunk) {
+                int n = Math.min(chunk, batch.size() - first);
+                if (fused) {
+                    runFused(runner.session, batch, first, n, maxChunk > 0 ? n : shapes.runSize(n));
+                } else {
+                    decoded.addAll(runUnmodified(runner, batch, first, n,
+                            maxChunk > 0 ? maxChunk : shapes.runSize(n)));
+                }
+            }
+            batch.inferred(System.nanoTime() - start, decoded);
+            return batch;
         } finally {
             freeRunners.add(runner);
         }
-    }
-
-    private DetectorBatch runOn(Runner runner, DetectorBatch batch) throws OrtException {
-        long start = System.nanoTime();
-        List<List<Detection>> decoded = fused ? null : new ArrayList<>(batch.size());
-        int chunk = maxChunk > 0 ? maxChunk : batch.size();
-        for (int first = 0; first < batch.size(); first += chunk) {
-            int n = Math.min(chunk, batch.size() - first);
-            if (fused) {
-                runFused(runner.session, batch, first, n, maxChunk > 0 ? n : shapes.runSize(n));
-            } else {
-                decoded.addAll(runUnmodified(runner, batch, first, n, maxChunk > 0 ? maxChunk : shapes.runSize(n)));
-            }
-        }
-        batch.inferred(System.nanoTime() - start, decoded);
-        return batch;
     }
 
     /** The batch sizes sessions run at (a batch is padded up to the next), in effect for the provider in use. */

@@ -108,7 +108,8 @@ final class FfmpegBaseline {
         }
     }
 
-    private static String onPath(String name) {
+    /** The executable {@code name} on the PATH, or null. */
+    static String onPath(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path p = Path.of(dir, name);
             if (!dir.isEmpty() && Files.isExecutable(p)) {

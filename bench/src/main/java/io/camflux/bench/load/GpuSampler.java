@@ -1,12 +1,9 @@
 package io.camflux.bench.load;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,14 +22,10 @@ final class GpuSampler implements AutoCloseable {
 
     /** Null on a host without {@code nvidia-smi}. */
     static GpuSampler startIfPresent() throws IOException {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nvidia-smi"))) {
-                return new GpuSampler(new ProcessBuilder("nvidia-smi",
-                        "--query-gpu=utilization.gpu,utilization.decoder,memory.used", "--format=csv,noheader,nounits",
-                        "-lms", "1000").redirectErrorStream(true).start());
-            }
-        }
-        return null;
+        String smi = FfmpegBaseline.onPath("nvidia-smi");
+        return smi == null ? null : new GpuSampler(new ProcessBuilder(smi,
+                "--query-gpu=utilization.gpu,utilization.decoder,memory.used", "--format=csv,noheader,nounits",
+                "-lms", "1000").redirectErrorStream(true).start());
     }
 
     private void read() {

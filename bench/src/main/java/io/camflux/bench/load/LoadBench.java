@@ -62,9 +62,7 @@ final class LoadBench {
         for (int streams : new int[] {cores, 3 * cores}) {
             out.add(ceiling(clip, VideoDecoder.CPU, streams));
         }
-        GpuSampler probe = GpuSampler.startIfPresent();
-        if (probe != null) {
-            probe.close();
+        if (FfmpegBaseline.onPath("nvidia-smi") != null) {
             for (int streams : new int[] {16, 32}) {
                 out.add(ceiling(clip, VideoDecoder.NVDEC, streams));
             }

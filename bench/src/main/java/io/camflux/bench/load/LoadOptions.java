@@ -30,7 +30,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
             Needs CAMFLUX_MODEL_DIR (or internet) for the model, ffmpeg, and the RTSP server's packages.
             --source files: every camera reads the clip (--clip, else the bench's own) as a looping file paced at
             25 fps, as a live camera delivers frames: no RTSP server, for GPU hosts; --ceilings first measures the
-            host's decode ceilings (ffmpeg processes decoding as fast as they can, CPU and NVDEC); GPU and NVDEC
+            host's decode ceilings (the engine's reader decoding as fast as it can, CPU and NVDEC); GPU and NVDEC
             utilisation come from nvidia-smi where it exists.""";
 
     static LoadOptions parse(String[] args) {

@@ -32,10 +32,11 @@ final class RunSummary {
 
     String describe(CamFlux engine, long eventsWritten) {
         long now = System.nanoTime();
-        long end = intakeEndNanos.get() == 0 ? now : intakeEndNanos.get();
+        boolean stopped = intakeEndNanos.get() != 0;
+        long end = stopped ? intakeEndNanos.get() : now;
         double seconds = (end - startNanos) / 1e9;
         double drainSeconds = (now - end) / 1e9;
-        double cpu = ((intakeEndNanos.get() == 0 ? processCpuNanos() : intakeEndCpuNanos.get()) - startCpuNanos) / 1e9;
+        double cpu = ((stopped ? intakeEndCpuNanos.get() : processCpuNanos()) - startCpuNanos) / 1e9;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "run summary: %.1f s of intake (then %.1f s to drain), %d detection events,"
                 + " process CPU %.0f%% of one core (%.2f CPU-s per camera-second), %d cores%n", seconds, drainSeconds,

@@ -133,16 +133,7 @@ public final class ConfigLoader {
         }
 
         static VideoDecoder decoder(JsonFields f, VideoDecoder fallback) {
-            String value = f.string("decoder", null);
-            if (value == null) {
-                return fallback;
-            }
-            try {
-                return VideoDecoder.parse(value);
-            } catch (IllegalArgumentException e) {
-                f.problem("decoder", e.getMessage());
-                return fallback;
-            }
+            return f.parsed("decoder", fallback, VideoDecoder::parse);
         }
 
         private String checkUrl(JsonFields s, String url) {
@@ -257,18 +248,8 @@ public final class ConfigLoader {
                 }
                 path = file.toString();
             }
-            ExecutionProvider provider = ExecutionProvider.AUTO;
-            try {
-                provider = ExecutionProvider.parse(m.string("provider", "auto"));
-            } catch (IllegalArgumentException e) {
-                m.problem("provider", e.getMessage());
-            }
-            ModelFormat format = null;
-            try {
-                format = ModelFormat.parse(m.string("format", "auto"));
-            } catch (IllegalArgumentException e) {
-                m.problem("format", e.getMessage());
-            }
+            ExecutionProvider provider = m.parsed("provider", ExecutionProvider.AUTO, ExecutionProvider::parse);
+            ModelFormat format = m.parsed("format", null, ModelFormat::parse);
             double confidence = m.number("confidence", 0.35);
             double iou = m.number("iou", 0.45);
             if (!(confidence > 0 && confidence < 1)) {
@@ -347,13 +328,7 @@ public final class ConfigLoader {
                 return new BatchConfig(8, Duration.ofMillis(50));
             }
             b.knownKeys(Set.of("max_size", "max_wait_ms", "prepare_threads", "shapes"));
-            BatchShapes.Policy shapes = BatchShapes.Policy.AUTO;
-            String shapesValue = b.string("shapes", "auto");
-            try {
-                shapes = BatchShapes.Policy.parse(shapesValue);
-            } catch (IllegalArgumentException e) {
-                b.problem("shapes", e.getMessage());
-            }
+            BatchShapes.Policy shapes = b.parsed("shapes", BatchShapes.Policy.AUTO, BatchShapes.Policy::parse);
             int size = b.integer("max_size", 8);
             int prepare = b.integerAtLeast("prepare_threads", BatchConfig.defaultPrepareThreads(), 1);
             int waitMs = b.integer("max_wait_ms", 50);

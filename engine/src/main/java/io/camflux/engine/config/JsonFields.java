@@ -32,6 +32,23 @@ final class JsonFields {
         problems.add(path(key) + ": " + message);
     }
 
+    /**
+     * A string key read with {@code parser} (an enum's {@code parse}); absent gives {@code fallback}, and a value the
+     * parser refuses is reported under the key with the parser's words.
+     */
+    <T> T parsed(String key, T fallback, java.util.function.Function<String, T> parser) {
+        String value = string(key, null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            problem(key, e.getMessage());
+            return fallback;
+        }
+    }
+
     private Set<String> known = Set.of();
 
     /** Notes keys that none of the readers knows, so that typos are visible. */
