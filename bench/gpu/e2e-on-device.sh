@@ -17,7 +17,9 @@ ort=$rt/ort
 out=${OUT:-/tmp/gpu-out}
 mkdir -p "$out"
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nproc; } | tee "$out/device.txt"
-java=(env LD_LIBRARY_PATH=$ort:/usr/local/cuda/lib64 CAMFLUX_MODEL_DIR=$app/models "$rt/jre/bin/java"
+# GTK 2 and its libraries for OpenCV's highgui (the motion gate), where cameras-per-host.sh unpacked them
+gtk=/tmp/gpu/gtk
+java=(env LD_LIBRARY_PATH=$([ -d $gtk ] && echo $gtk:)$ort:/usr/local/cuda/lib64 CAMFLUX_MODEL_DIR=$app/models "$rt/jre/bin/java"
   --enable-native-access=ALL-UNNAMED -Donnxruntime.native.onnxruntime.path=$ort/libonnxruntime.so
   -Donnxruntime.native.onnxruntime4j_jni.path=$ort/libonnxruntime4j_jni.so -Donnxruntime.native.path=$ort
   -Xmx${HEAP:-16g} ${JAVA_EXTRA:-})

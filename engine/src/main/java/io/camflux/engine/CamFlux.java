@@ -7,7 +7,7 @@ import io.camflux.engine.motion.OpenCvMotionGate;
 import io.camflux.engine.pipeline.DetectionPipeline;
 import io.camflux.engine.source.Backoff;
 import io.camflux.engine.source.Camera;
-import io.camflux.engine.source.FfmpegStreamReader;
+import io.camflux.engine.source.StreamReaders;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.status.StatusEvent;
@@ -212,7 +212,7 @@ public final class CamFlux implements AutoCloseable {
         private final ShardConfig config;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private FrameDetector detector;
-        private StreamReader.Opener opener = FfmpegStreamReader::open;
+        private StreamReader.Opener opener = StreamReaders::open;
         private Function<Camera, MotionGate> motionGates;
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();

@@ -3,7 +3,8 @@ package io.camflux.bench.gpu;
 import com.sun.management.OperatingSystemMXBean;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
-import io.camflux.engine.source.FfmpegStreamReader;
+import io.camflux.engine.source.NvdecDevice;
+import io.camflux.engine.source.StreamReaders;
 import io.camflux.engine.source.StreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -19,11 +20,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code java -jar camflux-bench.jar decode --file CLIP [--streams 1,4,8,16] [--seconds 8] [--out DIR]}: N
- * parallel streams of the same file decoded as fast as they go, through the engine's own reader, first on the
- * CPU (one FFmpeg thread per stream, as the engine runs them), then with {@code decoder: nvdec}; frames/s and
- * CPU cores used (process CPU time over wall time) in one table, written to {@code DIR/gpu-decode.md}.
- * Frames are decoded, not converted to BGR: the engine converts only the frames its sampler keeps.
+ * {@code java -jar camflux-bench.jar decode --file CLIP [--streams 1,4,8,16] [--decoders cpu,nvdec] [--keep-every K]
+ * [--seconds 8] [--out DIR]}: N parallel streams of the same file decoded as fast as they go, through the engine's
+ * own readers, for each decoder ({@code cpu}: one FFmpeg thread per stream, as the engine runs them; {@code nvdec}:
+ * the shared-device NVDEC reader, every stream on NVDEC whatever its budget); frames/s and CPU cores used (process
+ * CPU time over wall time) in one table, written to {@code DIR/gpu-decode.md}. Every K-th frame is converted to BGR
+ * (copied from the GPU first on NVDEC), as the engine does with the frames its sampler keeps (K = 4: about 6 of 25);
+ * without {@code --keep-every} none is.
  */
 public final class DecodeBench {
     private DecodeBench() {
@@ -32,30 +35,37 @@ public final class DecodeBench {
     public static void main(String[] args) throws Exception {
         Path file = null, out = Path.of("bench/results");
         List<Integer> streams = List.of(1, 4, 8, 16);
+        List<VideoDecoder> decoders = List.of(VideoDecoder.CPU, VideoDecoder.NVDEC);
+        int keepEvery = 0;
         double seconds = 8;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--file" -> file = Path.of(args[i + 1]);
                 case "--streams" -> streams = Arrays.stream(args[i + 1].split(",")).map(Integer::parseInt).toList();
+                case "--decoders" -> decoders = Arrays.stream(args[i + 1].split(",")).map(VideoDecoder::parse).toList();
+                case "--keep-every" -> keepEvery = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
                 case "--out" -> out = Path.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (file == null) {
-            throw new IllegalArgumentException("usage: decode --file CLIP [--streams LIST] [--seconds S] [--out DIR]");
+            throw new IllegalArgumentException("usage: decode --file CLIP [--streams LIST] [--decoders cpu,nvdec]"
+                    + " [--keep-every K] [--seconds S] [--out DIR]");
         }
+
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, "# Decoding %s: CPU vs NVDEC, %d cores%n%n", file.getFileName(),
                 Runtime.getRuntime().availableProcessors()));
-        table.append(String.format(Locale.ROOT, "`java -jar camflux-bench.jar decode --file %s --streams %s --seconds %d`%n%n",
-                file.getFileName(), streams.toString().replace(" ", "").replace("[", "").replace("]", ""), (int) seconds));
+        table.append(String.format(Locale.ROOT, "`java -jar camflux-bench.jar decode --file %s --streams %s --decoders %s"
+                        + " --keep-every %d --seconds %d`%n%n", file.getFileName(), joined(streams), joined(decoders),
+                keepEvery, (int) seconds));
         table.append("| streams | decoder | decoders used | frames/s total | frames/s per stream | CPU cores used | frames/s per core |\n");
         table.append("|---:|---|---|---:|---:|---:|---:|\n");
         System.out.print(table);
         for (int n : streams) {
-            for (VideoDecoder decoder : List.of(VideoDecoder.CPU, VideoDecoder.NVDEC)) {
-                Ceiling c = measure(file, n, decoder, seconds);
+            for (VideoDecoder decoder : decoders) {
+                Ceiling c = measure(file, n, decoder, seconds, keepEvery);
                 String row = String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%n", n,
                         decoder.name().toLowerCase(Locale.ROOT), c.decodersUsed(), c.framesPerSecond(),
                         c.framesPerSecond() / n, c.cpuCores(), c.framesPerSecond() / c.cpuCores());
@@ -67,17 +77,34 @@ public final class DecodeBench {
         Files.writeString(out.resolve("gpu-decode.md"), table);
     }
 
+    private static String joined(List<?> values) {
+        return String.join(",", values.stream().map(v -> v.toString().toLowerCase(Locale.ROOT)).toList());
+    }
+
     /** What {@code streams} readers of one file decode together, as fast as they go, in this process. */
     public record Ceiling(int streams, VideoDecoder decoder, String decodersUsed, double framesPerSecond,
                           double cpuCores) {
     }
 
-    public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds) throws Exception {
+    /** Converting every {@code keepEvery}-th frame of each stream to BGR (0: none). */
+    public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds, int keepEvery)
+            throws Exception {
         SourceConfig source = new SourceConfig("decode", file.toString(), "bench", "bench", "tcp", true, false,
                 Duration.ofSeconds(10), List.of(), decoder);
-        List<FfmpegStreamReader> readers = new ArrayList<>();
-        for (int i = 0; i < streams; i++) {
-            readers.add(FfmpegStreamReader.open(source));
+        List<StreamReader> readers = new ArrayList<>();
+        // the ceiling is what NVDEC does with every stream on it, not what the engine's budget gives it
+        String budget = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
+        System.setProperty(NvdecDevice.BUDGET_PROPERTY, "1e12");
+        try {
+            for (int i = 0; i < streams; i++) {
+                readers.add(StreamReaders.open(source));
+            }
+        } finally {
+            if (budget == null) {
+                System.clearProperty(NvdecDevice.BUDGET_PROPERTY);
+            } else {
+                System.setProperty(NvdecDevice.BUDGET_PROPERTY, budget);
+            }
         }
         Set<String> names = ConcurrentHashMap.newKeySet();
         readers.forEach(r -> names.add(r.decoderName()));
@@ -86,25 +113,31 @@ public final class DecodeBench {
         CountDownLatch done = new CountDownLatch(streams);
         long cpuStart = os.getProcessCpuTime(), start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
-        for (FfmpegStreamReader reader : readers) {
-            Thread t = new Thread(() -> decodeUntil(reader, deadline, frames, done), "decode");
+        for (StreamReader reader : readers) {
+            Thread t = new Thread(() -> decodeUntil(reader, deadline, keepEvery, frames, done), "decode");
             t.setDaemon(true);
             t.start();
         }
         done.await();
         double wall = (System.nanoTime() - start) / 1e9;
         double cores = (os.getProcessCpuTime() - cpuStart) / 1e9 / wall;
-        readers.forEach(FfmpegStreamReader::close);
+        readers.forEach(StreamReader::close);
         return new Ceiling(streams, decoder, String.join(",", names), frames.get() / wall, cores);
     }
 
-    private static void decodeUntil(StreamReader reader, long deadline, AtomicLong frames, CountDownLatch done) {
+    private static void decodeUntil(StreamReader reader, long deadline, int keepEvery, AtomicLong frames,
+                                    CountDownLatch done) {
+        long[] count = {0};
         try {
             while (System.nanoTime() < deadline) {
-                StreamReader.DecodedImage image = reader.next(ts -> false);
+                StreamReader.DecodedImage image = reader.next(ts -> keepEvery > 0 && count[0] % keepEvery == 0);
                 if (image == null) {
                     reader.rewind();
                     continue;
+                }
+                count[0]++;
+                if (!image.skipped()) {
+                    image.image().close();
                 }
                 frames.incrementAndGet();
             }

@@ -11,6 +11,7 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DropReason;
+import io.camflux.engine.source.NvdecDevice;
 import io.camflux.model.BuiltinModel;
 import io.camflux.model.ExecutionProvider;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -88,6 +89,7 @@ final class EngineLoadRun {
                 timeline.add(point);
             }
             Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
+            int nvdecCameras = NvdecDevice.activeStreams();
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double serverCores = (cameras.serverCpuSeconds() - serverCpuStart) / seconds;
             RunResult.Gpu gpuFigures = null;
@@ -100,7 +102,7 @@ final class EngineLoadRun {
             double drainS = (System.nanoTime() - drainStart) / 1e9;
             sub.dispose();
             return result(engine, registry, o, n, start, stop, seconds, baseline, timeline, drainS, gpuFigures,
-                    serverCores);
+                    serverCores, nvdecCameras);
         }
     }
 
@@ -141,7 +143,7 @@ final class EngineLoadRun {
     private static RunResult result(CamFlux engine, SimpleMeterRegistry registry, LoadOptions o, int n, Snapshot a,
                                     Snapshot b, double seconds, FfmpegBaseline.Result baseline,
                                     List<Map<String, Object>> timeline, double drainS, RunResult.Gpu gpu,
-                                    double serverCores) {
+                                    double serverCores, int nvdecCameras) {
         List<RunResult.CameraResult> cameras = new ArrayList<>();
         boolean everyCameraKeepsUp = true;
         long lost = 0;
@@ -181,7 +183,7 @@ final class EngineLoadRun {
                 (cpu / seconds) / (baseline.cpuSeconds() / o.duration().toSeconds()));
         boolean sustained = everyCameraKeepsUp && lat[2] < 1000 && lost == 0;
         return new RunResult(n, seconds, o.maxFps(), o.height(), o.scene(), o.motion(), cameras, pipeline, process,
-                base, sustained, drainS, gpu, timeline);
+                base, sustained, drainS, gpu, nvdecCameras, timeline);
     }
 
     /** p50, p95, p99 in ms; these are for the whole run (Micrometer's percentiles decay over a few minutes). */

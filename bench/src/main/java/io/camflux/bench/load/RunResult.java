@@ -6,7 +6,7 @@ import java.util.Map;
 /** Everything one load run measured; written as JSON and Markdown. */
 record RunResult(int cameras, double durationS, double maxFps, int height, String scene, boolean motion,
                  List<CameraResult> perCamera, Pipeline pipeline, ProcessFigures process, Baseline baseline,
-                 boolean sustained, double drainS, Gpu gpu, List<Map<String, Object>> fpsTimeline) {
+                 boolean sustained, double drainS, Gpu gpu, int nvdecCameras, List<Map<String, Object>> fpsTimeline) {
 
     record CameraResult(String camera, double sourceFps, double sampledFps, double inferredFps, double motionPassRate,
                         Map<String, Long> dropped) {

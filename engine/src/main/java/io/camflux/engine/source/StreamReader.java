@@ -19,6 +19,9 @@ public interface StreamReader extends AutoCloseable {
     /** The stream's nominal frame rate, 0 when unknown. */
     double frameRate();
 
+    /** The decoder in use, e.g. {@code h264} or {@code h264 (nvdec)}. */
+    String decoderName();
+
     @Override
     void close();
 

@@ -58,8 +58,9 @@ class FfmpegStreamReaderTest {
     void nvdecDecodesOnTheGpuWhereThereIsOneAndOnTheCpuElsewhere() throws Exception {
         var source = TestConfigs.file("nv", TestAssets.media("cam1.mp4").toString(), false, false)
                 .withDecoder(io.camflux.engine.config.VideoDecoder.NVDEC);
-        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
-            assertTrue(java.util.Set.of("h264", "h264_cuvid").contains(reader.decoderName()), reader.decoderName());
+        try (StreamReader reader = StreamReaders.open(source)) {
+            String expected = NvdecDevice.device() != null ? "h264 (nvdec)" : "h264";
+            assertEquals(expected, reader.decoderName());
             int frames = 0;
             for (int i = 0; i < 20; i++) {
                 StreamReader.DecodedImage image = reader.next(ts -> true);
@@ -71,19 +72,20 @@ class FfmpegStreamReaderTest {
             }
             assertEquals(20, frames, "every frame decoded and converted");
         }
+        assertEquals(0, NvdecDevice.reservedMpx(), 1e-9, "a closed reader gives its NVDEC share back");
     }
 
     @Test
     void autoDoesNotTryNvdecOnAHostWithoutTheNvidiaDriver() throws Exception {
         var source = TestConfigs.file("auto", TestAssets.media("cam1.mp4").toString(), false, false)
                 .withDecoder(io.camflux.engine.config.VideoDecoder.AUTO);
-        int triedBefore = FfmpegStreamReader.Nvdec.ATTEMPTS.get();
-        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
-            if (FfmpegStreamReader.Nvdec.driverPresent()) {
-                assertTrue(java.util.Set.of("h264", "h264_cuvid").contains(reader.decoderName()), reader.decoderName());
+        int triedBefore = NvdecDevice.ATTEMPTS.get();
+        try (StreamReader reader = StreamReaders.open(source)) {
+            if (NvdecDevice.driverPresent()) {
+                assertTrue(java.util.Set.of("h264", "h264 (nvdec)").contains(reader.decoderName()), reader.decoderName());
             } else {
                 assertEquals("h264", reader.decoderName());
-                assertEquals(triedBefore, FfmpegStreamReader.Nvdec.ATTEMPTS.get(), "no CUVID open was tried");
+                assertEquals(triedBefore, NvdecDevice.ATTEMPTS.get(), "no CUDA device was asked for");
             }
             StreamReader.DecodedImage image = reader.next(ts -> true);
             assertTrue(image != null && image.image() != null, "the CPU decoder decodes");

@@ -46,6 +46,11 @@ public final class SyntheticStreams {
             }
 
             @Override
+            public String decoderName() {
+                return "synthetic";
+            }
+
+            @Override
             public void close() {
             }
         };

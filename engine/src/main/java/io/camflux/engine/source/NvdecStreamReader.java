@@ -1,0 +1,325 @@
+package io.camflux.engine.source;
+
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
+import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_FLAG_BACKWARD;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
+import static org.bytedeco.ffmpeg.global.avformat.av_guess_frame_rate;
+import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_seek_frame;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_CUDA;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_NV12;
+import static org.bytedeco.ffmpeg.global.avutil.av_buffer_ref;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
+import static org.bytedeco.ffmpeg.global.avutil.av_hwframe_transfer_data;
+import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC2;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_NV12;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColorTwoPlane;
+
+import io.camflux.engine.config.SourceConfig;
+import java.io.IOException;
+import java.util.function.LongPredicate;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVInputFormat;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVBufferRef;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * Decodes with FFmpeg's own decoder for the codec and, given a CUDA device, its NVDEC hwaccel: every camera of the
+ * process on that one device context (see {@link CudaDevice}). Decoded pictures stay in GPU memory; only a frame
+ * the sampler keeps is copied to the host (NV12) and converted to BGR there. Without a device, or for a stream
+ * NVDEC cannot take (the hwaccel refuses its profile), the same decoder runs on the CPU, one thread.
+ * Everything native here is owned by this reader and freed by {@link #close()}, on the camera's thread.
+ */
+public final class NvdecStreamReader implements StreamReader {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NvdecStreamReader.class);
+    private static final int AVERROR_EAGAIN = -11;
+    private static final AVRational MICROS = new AVRational().num(1).den(1_000_000);
+
+    private final String cameraUuid;
+    private final AVFormatContext format;
+    private final AVCodecContext decoder;
+    private final AVPacket packet = av_packet_alloc();
+    private final AVFrame decoded = av_frame_alloc();
+    /** Host copy of a kept GPU frame; its buffers are reused while the size stays. */
+    private final AVFrame download = av_frame_alloc();
+    private final int streamIndex;
+    private final AVRational timeBase;
+    private final long startPts;
+    private final double frameRate;
+    private final String decoderName;
+    private final boolean onGpu;
+    private final Runnable onClose;
+    private SwsContext sws;
+    private boolean draining;
+    private boolean warnedSoftware;
+    private long lastPts = Long.MIN_VALUE;
+
+    private NvdecStreamReader(String cameraUuid, AVFormatContext format, AVCodecContext decoder, int streamIndex,
+                              AVStream stream, double frameRate, String decoderName, boolean onGpu,
+                              Runnable onClose) {
+        this.cameraUuid = cameraUuid;
+        this.format = format;
+        this.decoder = decoder;
+        this.streamIndex = streamIndex;
+        this.timeBase = new AVRational().num(stream.time_base().num()).den(stream.time_base().den());
+        this.startPts = stream.start_time() == AV_NOPTS_VALUE ? 0 : stream.start_time();
+        this.frameRate = frameRate;
+        this.decoderName = decoderName;
+        this.onGpu = onGpu;
+        this.onClose = onClose;
+    }
+
+    /** What the decoder of a stream would need, known once the stream is probed. */
+    public record StreamShape(int width, int height, double frameRate) {
+        /** Pixels per second to decode. */
+        public double pixelRate() {
+            return (double) width * height * (frameRate > 0 && frameRate <= 120 ? frameRate : 25);
+        }
+    }
+
+    /** Decides, once the stream's shape is known, whether this stream gets the GPU; may reserve capacity. */
+    @FunctionalInterface
+    public interface DeviceChoice {
+        /** The device to decode on (the caller's reference, not consumed), or null for the CPU. */
+        AVBufferRef deviceFor(StreamShape shape);
+    }
+
+    /**
+     * Connects (blocking up to the source's timeout on network sources), probes the stream and opens its decoder
+     * on the device {@code choice} gives, or on the CPU when it gives none. {@code onClose} runs once when the
+     * reader closes (or if the open fails after the choice): the place to return reserved capacity.
+     */
+    public static NvdecStreamReader open(SourceConfig source, DeviceChoice choice, Runnable onClose)
+            throws IOException {
+        AVFormatContext format = new AVFormatContext(null);
+        AVDictionary options = new AVDictionary(null);
+        if (source.isNetwork()) {
+            av_dict_set(options, "rtsp_transport", source.rtspTransport(), 0);
+            av_dict_set(options, "timeout", Long.toString(source.timeout().toNanos() / 1000), 0);
+            av_dict_set(options, "fflags", "nobuffer", 0);
+        }
+        int r = avformat_open_input(format, source.location(), (AVInputFormat) null, options);
+        av_dict_free(options);
+        if (r < 0) {
+            throw failure("cannot open " + source.redactedUrl(), r);
+        }
+        AVCodecContext decoder = null;
+        boolean chosen = false;
+        try {
+            check(avformat_find_stream_info(format, (PointerPointer<?>) null), "cannot read stream info");
+            int index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+            check(index, "no video stream in " + source.redactedUrl());
+            AVStream stream = format.streams(index);
+            AVCodec codec = avcodec_find_decoder(stream.codecpar().codec_id());
+            if (codec == null || codec.isNull()) {
+                throw new IOException("no decoder for codec id " + stream.codecpar().codec_id());
+            }
+            AVRational guessed = av_guess_frame_rate(format, stream, null);
+            double fps = guessed.den() > 0 && guessed.num() > 0 ? (double) guessed.num() / guessed.den() : 0;
+            StreamShape shape = new StreamShape(stream.codecpar().width(), stream.codecpar().height(), fps);
+            AVBufferRef device = choice.deviceFor(shape);
+            chosen = true;
+            decoder = avcodec_alloc_context3(codec);
+            check(avcodec_parameters_to_context(decoder, stream.codecpar()), "cannot configure the decoder");
+            decoder.pkt_timebase(stream.time_base());
+            // NVDEC does the decoding; the CPU only parses. Without a device, one thread: the cameras are the parallelism
+            decoder.thread_count(1);
+            if (device != null) {
+                decoder.hw_device_ctx(av_buffer_ref(device));
+            }
+            check(avcodec_open2(decoder, codec, (AVDictionary) null), "cannot open decoder " + codec.name().getString());
+            String name = codec.name().getString() + (device != null ? " (nvdec)" : "");
+            return new NvdecStreamReader(source.cameraUuid(), format, decoder, index, stream, fps, name,
+                    device != null, onClose);
+        } catch (IOException | RuntimeException e) {
+            if (decoder != null) {
+                avcodec_free_context(decoder);
+            }
+            avformat_close_input(format);
+            if (chosen) {
+                onClose.run();
+            }
+            throw e;
+        }
+    }
+
+    /** The decoder in use, e.g. {@code h264 (nvdec)}. */
+    public String decoderName() {
+        return decoderName;
+    }
+
+    @Override
+    public DecodedImage next(LongPredicate wanted) throws IOException {
+        while (true) {
+            int r = avcodec_receive_frame(decoder, decoded);
+            if (r >= 0) {
+                try {
+                    long pts = micros(decoded.best_effort_timestamp());
+                    return wanted.test(pts) ? new DecodedImage(toBgr(decoded), pts) : new DecodedImage(null, pts);
+                } finally {
+                    av_frame_unref(decoded);
+                }
+            }
+            if (r == AVERROR_EOF || (r == AVERROR_EAGAIN && draining)) {
+                return null;
+            }
+            if (r != AVERROR_EAGAIN) {
+                throw failure("decoding failed", r);
+            }
+            r = av_read_frame(format, packet);
+            if (r == AVERROR_EOF) {
+                draining = true;
+                avcodec_send_packet(decoder, null);
+                continue;
+            }
+            check(r, "reading failed");
+            try {
+                if (packet.stream_index() == streamIndex) {
+                    r = avcodec_send_packet(decoder, packet);
+                    // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
+                    if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
+                        throw failure("decoding failed", r);
+                    }
+                }
+            } finally {
+                av_packet_unref(packet);
+            }
+        }
+    }
+
+    private long micros(long pts) {
+        if (pts == AV_NOPTS_VALUE) {
+            long interval = frameRate > 0 ? Math.round(1_000_000 / frameRate) : 40_000;
+            return lastPts == Long.MIN_VALUE ? 0 : lastPts + interval;
+        }
+        lastPts = av_rescale_q(pts - startPts, timeBase, MICROS);
+        return lastPts;
+    }
+
+    /** A BGR copy of a decoded picture that the caller owns. */
+    private Mat toBgr(AVFrame frame) throws IOException {
+        AVFrame host = frame;
+        if (frame.format() == AV_PIX_FMT_CUDA) {
+            if (download.width() != frame.width() || download.height() != frame.height()) {
+                av_frame_unref(download);
+            }
+            check(av_hwframe_transfer_data(download, frame, 0), "cannot copy a frame from the GPU");
+            host = download;
+        } else if (onGpu && !warnedSoftware) {
+            warnedSoftware = true;
+            log.warn("camera {}: NVDEC does not take this stream ({}x{}, pixel format {}); it decodes on the CPU",
+                    cameraUuid, frame.width(), frame.height(), frame.format());
+        }
+        int w = host.width(), h = host.height();
+        Mat bgr = new Mat(h, w, CV_8UC3);
+        if (host.format() == AV_PIX_FMT_NV12 && w % 2 == 0 && h % 2 == 0) {
+            try (Mat y = new Mat(h, w, CV_8UC1, host.data(0), host.linesize(0));
+                 Mat uv = new Mat(h / 2, w / 2, CV_8UC2, host.data(1), host.linesize(1))) {
+                cvtColorTwoPlane(y, uv, bgr, COLOR_YUV2BGR_NV12);
+            }
+            return bgr;
+        }
+        sws = sws_getCachedContext(sws, w, h, host.format(), w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null,
+                (DoublePointer) null);
+        if (sws == null || sws.isNull()) {
+            bgr.close();
+            throw new IOException("cannot convert pixel format " + host.format() + " to BGR");
+        }
+        try (PointerPointer<?> dst = new PointerPointer<>(1).put(0, bgr.data());
+             IntPointer dstStride = new IntPointer(1).put(0, (int) bgr.step())) {
+            sws_scale(sws, host.data(), host.linesize(), 0, h, dst, dstStride);
+        }
+        return bgr;
+    }
+
+    @Override
+    public void rewind() throws IOException {
+        check(av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD), "cannot seek to the start");
+        avcodec_flush_buffers(decoder);
+        draining = false;
+        lastPts = Long.MIN_VALUE;
+    }
+
+    @Override
+    public double frameRate() {
+        return frameRate;
+    }
+
+    private boolean closed;
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        av_packet_free(packet);
+        av_frame_free(decoded);
+        av_frame_free(download);
+        avcodec_free_context(decoder);
+        avformat_close_input(format);
+        if (sws != null) {
+            sws_freeContext(sws);
+        }
+        onClose.run();
+    }
+
+    private static void check(int result, String what) throws IOException {
+        if (result < 0) {
+            throw failure(what, result);
+        }
+    }
+
+    /** FFmpeg's words with its error number, in the form {@link StreamError#classify} reads. */
+    static IOException failure(String what, int error) {
+        byte[] text = new byte[256];
+        av_strerror(error, text, text.length);
+        int end = 0;
+        while (end < text.length && text[end] != 0) {
+            end++;
+        }
+        return new IOException(what + ": " + new String(text, 0, end, java.nio.charset.StandardCharsets.UTF_8)
+                + " (error " + error + ")");
+    }
+}
