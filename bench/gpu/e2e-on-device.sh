@@ -30,7 +30,7 @@ for step in "$@"; do
     start=$(date +%s)
     timeout "${STEP_TIMEOUT:-300}" "${java[@]}" -cp "$cp" $args > "$out/$name.log" 2>&1
     echo "== $name: exit $? after $(( $(date +%s) - start )) s"
-    grep -vE "VerifyEachNode|WARNING|^\s*$" "$out/$name.log" | tail -n "${TAIL:-25}"
+    grep -vE "VerifyEachNode|WARNING|^\s*$|^\| *streams|^\|---|^#|^\`" "$out/$name.log" | tail -n "${TAIL:-25}"
     continue
   fi
   name=${step%%:*}; args=${step#*:}
@@ -41,7 +41,8 @@ for step in "$@"; do
     --provider cuda --no-baseline --duration "${DURATION:-20s}" --motion off --out "$out" --name "$name" $args \
     > "$out/$name.log" 2>&1
   echo "== $name: exit $? after $(( $(date +%s) - start )) s"
-  grep -E "warmed batch|execution provider|decode ceiling|frames/s, " "$out/$name.log" | sed 's/^.*INFO //' | head -n 8
+  grep -E "warmed batch|execution provider|decode ceiling|frames/s, |NVDEC: " "$out/$name.log" | grep -v VerifyEachNode \
+    | sed 's/^.*INFO //' | sort -u | head -n 8
   grep -E "^\| [0-9]" "$out/$name.log" | sort -u
   grep -E "ERROR|Exception|OUT_OF_MEMORY" "$out/$name.log" | head -n 3
 done

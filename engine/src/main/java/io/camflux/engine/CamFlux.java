@@ -7,6 +7,7 @@ import io.camflux.engine.motion.OpenCvMotionGate;
 import io.camflux.engine.pipeline.DetectionPipeline;
 import io.camflux.engine.source.Backoff;
 import io.camflux.engine.source.Camera;
+import io.camflux.engine.source.AnalysisSize;
 import io.camflux.engine.source.StreamReaders;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
@@ -212,7 +213,7 @@ public final class CamFlux implements AutoCloseable {
         private final ShardConfig config;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private FrameDetector detector;
-        private StreamReader.Opener opener = StreamReaders::open;
+        private StreamReader.Opener opener;
         private Function<Camera, MotionGate> motionGates;
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
@@ -262,6 +263,9 @@ public final class CamFlux implements AutoCloseable {
         /** Opens the model (resolving, and if need be downloading, it) unless a detector was given. */
         public CamFlux build() throws IOException {
             FrameDetector d = detector;
+            // before the model: NVDEC's device is the GPU's primary context, whose flags its first user sets
+            StreamReaders.prepare(config.sources());
+            io.camflux.engine.source.OpenCvThreads.apply();
             if (d == null) {
                 try {
                     d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),
@@ -282,6 +286,11 @@ public final class CamFlux implements AutoCloseable {
                 motionGates = config.motion().enabled()
                         ? camera -> new OpenCvMotionGate(config.motion(), camera.config(), registry)
                         : camera -> MotionGate.passThrough();
+            }
+            if (opener == null) {
+                // kept frames at the detector's size, but never narrower than the motion gate works
+                int minWidth = config.motion().enabled() ? config.motion().workingWidth() : 0;
+                opener = StreamReaders.opener(AnalysisSize.of(d.inputSize(), minWidth));
             }
             return new CamFlux(this, d);
         }

@@ -40,6 +40,14 @@ public interface FrameDetector extends AutoCloseable {
         return 1;
     }
 
+    /**
+     * The input size the detector scales every image to, {@code {width, height}}, or null when it takes images
+     * as they come. The engine decodes kept frames at no more than this size (boxes are reported in source pixels).
+     */
+    default int[] inputSize() {
+        return null;
+    }
+
     @Override
     default void close() throws Exception {
     }
@@ -86,6 +94,11 @@ public interface FrameDetector extends AutoCloseable {
             @Override
             public int concurrency() {
                 return detector.instances();
+            }
+
+            @Override
+            public int[] inputSize() {
+                return new int[] {detector.inputWidth(), detector.inputHeight()};
             }
 
             @Override

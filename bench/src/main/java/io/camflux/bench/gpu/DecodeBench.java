@@ -3,6 +3,7 @@ package io.camflux.bench.gpu;
 import com.sun.management.OperatingSystemMXBean;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
+import io.camflux.engine.source.AnalysisSize;
 import io.camflux.engine.source.NvdecDevice;
 import io.camflux.engine.source.StreamReaders;
 import io.camflux.engine.source.StreamReader;
@@ -25,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * own readers, for each decoder ({@code cpu}: one FFmpeg thread per stream, as the engine runs them; {@code nvdec}:
  * the shared-device NVDEC reader, every stream on NVDEC whatever its budget); frames/s and CPU cores used (process
  * CPU time over wall time) in one table, written to {@code DIR/gpu-decode.md}. Every K-th frame is converted to BGR
- * (copied from the GPU first on NVDEC), as the engine does with the frames its sampler keeps (K = 4: about 6 of 25);
- * without {@code --keep-every} none is.
+ * at the engine's analysis size for the default detector (416x416 input: 1080p kept at 416x234, scaled on the GPU
+ * first on NVDEC), as the engine does with the frames its sampler keeps (K = 4: about 6 of 25); without
+ * {@code --keep-every} none is.
  */
 public final class DecodeBench {
     private DecodeBench() {
@@ -54,6 +56,7 @@ public final class DecodeBench {
                     + " [--keep-every K] [--seconds S] [--out DIR]");
         }
 
+        io.camflux.engine.source.OpenCvThreads.apply();
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, "# Decoding %s: CPU vs NVDEC, %d cores%n%n", file.getFileName(),
                 Runtime.getRuntime().availableProcessors()));
@@ -92,12 +95,13 @@ public final class DecodeBench {
         SourceConfig source = new SourceConfig("decode", file.toString(), "bench", "bench", "tcp", true, false,
                 Duration.ofSeconds(10), List.of(), decoder);
         List<StreamReader> readers = new ArrayList<>();
+        AnalysisSize size = new AnalysisSize(416, 416, 0);
         // the ceiling is what NVDEC does with every stream on it, not what the engine's budget gives it
         String budget = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
         System.setProperty(NvdecDevice.BUDGET_PROPERTY, "1e12");
         try {
             for (int i = 0; i < streams; i++) {
-                readers.add(StreamReaders.open(source));
+                readers.add(StreamReaders.open(source, size));
             }
         } finally {
             if (budget == null) {
@@ -118,8 +122,11 @@ public final class DecodeBench {
             t.setDaemon(true);
             t.start();
         }
+        ThreadSampler sampler = ThreadSampler.start("decode");
         done.await();
         double wall = (System.nanoTime() - start) / 1e9;
+        System.err.printf(Locale.ROOT, "decode %d %s streams, where the decoding threads were (top frames of %d samples): %s%n",
+                streams, decoder.name().toLowerCase(Locale.ROOT), sampler.samples(), sampler.stop());
         double cores = (os.getProcessCpuTime() - cpuStart) / 1e9 / wall;
         readers.forEach(StreamReader::close);
         return new Ceiling(streams, decoder, String.join(",", names), frames.get() / wall, cores);

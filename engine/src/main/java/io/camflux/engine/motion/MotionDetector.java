@@ -55,14 +55,22 @@ public final class MotionDetector implements AutoCloseable {
         this.camera = camera;
     }
 
-    /** The moving area of {@code bgr} in source pixels; the first frame of a new size reads as all motion. */
-    public synchronized double movingArea(Mat bgr) {
+    /** The moving area of {@code bgr}, an image at its source's own size; see below. */
+    public double movingArea(Mat bgr) {
+        return movingArea(bgr, bgr.cols(), bgr.rows());
+    }
+
+    /**
+     * The moving area in source pixels of {@code bgr}, an image of a {@code sourceWidth} x {@code sourceHeight}
+     * picture (perhaps scaled down); the first frame of a new size reads as all motion.
+     */
+    public synchronized double movingArea(Mat bgr, int sourceWidth, int sourceHeight) {
         if (closed) {
             throw new IllegalStateException("motion detector of " + camera + " is closed");
         }
-        boolean fresh = bgr.cols() != sourceWidth || bgr.rows() != sourceHeight;
+        boolean fresh = sourceWidth != this.sourceWidth || sourceHeight != this.sourceHeight;
         if (fresh) {
-            prepare(bgr.cols(), bgr.rows());
+            prepare(sourceWidth, sourceHeight);
         }
         // bilinear reads a few source pixels per output pixel; the blur that follows smooths its aliasing, and
         // area averaging would read the whole frame (5x the cost at 720p)

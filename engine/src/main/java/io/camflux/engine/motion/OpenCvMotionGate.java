@@ -61,7 +61,8 @@ public final class OpenCvMotionGate implements MotionGate {
                     return frames.handle((frame, sink) -> {
                         boolean motion;
                         try {
-                            motion = detector.movingArea(frame.image()) > config.pixelThreshold();
+                            motion = detector.movingArea(frame.image(), frame.sourceWidth(), frame.sourceHeight())
+                                    > config.pixelThreshold();
                         } catch (RuntimeException e) {
                             frame.release(DropReason.CANCELLED);
                             sink.error(e);

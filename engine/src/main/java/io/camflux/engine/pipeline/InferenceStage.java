@@ -75,14 +75,16 @@ final class InferenceStage {
             e2eLatency.record(e2eNanos, TimeUnit.NANOSECONDS);
             events.add(new DetectionEvent(clock.instant(), runnerId, shardId, camera.config().tenantId(),
                     camera.config().siteId(), frame.cameraUuid(), frame.frameId(), camera.inferredFps(),
-                    found.stream().map(InferenceStage::toEvent).toList(),
+                    found.stream().map(d -> toEvent(d, frame.scaleX(), frame.scaleY())).toList(),
                     new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
         }
         return events;
     }
 
-    private static DetectionEvent.Detected toEvent(Detection d) {
+    /** A detection in the frame's image, as an event in source pixels. */
+    private static DetectionEvent.Detected toEvent(Detection d, double sx, double sy) {
         return new DetectionEvent.Detected(d.className(), d.classId(), d.confidence(),
-                new DetectionEvent.Box(d.x1(), d.y1(), d.x2(), d.y2()));
+                new DetectionEvent.Box((float) (d.x1() * sx), (float) (d.y1() * sy), (float) (d.x2() * sx),
+                        (float) (d.y2() * sy)));
     }
 }

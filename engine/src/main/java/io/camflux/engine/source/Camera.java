@@ -117,7 +117,8 @@ public final class Camera {
                 return session;
             }
             VideoFrame frame = new VideoFrame(config.cameraUuid(), nextFrameId.getAndIncrement(), pts,
-                    System.nanoTime(), clock.millis(), decoded.image(), ledger);
+                    System.nanoTime(), clock.millis(), decoded.image(), decoded.sourceWidth(), decoded.sourceHeight(),
+                    ledger);
             announceStreaming(session);
             sink.next(frame);
         } catch (Exception e) {

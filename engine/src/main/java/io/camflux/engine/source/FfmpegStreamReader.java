@@ -25,8 +25,19 @@ public final class FfmpegStreamReader implements StreamReader {
     private final FFmpegFrameGrabber grabber;
     private final OpenCVFrameConverter.ToMat toMat = new OpenCVFrameConverter.ToMat();
 
-    private FfmpegStreamReader(FFmpegFrameGrabber grabber) {
+    private final int sourceWidth;
+    private final int sourceHeight;
+
+    private FfmpegStreamReader(FFmpegFrameGrabber grabber, AnalysisSize size) {
         this.grabber = grabber;
+        this.sourceWidth = grabber.getImageWidth();
+        this.sourceHeight = grabber.getImageHeight();
+        int[] target = size.of(sourceWidth, sourceHeight);
+        if (target[0] != sourceWidth || target[1] != sourceHeight) {
+            // swscale converts and scales in one pass, for the kept frames only
+            grabber.setImageWidth(target[0]);
+            grabber.setImageHeight(target[1]);
+        }
     }
 
     /** The FFmpeg decoder in use (the CPU decoder's name). */
@@ -37,7 +48,12 @@ public final class FfmpegStreamReader implements StreamReader {
 
     /** Connects and decodes on the CPU; blocks up to the source's timeout on network sources. */
     public static FfmpegStreamReader open(SourceConfig source) throws FFmpegFrameGrabber.Exception {
-        return new FfmpegStreamReader(start(configured(source)));
+        return open(source, AnalysisSize.SOURCE);
+    }
+
+    /** As above, converting kept frames at no more than {@code size}. */
+    public static FfmpegStreamReader open(SourceConfig source, AnalysisSize size) throws FFmpegFrameGrabber.Exception {
+        return new FfmpegStreamReader(start(configured(source)), size);
     }
 
     private static FFmpegFrameGrabber configured(SourceConfig source) {
@@ -99,7 +115,7 @@ public final class FfmpegStreamReader implements StreamReader {
     /** The grabber reuses its buffer for the next frame: the pipeline gets its own copy. */
     private DecodedImage copy(Frame frame) {
         Mat view = toMat.convert(frame);
-        return new DecodedImage(view.clone(), frame.timestamp);
+        return new DecodedImage(view.clone(), frame.timestamp, sourceWidth, sourceHeight);
     }
 
     /**

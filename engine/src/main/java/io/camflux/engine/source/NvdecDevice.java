@@ -5,68 +5,133 @@ import static org.bytedeco.ffmpeg.global.avutil.av_hwdevice_ctx_create;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.ffmpeg.avutil.AVBufferRef;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 
 /**
- * The one CUDA device context that every NVDEC decoder of the process shares, and the decoding rate it is given.
- * One context instead of one per camera (FFmpeg's CUVID decoders open their own): 128 of those ran an H100 out of
- * memory, and the GPU time-slices between contexts. The context is the GPU's primary one, which ONNX Runtime's
- * CUDA provider also uses, so decoding and inference do not switch contexts either.
- * NVDEC's throughput is a property of the chip, not of the camera count: cameras are given NVDEC while the sum of
- * their pixel rates stays under {@link #BUDGET_PROPERTY}; the rest decode on the CPU. Over-subscribed, every NVDEC
- * camera would slow down together.
+ * The CUDA device contexts that the NVDEC decoders of the process share, and the decoding rate NVDEC is given.
+ * A few contexts for all cameras instead of one per camera (FFmpeg's CUVID decoders open their own: 128 of those
+ * ran an H100 out of memory, and the GPU time-slices between contexts). The first is the GPU's primary context,
+ * which ONNX Runtime's CUDA provider also uses, when FFmpeg can set its flags (blocking synchronisation) before
+ * anyone else makes it active; {@link StreamReaders#prepare} sees to that.
+ * NVDEC's throughput is a property of the chip, not of the camera count: a camera gets NVDEC while the cameras'
+ * frame rates (in 1080p frames, see {@link NvdecStreamReader.StreamShape#nvdecLoad()}) stay under
+ * {@link #BUDGET_PROPERTY}; the rest decode on the CPU. Over-subscribed, every NVDEC camera would slow down together.
  */
 public final class NvdecDevice {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NvdecDevice.class);
     /** FFmpeg's {@code AV_CUDA_USE_PRIMARY_CONTEXT} (hwcontext_cuda.h), not mapped by the presets. */
     private static final int AV_CUDA_USE_PRIMARY_CONTEXT = 1;
+    /** {@code AVERROR(ENOTSUP)}: the primary context is active with flags FFmpeg cannot use. */
+    private static final int AVERROR_ENOTSUP = -95;
     /** The kernel driver's version file: present on NVIDIA hosts and in their GPU containers. */
     private static final Path DRIVER = Path.of("/proc/driver/nvidia/version");
-    public static final String BUDGET_PROPERTY = "camflux.nvdec.megapixels_per_second";
+    public static final String BUDGET_PROPERTY = "camflux.nvdec.frames_per_second";
     public static final String DEVICE_PROPERTY = "camflux.nvdec.device";
+    public static final String CONTEXTS_PROPERTY = "camflux.nvdec.contexts";
     /**
-     * Megapixels per second of H.264 that NVDEC is given by default: 0.9 of what one H100's decoders sustained in
-     * one process (bench/results/gpu-decode-2026-12-01-h200.md), about 57 cameras of 1080p25.
+     * Frames per second (of 1080p H.264 or smaller) that NVDEC is given by default: 0.9 of what one H200's decoders
+     * sustained in one process with 64 streams (1,609-1,752 frames/s, bench/results/gpu-e2e-2026-12-01-h200.md), 60
+     * cameras at 25 fps. Throughput falls with more streams (1,349 frames/s with 96), so the budget is set where the
+     * cameras it admits are.
      */
-    static final double DEFAULT_BUDGET_MPX = 2900;
+    static final double DEFAULT_BUDGET = 1500;
 
     private static final Object LOCK = new Object();
     private static final AtomicBoolean WARNED = new AtomicBoolean();
-    private static AVBufferRef device;
+    private static List<Context> contexts;
     private static String failure;
-    private static double reservedMpx;
-    private static int activeStreams;
+    private static double reserved;
     /** Device creations tried by this process (for tests). */
-    static final java.util.concurrent.atomic.AtomicInteger ATTEMPTS = new java.util.concurrent.atomic.AtomicInteger();
+    static final AtomicInteger ATTEMPTS = new AtomicInteger();
 
     private NvdecDevice() {
+    }
+
+    /** One device context and the streams decoding on it. */
+    private static final class Context {
+        final AVBufferRef device;
+        int streams;
+
+        Context(AVBufferRef device) {
+            this.device = device;
+        }
+    }
+
+    /** A stream's share of NVDEC: the device it decodes on, and the rate it holds until {@link #release}. */
+    public static final class Share {
+        private final Context context;
+        private final double load;
+        private boolean released;
+
+        private Share(Context context, double load) {
+            this.context = context;
+            this.load = load;
+        }
+
+        AVBufferRef device() {
+            return context.device;
+        }
     }
 
     public static boolean driverPresent() {
         return Files.isReadable(DRIVER);
     }
 
-    /** The shared device, created on first use; null when none can be (the reason is in {@link #unavailable()}). */
-    static AVBufferRef device() {
+    /** Creates the contexts if none were tried yet; false when there are none (see {@link #unavailable()}). */
+    static boolean available() {
         synchronized (LOCK) {
-            if (device == null && failure == null) {
-                ATTEMPTS.incrementAndGet();
-                AVBufferRef created = new AVBufferRef(null);
-                String id = System.getProperty(DEVICE_PROPERTY, "0");
-                int r = av_hwdevice_ctx_create(created, AV_HWDEVICE_TYPE_CUDA, id, (AVDictionary) null,
-                        AV_CUDA_USE_PRIMARY_CONTEXT);
-                if (r < 0 || created.isNull()) {
-                    failure = NvdecStreamReader.failure("no CUDA device " + id + " for NVDEC", r).getMessage();
-                } else {
-                    device = created;
-                    log.info("NVDEC: CUDA device {} (primary context), {} megapixels/s for decoding ({})", id,
-                            budgetMpx(), BUDGET_PROPERTY);
-                }
+            if (contexts == null && failure == null) {
+                create();
             }
-            return device;
+            return contexts != null;
         }
+    }
+
+    private static void create() {
+        ATTEMPTS.incrementAndGet();
+        String id = System.getProperty(DEVICE_PROPERTY, "0");
+        int wanted = Math.max(1, Integer.getInteger(CONTEXTS_PROPERTY, 1));
+        List<Context> created = new ArrayList<>();
+        int[] error = {0};
+        AVBufferRef primary = create(id, AV_CUDA_USE_PRIMARY_CONTEXT, error);
+        boolean onPrimary = primary != null;
+        if (primary != null) {
+            created.add(new Context(primary));
+        } else if (error[0] != AVERROR_ENOTSUP) {
+            failure = NvdecStreamReader.failure("no CUDA device " + id + " for NVDEC", error[0]).getMessage();
+            return;
+        }
+        while (created.size() < wanted) {
+            AVBufferRef own = create(id, 0, error);
+            if (own == null) {
+                break;
+            }
+            created.add(new Context(own));
+        }
+        if (created.isEmpty()) {
+            failure = NvdecStreamReader.failure("no CUDA device " + id + " for NVDEC", error[0]).getMessage();
+            return;
+        }
+        contexts = created;
+        log.info("NVDEC: CUDA device {}, {} context(s){}, {} frames/s for decoding ({})", id, created.size(),
+                onPrimary ? " (the first is the primary one)"
+                        : " of its own (the primary one was already active with other flags)",
+                budget(), BUDGET_PROPERTY);
+    }
+
+    private static AVBufferRef create(String id, int flags, int[] error) {
+        AVBufferRef created = new AVBufferRef(null);
+        int r = av_hwdevice_ctx_create(created, AV_HWDEVICE_TYPE_CUDA, id, (AVDictionary) null, flags);
+        if (r < 0 || created.isNull()) {
+            error[0] = r;
+            return null;
+        }
+        return created;
     }
 
     static String unavailable() {
@@ -75,10 +140,10 @@ public final class NvdecDevice {
         }
     }
 
-    static double budgetMpx() {
+    static double budget() {
         String value = System.getProperty(BUDGET_PROPERTY);
         if (value == null) {
-            return DEFAULT_BUDGET_MPX;
+            return DEFAULT_BUDGET;
         }
         try {
             return Double.parseDouble(value);
@@ -87,36 +152,65 @@ public final class NvdecDevice {
         }
     }
 
-    /** Reserves a stream's decoding rate; false when NVDEC has no room left for it. */
-    static boolean tryReserve(double mpx) {
+    /**
+     * A share of NVDEC for a stream of {@code load} 1080p frames per second, on the context with the fewest streams;
+     * null when there is no device or no room left for it.
+     */
+    static Share reserve(double load) {
         synchronized (LOCK) {
-            if (reservedMpx + mpx > budgetMpx()) {
+            if (!available() || !tryReserve(load)) {
+                return null;
+            }
+            Context least = contexts.get(0);
+            for (Context c : contexts) {
+                if (c.streams < least.streams) {
+                    least = c;
+                }
+            }
+            least.streams++;
+            return new Share(least, load);
+        }
+    }
+
+    static void release(Share share) {
+        synchronized (LOCK) {
+            if (share.released) {
+                return;
+            }
+            share.released = true;
+            share.context.streams--;
+            release(share.load);
+        }
+    }
+
+    /** The rate bookkeeping alone (for tests): false when {@code load} more would exceed the budget. */
+    static boolean tryReserve(double load) {
+        synchronized (LOCK) {
+            if (reserved + load > budget()) {
                 return false;
             }
-            reservedMpx += mpx;
-            activeStreams++;
+            reserved += load;
             return true;
         }
     }
 
-    static void release(double mpx) {
+    static void release(double load) {
         synchronized (LOCK) {
-            reservedMpx = Math.max(0, reservedMpx - mpx);
-            activeStreams = Math.max(0, activeStreams - 1);
+            reserved = Math.max(0, reserved - load);
         }
     }
 
-    /** Megapixels per second reserved now (for tests and the bench). */
-    public static double reservedMpx() {
+    /** NVDEC load reserved now, in 1080p frames per second. */
+    public static double reserved() {
         synchronized (LOCK) {
-            return reservedMpx;
+            return reserved;
         }
     }
 
     /** Streams decoding on NVDEC now. */
     public static int activeStreams() {
         synchronized (LOCK) {
-            return activeStreams;
+            return contexts == null ? 0 : contexts.stream().mapToInt(c -> c.streams).sum();
         }
     }
 

@@ -90,14 +90,18 @@ public final class NvdecStreamReader implements StreamReader {
     private final String decoderName;
     private final boolean onGpu;
     private final Runnable onClose;
+    private final AnalysisSize size;
     private SwsContext sws;
+    private CudaScaler scaler;
+    private boolean scalerFailed;
     private boolean draining;
     private boolean warnedSoftware;
     private long lastPts = Long.MIN_VALUE;
 
     private NvdecStreamReader(String cameraUuid, AVFormatContext format, AVCodecContext decoder, int streamIndex,
                               AVStream stream, double frameRate, String decoderName, boolean onGpu,
-                              Runnable onClose) {
+                              AnalysisSize size, Runnable onClose) {
+        this.size = size;
         this.cameraUuid = cameraUuid;
         this.format = format;
         this.decoder = decoder;
@@ -112,9 +116,13 @@ public final class NvdecStreamReader implements StreamReader {
 
     /** What the decoder of a stream would need, known once the stream is probed. */
     public record StreamShape(int width, int height, double frameRate) {
-        /** Pixels per second to decode. */
-        public double pixelRate() {
-            return (double) width * height * (frameRate > 0 && frameRate <= 120 ? frameRate : 25);
+        /**
+         * NVDEC load in 1080p frames per second: NVDEC's cost per frame is nearly the same at 720p as at 1080p (2,217
+         * and 2,022-2,258 frames/s on an H200), so a frame counts as one up to 1080p and by its pixels beyond.
+         */
+        public double nvdecLoad() {
+            double fps = frameRate > 0 && frameRate <= 120 ? frameRate : 25;
+            return fps * Math.max(1.0, (double) width * height / (1920.0 * 1080.0));
         }
     }
 
@@ -132,6 +140,12 @@ public final class NvdecStreamReader implements StreamReader {
      */
     public static NvdecStreamReader open(SourceConfig source, DeviceChoice choice, Runnable onClose)
             throws IOException {
+        return open(source, AnalysisSize.SOURCE, choice, onClose);
+    }
+
+    /** As above, keeping frames at no more than {@code size} (scaled on the GPU when they are there). */
+    public static NvdecStreamReader open(SourceConfig source, AnalysisSize size, DeviceChoice choice,
+                                         Runnable onClose) throws IOException {
         AVFormatContext format = new AVFormatContext(null);
         AVDictionary options = new AVDictionary(null);
         if (source.isNetwork()) {
@@ -171,7 +185,7 @@ public final class NvdecStreamReader implements StreamReader {
             check(avcodec_open2(decoder, codec, (AVDictionary) null), "cannot open decoder " + codec.name().getString());
             String name = codec.name().getString() + (device != null ? " (nvdec)" : "");
             return new NvdecStreamReader(source.cameraUuid(), format, decoder, index, stream, fps, name,
-                    device != null, onClose);
+                    device != null, size, onClose);
         } catch (IOException | RuntimeException e) {
             if (decoder != null) {
                 avcodec_free_context(decoder);
@@ -196,7 +210,9 @@ public final class NvdecStreamReader implements StreamReader {
             if (r >= 0) {
                 try {
                     long pts = micros(decoded.best_effort_timestamp());
-                    return wanted.test(pts) ? new DecodedImage(toBgr(decoded), pts) : new DecodedImage(null, pts);
+                    return wanted.test(pts)
+                            ? new DecodedImage(toBgr(decoded), pts, decoded.width(), decoded.height())
+                            : new DecodedImage(null, pts);
                 } finally {
                     av_frame_unref(decoded);
                 }
@@ -237,38 +253,81 @@ public final class NvdecStreamReader implements StreamReader {
         return lastPts;
     }
 
-    /** A BGR copy of a decoded picture that the caller owns. */
+    /** A BGR copy of a decoded picture, at the analysis size, that the caller owns. */
     private Mat toBgr(AVFrame frame) throws IOException {
+        int[] target = size.of(frame.width(), frame.height());
         AVFrame host = frame;
         if (frame.format() == AV_PIX_FMT_CUDA) {
-            if (download.width() != frame.width() || download.height() != frame.height()) {
+            AVFrame onDevice = frame;
+            if (target[0] != frame.width() || target[1] != frame.height()) {
+                AVFrame scaled = scaledOnGpu(frame, target);
+                onDevice = scaled != null ? scaled : frame;
+            }
+            if (download.width() != onDevice.width() || download.height() != onDevice.height()) {
                 av_frame_unref(download);
             }
-            check(av_hwframe_transfer_data(download, frame, 0), "cannot copy a frame from the GPU");
+            check(av_hwframe_transfer_data(download, onDevice, 0), "cannot copy a frame from the GPU");
             host = download;
         } else if (onGpu && !warnedSoftware) {
             warnedSoftware = true;
             log.warn("camera {}: NVDEC does not take this stream ({}x{}, pixel format {}); it decodes on the CPU",
                     cameraUuid, frame.width(), frame.height(), frame.format());
         }
-        int w = host.width(), h = host.height();
+        return converted(host, target[0], target[1]);
+    }
+
+    /** The picture scaled on the GPU; null if scale_cuda cannot (then the CPU scales, and this reader stops trying). */
+    private AVFrame scaledOnGpu(AVFrame frame, int[] target) {
+        if (scalerFailed) {
+            return null;
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                if (scaler == null || !scaler.fits(frame, target[0], target[1])) {
+                    closeScaler();
+                    scaler = CudaScaler.create(frame, timeBase, target[0], target[1]);
+                }
+                return scaler.scale(frame);
+            } catch (IOException | RuntimeException e) {
+                closeScaler();
+                if (attempt == 1) {
+                    scalerFailed = true;
+                    if (CudaScaler.warnOnce()) {
+                        log.warn("camera {}: cannot scale on the GPU ({}); kept frames cross at full size and are "
+                                + "scaled on the CPU", cameraUuid, e.getMessage());
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private void closeScaler() {
+        if (scaler != null) {
+            scaler.close();
+            scaler = null;
+        }
+    }
+
+    /** {@code host} (in host memory) as a new BGR image of {@code w} x {@code h}. */
+    private Mat converted(AVFrame host, int w, int h) throws IOException {
         Mat bgr = new Mat(h, w, CV_8UC3);
-        if (host.format() == AV_PIX_FMT_NV12 && w % 2 == 0 && h % 2 == 0) {
+        if (host.format() == AV_PIX_FMT_NV12 && host.width() == w && host.height() == h && w % 2 == 0 && h % 2 == 0) {
             try (Mat y = new Mat(h, w, CV_8UC1, host.data(0), host.linesize(0));
                  Mat uv = new Mat(h / 2, w / 2, CV_8UC2, host.data(1), host.linesize(1))) {
                 cvtColorTwoPlane(y, uv, bgr, COLOR_YUV2BGR_NV12);
             }
             return bgr;
         }
-        sws = sws_getCachedContext(sws, w, h, host.format(), w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null,
-                (DoublePointer) null);
+        sws = sws_getCachedContext(sws, host.width(), host.height(), host.format(), w, h, AV_PIX_FMT_BGR24,
+                SWS_BILINEAR, null, null, (DoublePointer) null);
         if (sws == null || sws.isNull()) {
             bgr.close();
             throw new IOException("cannot convert pixel format " + host.format() + " to BGR");
         }
         try (PointerPointer<?> dst = new PointerPointer<>(1).put(0, bgr.data());
              IntPointer dstStride = new IntPointer(1).put(0, (int) bgr.step())) {
-            sws_scale(sws, host.data(), host.linesize(), 0, h, dst, dstStride);
+            sws_scale(sws, host.data(), host.linesize(), 0, host.height(), dst, dstStride);
         }
         return bgr;
     }
@@ -297,6 +356,7 @@ public final class NvdecStreamReader implements StreamReader {
         av_packet_free(packet);
         av_frame_free(decoded);
         av_frame_free(download);
+        closeScaler();
         avcodec_free_context(decoder);
         avformat_close_input(format);
         if (sws != null) {

@@ -25,8 +25,16 @@ public interface StreamReader extends AutoCloseable {
     @Override
     void close();
 
-    /** A decoded frame's media time and, if it was wanted, its BGR image: a copy the caller owns. */
-    record DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros) {
+    /**
+     * A decoded frame's media time and, if it was wanted, its BGR image: a copy the caller owns, perhaps scaled down
+     * from the stream's {@code sourceWidth} x {@code sourceHeight} (see {@link AnalysisSize}).
+     */
+    record DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros, int sourceWidth, int sourceHeight) {
+        /** An image at the stream's own size, or a skipped frame. */
+        public DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros) {
+            this(image, ptsMicros, image == null ? 0 : image.cols(), image == null ? 0 : image.rows());
+        }
+
         public boolean skipped() {
             return image == null;
         }

@@ -2,13 +2,12 @@ package io.camflux.engine.source;
 
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
-import org.bytedeco.ffmpeg.avutil.AVBufferRef;
 
 /**
  * Opens a camera with the decoder its config asks for. {@code cpu}: JavaCV's grabber, one FFmpeg thread.
  * {@code nvdec}/{@code auto}: FFmpeg's decoder with the NVDEC hwaccel on the process's one CUDA device
  * ({@link NvdecDevice}) while NVDEC has room for the stream's pixel rate, else the same decoder on the CPU. With no
- * CUDA device, {@code nvdec} warns once and decodes on the CPU; {@code auto} does not even try on a host without
+ * CUDA device, the process warns once and decodes on the CPU; {@code auto} does not even try on a host without
  * the NVIDIA driver.
  */
 public final class StreamReaders {
@@ -17,31 +16,57 @@ public final class StreamReaders {
     private StreamReaders() {
     }
 
-    /** Blocking: connects within the source's timeout. */
+    /**
+     * Creates the NVDEC device now if any of these sources may decode on it. The engine calls this before it opens
+     * the model: the device is the GPU's primary context, and FFmpeg can only share it if it sets its flags first
+     * (blocking synchronisation, which also spares ONNX Runtime's threads from spinning on the GPU).
+     */
+    public static void prepare(java.util.List<SourceConfig> sources) {
+        if (sources.stream().anyMatch(StreamReaders::mayUseNvdec)) {
+            NvdecDevice.available();
+        }
+    }
+
+    private static boolean mayUseNvdec(SourceConfig source) {
+        return source.decoder() == VideoDecoder.NVDEC
+                || (source.decoder() == VideoDecoder.AUTO && NvdecDevice.driverPresent());
+    }
+
+    /** Blocking: connects within the source's timeout. Frames at the stream's own size. */
     public static StreamReader open(SourceConfig source) throws Exception {
-        if (!source.decoder().wantsGpu() || (source.decoder() == VideoDecoder.AUTO && !NvdecDevice.driverPresent())) {
-            return FfmpegStreamReader.open(source);
+        return open(source, AnalysisSize.SOURCE);
+    }
+
+    /** Readers that keep frames at no more than {@code size}. */
+    public static StreamReader.Opener opener(AnalysisSize size) {
+        return source -> open(source, size);
+    }
+
+    /** Blocking: connects within the source's timeout. Kept frames at no more than {@code size}. */
+    public static StreamReader open(SourceConfig source, AnalysisSize size) throws Exception {
+        if (!mayUseNvdec(source)) {
+            return FfmpegStreamReader.open(source, size);
         }
-        AVBufferRef device = NvdecDevice.device();
-        if (device == null) {
-            if (source.decoder() == VideoDecoder.NVDEC && NvdecDevice.warnOnce()) {
-                log.warn("decoder nvdec: {}; decoding on the CPU", NvdecDevice.unavailable());
+        if (!NvdecDevice.available()) {
+            // auto on a host with the NVIDIA driver: NVDEC was expected, so its absence is worth one line too
+            if (NvdecDevice.warnOnce()) {
+                log.warn("decoder {}: {}; decoding on the CPU", source.decoder().name().toLowerCase(java.util.Locale.ROOT),
+                        NvdecDevice.unavailable());
             }
-            return FfmpegStreamReader.open(source);
+            return FfmpegStreamReader.open(source, size);
         }
-        double[] reserved = {-1};
-        return NvdecStreamReader.open(source, shape -> {
-            double mpx = shape.pixelRate() / 1e6;
-            if (!NvdecDevice.tryReserve(mpx)) {
-                log.info("camera {}: NVDEC is at its {} megapixels/s; decoding {}x{} on the CPU", source.cameraUuid(),
-                        NvdecDevice.budgetMpx(), shape.width(), shape.height());
+        NvdecDevice.Share[] share = {null};
+        return NvdecStreamReader.open(source, size, shape -> {
+            share[0] = NvdecDevice.reserve(shape.nvdecLoad());
+            if (share[0] == null) {
+                log.info("camera {}: NVDEC is at its {} frames/s; decoding {}x{} on the CPU", source.cameraUuid(),
+                        NvdecDevice.budget(), shape.width(), shape.height());
                 return null;
             }
-            reserved[0] = mpx;
-            return device;
+            return share[0].device();
         }, () -> {
-            if (reserved[0] >= 0) {
-                NvdecDevice.release(reserved[0]);
+            if (share[0] != null) {
+                NvdecDevice.release(share[0]);
             }
         });
     }

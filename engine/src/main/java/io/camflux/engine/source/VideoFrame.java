@@ -11,6 +11,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * @param ptsMicros    media time: the stream's timestamp, continued across loops of a file
  * @param grabNanos    {@link System#nanoTime()} when the frame was decoded, for latency
  * @param grabEpochMs  wall clock when the frame was decoded
+ * @param sourceWidth  the stream's picture size; the image may be smaller (decoded at the detector's size), and
+ *                     boxes and motion masks are in source pixels
  */
 public final class VideoFrame {
     private final String cameraUuid;
@@ -19,12 +21,26 @@ public final class VideoFrame {
     private final long grabNanos;
     private final long grabEpochMs;
     private final Mat image;
+    private final int sourceWidth;
+    private final int sourceHeight;
+    private final double scaleX;
+    private final double scaleY;
     private final FrameLedger ledger;
     private final AtomicBoolean released = new AtomicBoolean();
 
     public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
                       FrameLedger ledger) {
+        this(cameraUuid, frameId, ptsMicros, grabNanos, grabEpochMs, image, image.cols(), image.rows(), ledger);
+    }
+
+    public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
+                      int sourceWidth, int sourceHeight, FrameLedger ledger) {
         this.cameraUuid = cameraUuid;
+        this.sourceWidth = sourceWidth;
+        this.sourceHeight = sourceHeight;
+        // kept apart from the image: events are made after the frame (and its image) is released
+        this.scaleX = (double) sourceWidth / image.cols();
+        this.scaleY = (double) sourceHeight / image.rows();
         this.frameId = frameId;
         this.ptsMicros = ptsMicros;
         this.grabNanos = grabNanos;
@@ -54,12 +70,23 @@ public final class VideoFrame {
         return grabEpochMs;
     }
 
-    public int width() {
-        return image.cols();
+    /** The stream's picture width, in the pixels boxes and masks are given in. */
+    public int sourceWidth() {
+        return sourceWidth;
     }
 
-    public int height() {
-        return image.rows();
+    public int sourceHeight() {
+        return sourceHeight;
+    }
+
+    /** Source pixels per image pixel, horizontally. */
+    public double scaleX() {
+        return scaleX;
+    }
+
+    /** Source pixels per image pixel, vertically. */
+    public double scaleY() {
+        return scaleY;
     }
 
     /** The image; valid until the frame is released. */

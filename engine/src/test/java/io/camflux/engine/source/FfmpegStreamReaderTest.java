@@ -59,7 +59,7 @@ class FfmpegStreamReaderTest {
         var source = TestConfigs.file("nv", TestAssets.media("cam1.mp4").toString(), false, false)
                 .withDecoder(io.camflux.engine.config.VideoDecoder.NVDEC);
         try (StreamReader reader = StreamReaders.open(source)) {
-            String expected = NvdecDevice.device() != null ? "h264 (nvdec)" : "h264";
+            String expected = NvdecDevice.available() ? "h264 (nvdec)" : "h264";
             assertEquals(expected, reader.decoderName());
             int frames = 0;
             for (int i = 0; i < 20; i++) {
@@ -72,7 +72,7 @@ class FfmpegStreamReaderTest {
             }
             assertEquals(20, frames, "every frame decoded and converted");
         }
-        assertEquals(0, NvdecDevice.reservedMpx(), 1e-9, "a closed reader gives its NVDEC share back");
+        assertEquals(0, NvdecDevice.reserved(), 1e-9, "a closed reader gives its NVDEC share back");
     }
 
     @Test

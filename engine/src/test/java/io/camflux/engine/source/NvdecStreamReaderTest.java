@@ -106,7 +106,7 @@ class NvdecStreamReaderTest {
         String before = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
         System.setProperty(NvdecDevice.BUDGET_PROPERTY, "100");
         try {
-            double base = NvdecDevice.reservedMpx();
+            double base = NvdecDevice.reserved();
             assertTrue(NvdecDevice.tryReserve(60));
             assertFalse(NvdecDevice.tryReserve(60 - base), "over the budget");
             assertTrue(NvdecDevice.tryReserve(40 - base));
@@ -114,7 +114,7 @@ class NvdecStreamReaderTest {
             assertTrue(NvdecDevice.tryReserve(50));
             NvdecDevice.release(50);
             NvdecDevice.release(40 - base);
-            assertEquals(base, NvdecDevice.reservedMpx(), 1e-9);
+            assertEquals(base, NvdecDevice.reserved(), 1e-9);
         } finally {
             if (before == null) {
                 System.clearProperty(NvdecDevice.BUDGET_PROPERTY);
