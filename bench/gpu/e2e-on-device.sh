@@ -30,7 +30,7 @@ for step in "$@"; do
     start=$(date +%s)
     timeout "${STEP_TIMEOUT:-300}" "${java[@]}" -cp "$cp" $args > "$out/$name.log" 2>&1
     echo "== $name: exit $? after $(( $(date +%s) - start )) s"
-    grep -vE "VerifyEachNode|WARNING|^\s*$|^\| *streams|^\|---|^#|^\`" "$out/$name.log" | tail -n "${TAIL:-25}"
+    grep -vE "VerifyEachNode|WARNING:|^\s*$|^\| *streams|^\|---|^#|^\`" "$out/$name.log" | tail -n "${TAIL:-25}"
     continue
   fi
   name=${step%%:*}; args=${step#*:}
@@ -44,5 +44,5 @@ for step in "$@"; do
   grep -E "warmed batch|execution provider|decode ceiling|frames/s, |NVDEC: " "$out/$name.log" | grep -v VerifyEachNode \
     | sed 's/^.*INFO //' | sort -u | head -n 8
   grep -E "^\| [0-9]" "$out/$name.log" | sort -u
-  grep -E "ERROR|Exception|OUT_OF_MEMORY" "$out/$name.log" | head -n 3
+  grep -E "ERROR|Exception|OUT_OF_MEMORY|WARN.*(scale|NVDEC|nvdec)" "$out/$name.log" | sort -u | head -n 4
 done
