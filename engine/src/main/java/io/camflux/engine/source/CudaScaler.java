@@ -33,11 +33,16 @@ import org.bytedeco.javacpp.Pointer;
  * frames context); owns its graph and output frame.
  */
 final class CudaScaler implements AutoCloseable {
+    /**
+     * Off unless {@code -Dcamflux.nvdec.gpu_scale=true}: on an H200 host, 1080p H.264 (coded 1088 lines high) made
+     * the reader rebuild its graph for every kept frame (5 frames/s from 64 streams), while 720p ran; until that is
+     * understood a kept frame crosses whole and swscale scales it in the colour conversion.
+     */
+    static final boolean ENABLED = Boolean.getBoolean("camflux.nvdec.gpu_scale");
     private final AVFilterGraph graph;
     private final AVFilterContext source;
     private final AVFilterContext sink;
     private final AVFrame scaled = av_frame_alloc();
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     private final int width;
     private final int height;
     private final int inWidth;
@@ -92,10 +97,6 @@ final class CudaScaler implements AutoCloseable {
                 && frames == picture.hw_frames_ctx().data().address();
     }
 
-    /** True once per process: for the one warning that GPU scaling does not work here. */
-    static boolean warnOnce() {
-        return !WARNED.getAndSet(true);
-    }
 
     /** The picture scaled, still on the GPU; valid until the next call. */
     AVFrame scale(AVFrame picture) throws IOException {

@@ -93,6 +93,7 @@ public final class NvdecStreamReader implements StreamReader {
     private final AnalysisSize size;
     private SwsContext sws;
     private CudaScaler scaler;
+    /** Scalers this reader built: one, unless the stream changes size. */
     private boolean scalerFailed;
     private boolean draining;
     private boolean warnedSoftware;
@@ -276,31 +277,31 @@ public final class NvdecStreamReader implements StreamReader {
         return converted(host, target[0], target[1]);
     }
 
-    /** The picture scaled on the GPU; null if scale_cuda cannot (then the CPU scales, and this reader stops trying). */
+    /**
+     * The picture scaled on the GPU, with {@link CudaScaler#ENABLED}; null otherwise or if scale_cuda fails (then
+     * the CPU scales after the copy, and this reader stops trying).
+     */
     private AVFrame scaledOnGpu(AVFrame frame, int[] target) {
-        if (scalerFailed) {
+        if (!CudaScaler.ENABLED || scalerFailed) {
             return null;
         }
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                if (scaler == null || !scaler.fits(frame, target[0], target[1])) {
-                    closeScaler();
-                    scaler = CudaScaler.create(frame, timeBase, target[0], target[1]);
-                }
-                return scaler.scale(frame);
-            } catch (IOException | RuntimeException e) {
+        try {
+            if (scaler == null || !scaler.fits(frame, target[0], target[1])) {
                 closeScaler();
-                if (attempt == 1) {
-                    scalerFailed = true;
-                    if (CudaScaler.warnOnce()) {
-                        log.warn("camera {}: cannot scale on the GPU ({}); kept frames cross at full size and are "
-                                + "scaled on the CPU", cameraUuid, e.getMessage());
-                    }
-                }
+                scaler = CudaScaler.create(frame, timeBase, target[0], target[1]);
+                scalersBuilt++;
             }
+            return scaler.scale(frame);
+        } catch (IOException | RuntimeException e) {
+            closeScaler();
+            scalerFailed = true;
+            log.warn("camera {}: cannot scale on the GPU after {} scaler(s) ({}); kept frames cross at full size and are"
+                    + " scaled on the CPU", cameraUuid, scalersBuilt, e.getMessage());
+            return null;
         }
-        return null;
     }
+
+    private int scalersBuilt;
 
     private void closeScaler() {
         if (scaler != null) {
@@ -357,6 +358,9 @@ public final class NvdecStreamReader implements StreamReader {
         av_frame_free(decoded);
         av_frame_free(download);
         closeScaler();
+        if (scalersBuilt > 1) {
+            log.warn("camera {}: built {} GPU scalers for one stream", cameraUuid, scalersBuilt);
+        }
         avcodec_free_context(decoder);
         avformat_close_input(format);
         if (sws != null) {
