@@ -5,7 +5,7 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [full|probe]
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe]   (probe: the decode variants and OpenCV pool A/B of 2026-12-01)
 set -uo pipefail
 here=$(dirname "$0")
 final=${OUT:-/tmp/gpu-final}
@@ -24,7 +24,8 @@ budget() { # 0.9 of the NVDEC frames/s of a 1080p decode step with STREAMS strea
   # a broken decode step (under 500 frames/s) leaves the engine's default
   awk -v f="${got:-1666}" 'BEGIN {printf "%.0f", f < 500 ? 1500 : 0.9 * f}'
 }
-case ${1:-full} in
+plan=${1:-final}
+case $plan in
   probe)
     decode n1080k0 vtest-1080p.mp4 32 nvdec 0
     decode n1080k4 vtest-1080p.mp4 32 nvdec 4
@@ -39,29 +40,26 @@ case ${1:-full} in
     run "-Dcamflux.nvdec.frames_per_second=$b -Dcamflux.opencv.threads=1" \
       'busy1080cv1:--cameras 128 --clip vtest-1080p.mp4 --batch 32 --decoder auto'
     ;;
-  final)
+  final|full)
+    # final: what the README's table was made with (2026-12-01); full adds the CPU-decoding baseline, a static scene
+    # and the CPU decode ceiling (about 3 more minutes)
     decode dec1080 vtest-1080p.mp4 64 nvdec 4
-    decode dec1080gpuscale vtest-1080p.mp4 1 nvdec 4 -Dcamflux.nvdec.gpu_scale=true
-    decode dec720 vtest-720p.mp4 64 nvdec 4
-    b=$(budget 64 $work/dec1080/gpu-decode.md)
-    echo "NVDEC budget for the engine runs: $b frames/s (0.9 of the 64-stream 1080p ceiling)" | tee $work/budget.txt
-    run "-Dcamflux.nvdec.frames_per_second=$b" \
-      "busy1080:--sweep 96,128 --clip vtest-1080p.mp4 --batch 32 --decoder auto" \
-      "busy720:--sweep 160,192 --clip vtest-720p.mp4 --batch 64 --decoder auto" \
-      "busy1080motion:--cameras 96 --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"
-    ;;
-  full)
-    decode dec1080 vtest-1080p.mp4 64 nvdec 4
-    decode dec1080cpu vtest-1080p.mp4 16,48 cpu 4
+    if [ "$plan" = final ]; then
+      decode dec1080gpuscale vtest-1080p.mp4 1 nvdec 4 -Dcamflux.nvdec.gpu_scale=true
+      extra=()
+    else
+      decode dec1080cpu vtest-1080p.mp4 16,48 cpu 4
+      extra=("busy1080cpu:--cameras ${NCPU:-96} --clip vtest-1080p.mp4 --batch 32 --decoder cpu"
+        "static1080motion:--cameras ${NSTATIC:-160} --clip static-1080p.mp4 --batch 32 --decoder auto --motion on --scene static")
+    fi
     decode dec720 vtest-720p.mp4 64 nvdec 4
     b=$(budget 64 $work/dec1080/gpu-decode.md)
     echo "NVDEC budget for the engine runs: $b frames/s (0.9 of the 64-stream 1080p ceiling)" | tee $work/budget.txt
     run "-Dcamflux.nvdec.frames_per_second=$b ${ENGINE_OPTIONS:-}" \
       "busy1080:--sweep ${N1080:-96,128} --clip vtest-1080p.mp4 --batch 32 --decoder auto" \
-      "busy1080cpu:--cameras ${NCPU:-96} --clip vtest-1080p.mp4 --batch 32 --decoder cpu" \
       "busy720:--sweep ${N720:-160,192} --clip vtest-720p.mp4 --batch 64 --decoder auto" \
-      "static1080motion:--cameras ${NSTATIC:-160} --clip static-1080p.mp4 --batch 32 --decoder auto --motion on --scene static" \
-      "busy1080motion:--cameras ${NMOTION:-96} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"
+      "busy1080motion:--cameras ${NMOTION:-96} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on" \
+      "${extra[@]}"
     ;;
 esac
 grep -h "where the decoding threads were" $work/*.log > $work/threads.txt 2>/dev/null

@@ -19,28 +19,35 @@ import java.util.regex.Pattern;
  */
 final class FfmpegBaseline {
     private static final Pattern TIMES = Pattern.compile("bench: utime=([\\d.]+)s stime=([\\d.]+)s rtime=([\\d.]+)s");
+    private static final Pattern FRAMES = Pattern.compile("frame=\\s*(\\d+)");
 
     private FfmpegBaseline() {
     }
 
-    record Result(double cpuSeconds, double wallSeconds) {
+    /** @param frames frames the ffmpeg processes decoded, from their final statistics */
+    record Result(double cpuSeconds, double wallSeconds, long frames) {
+        double cpuSecondsPerFrame() {
+            return frames == 0 ? Double.NaN : cpuSeconds / frames;
+        }
     }
 
     static Result run(CameraSet cameras, int n, Duration duration) throws IOException, InterruptedException {
         List<List<String>> commands = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            List<String> cmd = new ArrayList<>(List.of(binary(), "-hide_banner", "-nostdin", "-nostats", "-benchmark",
-                    "-threads", "1"));
+            List<String> cmd = new ArrayList<>(List.of(binary(), "-hide_banner", "-nostdin", "-stats_period", "60",
+                    "-benchmark", "-threads", "1"));
             cmd.addAll(cameras.ffmpegInput(i));
             cmd.addAll(List.of("-t", Long.toString(duration.toSeconds()), "-f", "null", "-"));
             commands.add(cmd);
         }
         long start = System.nanoTime();
         double cpu = 0;
+        long frames = 0;
         for (double[] times : runAll(commands)) {
             cpu += times[0] + times[1];
+            frames += (long) times[2];
         }
-        return new Result(cpu, (System.nanoTime() - start) / 1e9);
+        return new Result(cpu, (System.nanoTime() - start) / 1e9, frames);
     }
 
     /** Starts every command at once, waits for all; user and system seconds of each. */
@@ -62,7 +69,11 @@ final class FfmpegBaseline {
                     throw new IOException("ffmpeg exited " + exit + ": " + String.join(" ", commands.get(i)) + "\n"
                             + tail(out));
                 }
-                times.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
+                long frames = 0;
+                for (Matcher f = FRAMES.matcher(out); f.find(); ) {
+                    frames = Long.parseLong(f.group(1)); // the last report is the total
+                }
+                times.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), frames});
             }
             return times;
         } finally {

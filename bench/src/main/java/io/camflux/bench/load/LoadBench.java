@@ -164,7 +164,7 @@ final class LoadBench {
     static String markdownHeader() {
         return "| N | sampled fps min/median per camera | detected fps min/median | batches/s | mean batch"
                 + " | inference p50/p95/p99 ms | e2e p50/p95/p99 ms | detections/s | events lost | CPU cores (RTSP server)"
-                + " | CPU s per camera-s | ffmpeg CPU s per camera-s | engine / ffmpeg | GPU % / NVDEC % / MiB"
+                + " | CPU s per camera-s | ffmpeg CPU s per camera-s | engine / ffmpeg (per frame) | GPU % / NVDEC % / MiB"
                 + " | cameras on NVDEC | RSS start→end MB | GC s | drain s | sustained |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     }
@@ -182,7 +182,8 @@ final class LoadBench {
                 p.inferenceP99Ms(), p.e2eP50Ms(), p.e2eP95Ms(), p.e2eP99Ms(), p.detectionsPerS(), p.eventsLost(),
                 r.process().cpuSeconds() / r.durationS(), r.process().serverCores(), r.process().cpuPerCameraSecond(),
                 b == null ? "-" : String.format(Locale.ROOT, "%.3f", b.ffmpegCpuPerCameraSecond()),
-                b == null ? "-" : String.format(Locale.ROOT, "%.2f", b.engineOverBaseline()),
+                b == null ? "-" : String.format(Locale.ROOT, "%.2f (%.2f)", b.engineOverBaseline(),
+                        b.engineOverBaselinePerFrame()),
                 g == null ? "-" : String.format(Locale.ROOT, "%.0f / %.0f / %d", g.utilizationPct(), g.decoderPct(),
                         g.memoryMaxMib()),
                 r.nvdecCameras(), r.process().rssStartMb(), r.process().rssEndMb(), r.process().gcPauseS(), r.drainS(),

@@ -26,6 +26,12 @@ record RunResult(int cameras, double durationS, double maxFps, int height, Strin
     record Gpu(double utilizationPct, double decoderPct, long memoryMaxMib, int samples) {
     }
 
-    record Baseline(double ffmpegCpuSeconds, double ffmpegCpuPerCameraSecond, double engineOverBaseline) {
+    /**
+     * @param engineOverBaseline        engine CPU per camera-second over ffmpeg's
+     * @param engineOverBaselinePerFrame engine CPU per decoded frame over ffmpeg's: the same ratio, robust to either
+     *                                   side decoding fewer frames than the cameras send
+     */
+    record Baseline(double ffmpegCpuSeconds, double ffmpegCpuPerCameraSecond, double engineOverBaseline,
+                    long ffmpegFrames, double engineOverBaselinePerFrame) {
     }
 }

@@ -34,9 +34,9 @@ import org.bytedeco.javacpp.Pointer;
  */
 final class CudaScaler implements AutoCloseable {
     /**
-     * Off unless {@code -Dcamflux.nvdec.gpu_scale=true}: on an H200 host, 1080p H.264 (coded 1088 lines high) made
-     * the reader rebuild its graph for every kept frame (5 frames/s from 64 streams), while 720p ran; until that is
-     * understood a kept frame crosses whole and swscale scales it in the colour conversion.
+     * Off unless {@code -Dcamflux.nvdec.gpu_scale=true}: on an H200 host, configuring the graph did not finish within
+     * 5 s for one 1080p stream (98 % of samples in {@code avfilter_graph_config}; 64 streams made 5 frames/s). Until
+     * that is understood a kept frame crosses whole and swscale scales it in the colour conversion.
      */
     static final boolean ENABLED = Boolean.getBoolean("camflux.nvdec.gpu_scale");
     private final AVFilterGraph graph;

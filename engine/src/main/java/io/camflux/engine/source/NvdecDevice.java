@@ -35,11 +35,11 @@ public final class NvdecDevice {
     public static final String CONTEXTS_PROPERTY = "camflux.nvdec.contexts";
     /**
      * Frames per second (of 1080p H.264 or smaller) that NVDEC is given by default: 0.9 of what one H200's decoders
-     * sustained in one process with 64 streams (1,609-1,752 frames/s, bench/results/gpu-e2e-2026-12-01-h200.md), 60
-     * cameras at 25 fps. Throughput falls with more streams (1,349 frames/s with 96), so the budget is set where the
-     * cameras it admits are.
+     * sustained in one process with 64 streams of 1080p, every 4th frame kept (1,595 frames/s,
+     * bench/results/gpu-e2e-2026-12-01-h200.md): 57 cameras at 25 fps. Throughput falls with more streams (1,761 /
+     * 1,752 / 1,349 frames/s with 32 / 64 / 96), so the budget is set where the cameras it admits are.
      */
-    static final double DEFAULT_BUDGET = 1500;
+    static final double DEFAULT_BUDGET = 1440;
 
     private static final Object LOCK = new Object();
     private static final AtomicBoolean WARNED = new AtomicBoolean();
