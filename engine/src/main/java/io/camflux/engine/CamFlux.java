@@ -53,7 +53,7 @@ public final class CamFlux implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CamFlux.class);
 
     private final ShardConfig config;
-    private final List<Camera> cameras;
+    private final LiveCameras cameras;
     private final FrameDetector detector;
     private final MeterRegistry registry;
     private final List<ExecutorService> threads;
@@ -72,21 +72,17 @@ public final class CamFlux implements AutoCloseable {
         this.clock = b.clock;
         this.threads = new ArrayList<>();
         Backoff backoff = new Backoff(config.reconnect(), b.random);
-        List<Camera> built = new ArrayList<>();
-        for (SourceConfig source : config.sources()) {
-            ExecutorService grab = dedicatedThread("camflux-grab-" + source.cameraUuid());
-            built.add(new Camera(source, b.opener, backoff, Schedulers.fromExecutorService(grab), b.timer, b.clock,
-                    new FrameLedger(source.cameraUuid(), registry)));
-        }
-        this.cameras = List.copyOf(built);
+        this.cameras = new LiveCameras(config.sources(), (source, grabThread) -> new Camera(source, b.opener, backoff,
+                grabThread, b.timer, b.clock, new FrameLedger(source.cameraUuid(), registry)),
+                name -> daemonPool(name, 1), registry, b.timer, b.maxSources);
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
         int cpuThreads = config.batch().prepareThreads();
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", cpuThreads));
-        DetectionPipeline pipeline = new DetectionPipeline(cameras, config.maxFps(), config.batch(), b.motionGates,
-                detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
+        DetectionPipeline pipeline = new DetectionPipeline(2 * b.maxSources, config.maxFps(), config.batch(),
+                b.motionGates, detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
                 inferenceThreads, cpu, b.timer);
-        this.detections = pipeline.detections(stopIntake.asMono())
+        this.detections = pipeline.detections(cameras.runs(), stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
                 .share();
@@ -101,9 +97,58 @@ public final class CamFlux implements AutoCloseable {
         return detections;
     }
 
-    /** Camera state changes: each camera's current state first, then every change. */
+    /**
+     * Camera state changes: each camera's current state first, then every change, of the cameras there are now and
+     * of those added later (a removed camera's changes end with its last, DISCONNECTED with reason {@code removed}).
+     */
     public Flux<CameraStatus> statuses() {
-        return Flux.merge(cameras.stream().map(Camera::statuses).toList());
+        return cameras.cameras().flatMap(Camera::statuses, Integer.MAX_VALUE);
+    }
+
+    /** Adds a camera while the engine runs; an error if its id is in the set or the set holds max_sources. */
+    public Mono<CameraChange> add(SourceConfig source) {
+        return cameras.add(source);
+    }
+
+    /**
+     * Adds the camera, or replaces the one with its id if its config differs: only that camera restarts. UNCHANGED
+     * when it is the same.
+     */
+    public Mono<CameraChange> put(SourceConfig source) {
+        return cameras.put(source);
+    }
+
+    /**
+     * Stops a camera: its intake ends, its frames in flight are detected and published, then its thread, native
+     * memory and meters are freed. Completes after that; an error if the camera is unknown.
+     */
+    public Mono<CameraChange> remove(String cameraUuid) {
+        return cameras.remove(cameraUuid);
+    }
+
+    /** Stops decoding and closes the connection; the camera stays in the set, PAUSED. */
+    public Mono<CameraChange> pause(String cameraUuid) {
+        return cameras.pause(cameraUuid);
+    }
+
+    /** Reconnects a paused camera. */
+    public Mono<CameraChange> resume(String cameraUuid) {
+        return cameras.resume(cameraUuid);
+    }
+
+    /** Makes the camera set {@code desired}: the diff is applied, cameras it does not change are not touched. */
+    public Mono<List<CameraChange>> apply(List<SourceConfig> desired) {
+        return cameras.apply(desired);
+    }
+
+    /** Whether a camera is in the set but paused (not expected to stream). */
+    public boolean isPaused(String cameraUuid) {
+        return cameras.isPaused(cameraUuid);
+    }
+
+    /** The cameras now, then each camera added later. */
+    public Flux<Camera> cameraSet() {
+        return cameras.cameras();
     }
 
     /**
@@ -115,13 +160,14 @@ public final class CamFlux implements AutoCloseable {
     }
 
     private List<StatusEvent.Summary> summaries() {
-        List<StatusEvent.Summary> out = new ArrayList<>(cameras.size());
-        long now = clock.millis();
-        for (Camera c : cameras) {
+        List<Camera> now = cameras.snapshot();
+        List<StatusEvent.Summary> out = new ArrayList<>(now.size());
+        long nowMs = clock.millis();
+        for (Camera c : now) {
             long last = c.lastFrameEpochMs();
             out.add(new StatusEvent.Summary(c.config().cameraUuid(), c.config().tenantId(), c.config().siteId(),
                     c.state() == null ? CameraState.CONNECTING : c.state(), clock.instant(), c.decodedFps(),
-                    last == 0 ? null : Instant.ofEpochMilli(last), last == 0 ? -1 : (now - last) / 1000.0,
+                    last == 0 ? null : Instant.ofEpochMilli(last), last == 0 ? -1 : (nowMs - last) / 1000.0,
                     config.motion().enabled() ? motionSummary(c.config().cameraUuid()) : null));
         }
         return out;
@@ -144,8 +190,9 @@ public final class CamFlux implements AutoCloseable {
         return finished.asMono();
     }
 
+    /** The cameras now, paused ones included. */
     public List<Camera> cameras() {
-        return cameras;
+        return cameras.snapshot();
     }
 
     public MeterRegistry meterRegistry() {
@@ -168,7 +215,7 @@ public final class CamFlux implements AutoCloseable {
         }
         // one deadline for all: with hundreds of cameras, a wait per thread would add up to minutes
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        int stuck = 0;
+        int stuck = cameras.close(deadline);
         for (ExecutorService t : threads) {
             try {
                 if (!t.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
@@ -185,19 +232,20 @@ public final class CamFlux implements AutoCloseable {
         closeQuietly(detector);
     }
 
-    private ExecutorService dedicatedThread(String name) {
-        return threadPool(name, 1);
+    /** A pool the engine closes itself. */
+    private ExecutorService threadPool(String name, int size) {
+        ExecutorService executor = daemonPool(name, size);
+        threads.add(executor);
+        return executor;
     }
 
-    private ExecutorService threadPool(String name, int size) {
+    private static ExecutorService daemonPool(String name, int size) {
         AtomicInteger index = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(size, r -> {
+        return Executors.newFixedThreadPool(size, r -> {
             Thread t = new Thread(r, size == 1 ? name : name + "-" + index.getAndIncrement());
             t.setDaemon(true);
             return t;
         });
-        threads.add(executor);
-        return executor;
     }
 
     private static void closeQuietly(FrameDetector detector) {
@@ -218,9 +266,19 @@ public final class CamFlux implements AutoCloseable {
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+        private int maxSources = 256;
 
         private Builder(ShardConfig config) {
             this.config = config;
+        }
+
+        /** The most cameras the set holds (256 unless set); an add beyond it is refused. */
+        public Builder maxSources(int maxSources) {
+            if (maxSources < 1) {
+                throw new IllegalArgumentException("max_sources must be at least 1, got " + maxSources);
+            }
+            this.maxSources = maxSources;
+            return this;
         }
 
         public Builder meterRegistry(MeterRegistry registry) {

@@ -67,7 +67,8 @@ public final class Main {
         }
         RabbitSink rabbit = config.amqp() == null ? null : new RabbitSink(config.amqp(), amqpPassword,
                 "camflux-" + config.runnerId() + "-" + config.shardId(), registry, Schedulers.parallel());
-        ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err);
+        ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
+                new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
         if (handleSignals) {
             Signals.onTermination(runner);
         }

@@ -7,6 +7,7 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.http.Controls;
 import io.camflux.engine.http.HealthServer;
+import io.camflux.engine.http.SourceAdmin;
 import io.camflux.engine.metrics.EngineMetrics;
 import io.camflux.engine.publish.RabbitSink;
 import io.camflux.engine.publish.Routing;
@@ -53,9 +54,18 @@ final class ShardRunner implements Controls {
     private final RabbitSink rabbit;
     private final Routing routing;
 
+    private final SourceAdmin sources;
+
     /** @param rabbit null: events go to {@code out} as JSON lines */
     ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err) {
+        this(engine, registry, rabbit, out, err, null);
+    }
+
+    /** @param sources the admin API's camera set, null for none */
+    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err,
+                SourceAdmin sources) {
         this.engine = engine;
+        this.sources = sources;
         this.registry = registry;
         this.rabbit = rabbit;
         this.routing = rabbit == null ? null
@@ -88,7 +98,7 @@ final class ShardRunner implements Controls {
         ShardConfig config = engine.config();
         StdoutSink sink = new StdoutSink(out, Schedulers.boundedElastic());
         try (EngineMetrics metrics = new EngineMetrics(engine, registry, Clock.systemUTC());
-             HealthServer server = new HealthServer(config.http(), this, registry,
+             HealthServer server = new HealthServer(config.http(), this, sources, registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
             CompletableFuture<Void> statuses = publishStatuses(sink).toFuture();
             detections = publishDetections(sink)
@@ -173,9 +183,10 @@ final class ShardRunner implements Controls {
         return (int) engine.cameras().stream().filter(c -> c.state() == CameraState.STREAMING).count();
     }
 
+    /** The cameras that should be streaming: paused ones are left out of the quorum. */
     @Override
     public int camerasTotal() {
-        return engine.cameras().size();
+        return (int) engine.cameras().stream().filter(c -> c.state() != CameraState.PAUSED).count();
     }
 
     @Override

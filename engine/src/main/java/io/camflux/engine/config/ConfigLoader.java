@@ -73,6 +73,38 @@ public final class ConfigLoader {
         return config;
     }
 
+    /**
+     * One source as in the config's {@code sources} (the admin API's body), validated the same way; its
+     * {@code camera_uuid} is {@code cameraUuid} (given in the body, it must match). Problems are named by key.
+     */
+    public static SourceConfig parseSource(String json, String cameraUuid, VideoDecoder defaultDecoder, Path baseDir) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("source", List.of("malformed JSON: " + e.getOriginalMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw new ConfigException("source", List.of("a source must be a JSON object"));
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode object = (com.fasterxml.jackson.databind.node.ObjectNode) node;
+        if (!object.has("camera_uuid")) {
+            object.put("camera_uuid", cameraUuid);
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        JsonFields fields = new JsonFields(object, "", problems, unknown);
+        SourceConfig source = new Reader(fields, baseDir).source(fields, defaultDecoder);
+        if (source.cameraUuid() != null && !source.cameraUuid().equals(cameraUuid)) {
+            problems.add("camera_uuid: '" + source.cameraUuid() + "' is not the '" + cameraUuid + "' of the path");
+        }
+        problems.addAll(unknown.stream().map(k -> k + ": unknown key").toList());
+        if (!problems.isEmpty()) {
+            throw new ConfigException("source", problems);
+        }
+        return source;
+    }
+
     private record Reader(JsonFields root, Path baseDir) {
 
         ShardConfig shard() {

@@ -44,6 +44,9 @@ public final class EventJson {
         if (status.state() == CameraState.STREAMING) {
             node.put("fps", status.fps());
         }
+        if (status.reason() != null) {
+            node.put("reason", status.reason());
+        }
         if (status.isError()) {
             node.put("code", status.errorCode());
             node.put("detail", status.detail());

@@ -19,9 +19,11 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * {@code :8080} {@code GET /healthz}, {@code GET /ready}, {@code POST /drain}, {@code POST /terminate};
- * {@code :9108} {@code GET /metrics}. The mutating endpoints need {@code Authorization: Bearer <token>} when
- * a token is set ({@code CAMFLUX_HTTP_TOKEN}), and otherwise answer only callers on loopback.
+ * {@code :8080} {@code GET /healthz}, {@code GET /ready}, {@code POST /drain}, {@code POST /terminate}, and the
+ * admin API on the camera set: {@code GET /sources}, {@code PUT} and {@code DELETE /sources/{camera_uuid}},
+ * {@code POST /sources/{camera_uuid}/pause} and {@code /resume}; {@code :9108} {@code GET /metrics}. Drain,
+ * terminate and the admin API need {@code Authorization: Bearer <token>} when a token is set
+ * ({@code CAMFLUX_HTTP_TOKEN}), and otherwise answer only callers on loopback.
  */
 public final class HealthServer implements AutoCloseable {
     public static final String TOKEN_ENV = "CAMFLUX_HTTP_TOKEN";
@@ -29,14 +31,22 @@ public final class HealthServer implements AutoCloseable {
 
     private final HttpConfig config;
     private final Controls controls;
+    private final SourceAdmin sources;
     private final PrometheusMeterRegistry registry;
     private final byte[] token;
     private DisposableServer health;
     private DisposableServer metrics;
 
     public HealthServer(HttpConfig config, Controls controls, PrometheusMeterRegistry registry, String token) {
+        this(config, controls, null, registry, token);
+    }
+
+    /** With {@code sources} null there is no admin API (404). */
+    public HealthServer(HttpConfig config, Controls controls, SourceAdmin sources, PrometheusMeterRegistry registry,
+                        String token) {
         this.config = config;
         this.controls = controls;
+        this.sources = sources;
         this.registry = registry;
         this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
     }
@@ -77,8 +87,77 @@ public final class HealthServer implements AutoCloseable {
             });
             case "/drain" -> only(HttpMethod.POST, req, res, () -> mutate(req, res, "drain", controls::drain));
             case "/terminate" -> only(HttpMethod.POST, req, res, () -> mutate(req, res, "terminate", controls::terminate));
-            default -> text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
+            default -> path.equals("/sources") || path.startsWith("/sources/") ? admin(path, req, res)
+                    : text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
         };
+    }
+
+    /** {@code /sources[/{id}[/pause|/resume]]}. */
+    private Publisher<Void> admin(String path, HttpServerRequest req, HttpServerResponse res) {
+        if (sources == null) {
+            return text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
+        }
+        Mono<Void> denied = authorize(req, res, "change the camera set");
+        if (denied != null) {
+            return denied;
+        }
+        String[] parts = path.substring(1).split("/");
+        if (parts.length == 1) {
+            return only(HttpMethod.GET, req, res, () -> json(res, HttpResponseStatus.OK, sources.sources()));
+        }
+        String id = java.net.URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+        if (parts.length == 3 && (parts[2].equals("pause") || parts[2].equals("resume"))) {
+            boolean pause = parts[2].equals("pause");
+            return only(HttpMethod.POST, req, res, () -> change(res, pause ? sources.pause(id) : sources.resume(id),
+                    HttpResponseStatus.OK));
+        }
+        if (parts.length != 2) {
+            return text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
+        }
+        if (req.method().equals(HttpMethod.PUT)) {
+            return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                    .flatMap(body -> change(res, sources.put(id, body), null));
+        }
+        if (req.method().equals(HttpMethod.DELETE)) {
+            return change(res, sources.remove(id), HttpResponseStatus.ACCEPTED);
+        }
+        return res.status(HttpResponseStatus.METHOD_NOT_ALLOWED).header(HttpHeaderNames.ALLOW, "PUT, DELETE")
+                .sendString(Mono.just("method not allowed\n")).then();
+    }
+
+    /** The change as JSON: {@code status}, or for a put 201 when added and 200 otherwise; errors as 400/404/409. */
+    private Mono<Void> change(HttpServerResponse res, Mono<io.camflux.engine.CameraChange> change,
+                              HttpResponseStatus status) {
+        return change.flatMap(c -> {
+                    HttpResponseStatus s = status != null ? status
+                            : c.kind() == io.camflux.engine.CameraChange.Kind.ADDED ? HttpResponseStatus.CREATED
+                            : HttpResponseStatus.OK;
+                    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+                    body.put("camera_uuid", c.cameraUuid());
+                    body.put("change", c.kind().name().toLowerCase(Locale.ROOT));
+                    return json(res, s, body);
+                })
+                .onErrorResume(io.camflux.engine.config.ConfigException.class, e ->
+                        json(res, HttpResponseStatus.BAD_REQUEST, java.util.Map.of("problems", e.problems())))
+                .onErrorResume(java.util.NoSuchElementException.class, e ->
+                        json(res, HttpResponseStatus.NOT_FOUND, java.util.Map.of("error", e.getMessage())))
+                .onErrorResume(IllegalStateException.class, e ->
+                        json(res, HttpResponseStatus.CONFLICT, java.util.Map.of("error", e.getMessage())))
+                .onErrorResume(IllegalArgumentException.class, e ->
+                        json(res, HttpResponseStatus.BAD_REQUEST, java.util.Map.of("problems", java.util.List.of(e.getMessage()))));
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static Mono<Void> json(HttpServerResponse res, HttpResponseStatus status, Object body) {
+        String text;
+        try {
+            text = JSON.writeValueAsString(body) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return text(res, HttpResponseStatus.INTERNAL_SERVER_ERROR, e.getMessage() + "\n");
+        }
+        return res.status(status).header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .sendString(Mono.just(text)).then();
     }
 
     private Publisher<Void> metrics(HttpServerRequest req, HttpServerResponse res) {
@@ -91,6 +170,17 @@ public final class HealthServer implements AutoCloseable {
     }
 
     private Mono<Void> mutate(HttpServerRequest req, HttpServerResponse res, String what, Runnable action) {
+        Mono<Void> denied = authorize(req, res, what);
+        if (denied != null) {
+            return denied;
+        }
+        log.info("POST /{} from {}", what, req.remoteAddress());
+        action.run();
+        return text(res, HttpResponseStatus.ACCEPTED, what + " accepted\n");
+    }
+
+    /** Null when the caller may; else the 401/403 answer. */
+    private Mono<Void> authorize(HttpServerRequest req, HttpServerResponse res, String what) {
         if (token != null) {
             String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION, "");
             byte[] given = auth.startsWith("Bearer ") ? auth.substring(7).getBytes(StandardCharsets.UTF_8) : new byte[0];
@@ -101,9 +191,7 @@ public final class HealthServer implements AutoCloseable {
             return text(res, HttpResponseStatus.FORBIDDEN, "only loopback callers may " + what + " without "
                     + TOKEN_ENV + "\n");
         }
-        log.info("POST /{} from {}", what, req.remoteAddress());
-        action.run();
-        return text(res, HttpResponseStatus.ACCEPTED, what + " accepted\n");
+        return null;
     }
 
     private static boolean isLoopback(InetSocketAddress remote) {

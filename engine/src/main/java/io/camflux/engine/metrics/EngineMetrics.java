@@ -26,6 +26,7 @@ import reactor.core.Disposable;
  */
 public final class EngineMetrics implements AutoCloseable {
     private final Disposable errors;
+    private final Disposable cameras;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     /**
@@ -47,17 +48,8 @@ public final class EngineMetrics implements AutoCloseable {
             FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
                     .description("CPU time used by the process").register(registry);
         }
-        for (Camera camera : engine.cameras()) {
-            String id = camera.config().cameraUuid();
-            Gauge.builder("stream.up", camera, c -> c.state() == CameraState.STREAMING ? 1 : 0)
-                    .description("1 while the camera is streaming").tag("camera_uuid", id).register(registry);
-            Gauge.builder("last.frame.age", camera, c -> c.lastFrameEpochMs() == 0 ? Double.NaN
-                            : (clock.millis() - c.lastFrameEpochMs()) / 1000.0)
-                    .baseUnit("seconds").description("time since the camera's last decoded frame")
-                    .tag("camera_uuid", id).register(registry);
-            Gauge.builder("stream.fps", camera, Camera::decodedFps)
-                    .description("measured decoded frames per second").tag("camera_uuid", id).register(registry);
-        }
+        // every camera now and each one added later; a removed camera's series leave with it (LiveCameras)
+        cameras = engine.cameraSet().subscribe(camera -> register(camera, registry, clock));
         Gauge.builder("pipeline.fps", engine, e -> e.cameras().stream().mapToDouble(Camera::inferredFps).sum())
                 .description("frames per second reaching the detector, all cameras")
                 .tag("runner_id", engine.config().runnerId()).tag("shard_id", engine.config().shardId())
@@ -73,8 +65,21 @@ public final class EngineMetrics implements AutoCloseable {
         gc.bindTo(registry);
     }
 
+    private static void register(Camera camera, MeterRegistry registry, Clock clock) {
+        String id = camera.config().cameraUuid();
+        Gauge.builder("stream.up", camera, c -> c.state() == CameraState.STREAMING ? 1 : 0)
+                .description("1 while the camera is streaming").tag("camera_uuid", id).register(registry);
+        Gauge.builder("last.frame.age", camera, c -> c.lastFrameEpochMs() == 0 ? Double.NaN
+                        : (clock.millis() - c.lastFrameEpochMs()) / 1000.0)
+                .baseUnit("seconds").description("time since the camera's last decoded frame")
+                .tag("camera_uuid", id).register(registry);
+        Gauge.builder("stream.fps", camera, Camera::decodedFps)
+                .description("measured decoded frames per second").tag("camera_uuid", id).register(registry);
+    }
+
     @Override
     public void close() {
+        cameras.dispose();
         errors.dispose();
         gc.close();
     }

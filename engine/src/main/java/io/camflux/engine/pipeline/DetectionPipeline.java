@@ -16,47 +16,47 @@ import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * The data path, top to bottom: per camera rate sampling, the motion gate and latest-wins; then merge across
- * cameras, cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the
+ * the cameras' runs (a flux of camera fluxes: cameras join and leave while it runs), cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the
  * inference threads, decoding behind it).
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
  */
 public final class DetectionPipeline {
-    private final List<Camera> cameras;
     private final double maxFps;
+    private final int maxRuns;
     private final BatchConfig batch;
     private final Function<Camera, MotionGate> motionGates;
     private final InferenceStage inference;
     private final DetectionOperator<List<VideoFrame>> detector;
     private final Scheduler timer;
 
-    public DetectionPipeline(List<Camera> cameras, double maxFps, BatchConfig batch,
+    /** @param maxRuns the most camera runs at once (a replaced camera's old and new run overlap briefly) */
+    public DetectionPipeline(int maxRuns, double maxFps, BatchConfig batch,
                              Function<Camera, MotionGate> motionGates, FrameDetector detector, String runnerId,
                              String shardId, boolean emitEmpty, Clock clock, MeterRegistry registry,
                              Scheduler inferenceThreads, Scheduler cpu, Scheduler timer) {
-        this.cameras = List.copyOf(cameras);
+        this.maxRuns = maxRuns;
         this.maxFps = maxFps;
         this.batch = batch;
         this.motionGates = motionGates;
         this.detector = new DetectionOperator<>(detector, cpu, inferenceThreads, batch.prepareThreads(),
                 detector.concurrency(), DetectionPipeline::releaseAll);
         this.timer = timer;
-        Map<String, Camera> byId = new LinkedHashMap<>();
-        cameras.forEach(c -> byId.put(c.config().cameraUuid(), c));
-        this.inference = new InferenceStage(byId, runnerId, shardId, emitEmpty, clock, registry);
+        this.inference = new InferenceStage(runnerId, shardId, emitEmpty, clock, registry);
     }
 
     /**
-     * The detection events of every camera; cold: each subscription connects the cameras. {@code stopIntake}
-     * ends every camera's frames; what is already in flight still finishes, then the flux completes.
+     * The detection events of the cameras' runs; cold: each subscription connects them. A run's frames end when
+     * it is stopped; {@code stopIntake} ends every run and the arrival of new ones; what is already in flight still
+     * finishes, then the flux completes.
      */
-    public Flux<DetectionEvent> detections(Publisher<?> stopIntake) {
-        List<Flux<VideoFrame>> perCamera = cameras.stream().map(c -> cameraFrames(c, stopIntake)).toList();
-        return Flux.merge(Flux.fromIterable(perCamera), perCamera.size(), 1)
+    public Flux<DetectionEvent> detections(Flux<CameraRun> runs, Publisher<?> stopIntake) {
+        return Flux.merge(runs.takeUntilOther(stopIntake).map(run -> cameraFrames(run, stopIntake)), maxRuns, 1)
                 .bufferTimeout(batch.maxSize(), batch.maxWait(), timer, true)
                 .map(frames -> new DetectionOperator.Input<>(frames, frames.stream().map(VideoFrame::image).toList()))
                 .transform(detector)
@@ -66,12 +66,16 @@ public final class DetectionPipeline {
                 .doOnDiscard(Collection.class, DetectionPipeline::releaseAll);
     }
 
-    private Flux<VideoFrame> cameraFrames(Camera camera, Publisher<?> stopIntake) {
+    private Flux<VideoFrame> cameraFrames(CameraRun run, Publisher<?> stopIntake) {
         // sampling (before a frame is even converted to an image) and the motion gate run on the camera's own
         // thread, so their cost spreads over cores and the latest-wins slot only holds a frame worth detecting
+        Camera camera = run.camera();
         RateSampler sampler = new RateSampler(maxFps);
         Flux<VideoFrame> frames = camera.frames(sampler::accept)
-                .takeUntilOther(stopIntake)
+                // whichever comes first: the end of intake, or the camera set stopping this run (both complete empty)
+                .takeUntilOther(Mono.firstWithSignal(Mono.from(stopIntake).then(), run.stopSignal()))
+                .doOnSubscribe(s -> run.markSubscribed())
+                .doFinally(signal -> run.markEnded())
                 .transform(motionGates.apply(camera))
                 .onErrorResume(e -> {
                     camera.stopWithError(e);

@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 final class InferenceStage {
     private static final Logger log = LoggerFactory.getLogger(InferenceStage.class);
 
-    private final Map<String, Camera> cameras;
     private final String runnerId;
     private final String shardId;
     private final boolean emitEmpty;
@@ -31,9 +30,8 @@ final class InferenceStage {
     private final DistributionSummary batchSize;
     private final Counter batchErrors;
 
-    InferenceStage(Map<String, Camera> cameras, String runnerId, String shardId,
+    InferenceStage(String runnerId, String shardId,
                    boolean emitEmpty, Clock clock, MeterRegistry registry) {
-        this.cameras = cameras;
         this.runnerId = runnerId;
         this.shardId = shardId;
         this.emitEmpty = emitEmpty;
@@ -65,7 +63,7 @@ final class InferenceStage {
         List<DetectionEvent> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             VideoFrame frame = batch.get(i);
-            Camera camera = cameras.get(frame.cameraUuid());
+            Camera camera = frame.camera();
             camera.recordInferred(frame.grabNanos());
             List<Detection> found = results.get(i);
             if (found.isEmpty() && !emitEmpty) {

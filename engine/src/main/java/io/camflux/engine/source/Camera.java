@@ -46,6 +46,9 @@ public final class Camera {
     private final AtomicReference<CameraState> state = new AtomicReference<>();
     private final AtomicLong lastFrameEpochMs = new AtomicLong();
     private final Sinks.Many<CameraStatus> statuses = Sinks.many().replay().latest();
+    /** How the current run ends when the camera set stops it (paused, removed, replaced); else DISCONNECTED. */
+    private volatile CameraState endState = CameraState.DISCONNECTED;
+    private volatile String endReason;
 
     public Camera(SourceConfig config, StreamReader.Opener opener, Backoff backoff, Scheduler grabThread,
                   Scheduler timer, Clock clock, FrameLedger ledger) {
@@ -64,14 +67,18 @@ public final class Camera {
      * others are counted as {@link DropReason#SAMPLED_OUT} on the spot.
      */
     public Flux<VideoFrame> frames(LongPredicate wanted) {
-        return Flux.defer(() -> connection(wanted))
+        return Flux.defer(() -> {
+                    endState = CameraState.DISCONNECTED;
+                    endReason = null;
+                    return connection(wanted);
+                })
                 .retryWhen(Retry.from(failures -> failures.concatMap(signal -> reconnectAfter(signal.failure()))))
                 .onErrorResume(e -> {
                     log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
                             failuresInARow.get(), e.getMessage());
                     return Flux.empty();
                 })
-                .doFinally(signal -> publish(CameraState.DISCONNECTED, null, null, -1));
+                .doFinally(signal -> publish(endState, null, null, -1, endReason));
     }
 
     private Flux<VideoFrame> connection(LongPredicate wanted) {
@@ -118,7 +125,7 @@ public final class Camera {
             }
             VideoFrame frame = new VideoFrame(config.cameraUuid(), nextFrameId.getAndIncrement(), pts,
                     System.nanoTime(), clock.millis(), decoded.image(), decoded.sourceWidth(), decoded.sourceHeight(),
-                    ledger);
+                    ledger, this);
             announceStreaming(session);
             sink.next(frame);
         } catch (Exception e) {
@@ -170,13 +177,35 @@ public final class Camera {
     }
 
     private void publish(CameraState newState, String code, String detail, long retryInMs) {
+        publish(newState, code, detail, retryInMs, null);
+    }
+
+    private void publish(CameraState newState, String code, String detail, long retryInMs, String reason) {
         CameraState previous = state.getAndSet(newState);
-        if (previous == newState && code == null) {
+        if (previous == newState && code == null && reason == null) {
             return;
         }
         CameraStatus status = new CameraStatus(config.cameraUuid(), config.tenantId(), config.siteId(), newState,
-                clock.instant(), newState == CameraState.STREAMING ? decodedFps() : 0, code, detail, retryInMs);
+                clock.instant(), newState == CameraState.STREAMING ? decodedFps() : 0, code, detail, retryInMs,
+                reason);
         statuses.emitNext(status, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+    }
+
+    /**
+     * The camera set is about to stop the current run: it then ends in {@code state} (PAUSED, DISCONNECTED) with
+     * {@code reason}, instead of a plain DISCONNECTED. Without a run, the state is published now.
+     */
+    public void endRunAs(CameraState state, String reason, boolean running) {
+        endState = state;
+        endReason = reason;
+        if (!running) {
+            publish(state, null, null, -1, reason);
+        }
+    }
+
+    /** No more runs: late subscribers to {@link #statuses()} see the last state and completion. */
+    public void retire() {
+        statuses.tryEmitComplete();
     }
 
     /** State changes, the current one first for late subscribers. */

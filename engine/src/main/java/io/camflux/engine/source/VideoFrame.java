@@ -26,16 +26,18 @@ public final class VideoFrame {
     private final double scaleX;
     private final double scaleY;
     private final FrameLedger ledger;
+    private final Camera camera;
     private final AtomicBoolean released = new AtomicBoolean();
 
     public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
                       FrameLedger ledger) {
-        this(cameraUuid, frameId, ptsMicros, grabNanos, grabEpochMs, image, image.cols(), image.rows(), ledger);
+        this(cameraUuid, frameId, ptsMicros, grabNanos, grabEpochMs, image, image.cols(), image.rows(), ledger, null);
     }
 
     public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
-                      int sourceWidth, int sourceHeight, FrameLedger ledger) {
+                      int sourceWidth, int sourceHeight, FrameLedger ledger, Camera camera) {
         this.cameraUuid = cameraUuid;
+        this.camera = camera;
         this.sourceWidth = sourceWidth;
         this.sourceHeight = sourceHeight;
         // kept apart from the image: events are made after the frame (and its image) is released
@@ -52,6 +54,11 @@ public final class VideoFrame {
 
     public String cameraUuid() {
         return cameraUuid;
+    }
+
+    /** The camera that decoded it (null for frames made outside one, in tests): still right after a replace. */
+    public Camera camera() {
+        return camera;
     }
 
     public long frameId() {
