@@ -72,6 +72,8 @@ public final class Main {
         if (handleSignals) {
             Signals.onTermination(runner);
         }
-        return runner.run(args.duration());
+        try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
+            return runner.run(args.duration());
+        }
     }
 }

@@ -1,0 +1,141 @@
+package io.camflux.engine.cli;
+
+import io.camflux.engine.CamFlux;
+import io.camflux.engine.CameraChange;
+import io.camflux.engine.config.ConfigException;
+import io.camflux.engine.config.ConfigLoader;
+import io.camflux.engine.config.ShardConfig;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * Reloads the shard config when its file changes (a watch on its folder) or on SIGHUP. A valid file's
+ * {@code sources} are applied to the running engine as a diff: cameras it does not change are not touched. Every
+ * other key that differs from the running config takes effect only after a restart, and one warning names them;
+ * an invalid file is refused with the loader's path-named problems and the running set stays as it was.
+ */
+final class ConfigReloader implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+    /** The keys a reload does not change in the running engine, with how each is read off a config. */
+    private static final List<Key> NEEDS_RESTART = List.of(
+            new Key("runner_id", ShardConfig::runnerId), new Key("shard_id", ShardConfig::shardId),
+            new Key("max_fps", ShardConfig::maxFps), new Key("amqp", ShardConfig::amqp),
+            new Key("telemetry", ShardConfig::reportInterval), new Key("motion_config", ShardConfig::motion),
+            new Key("model", ShardConfig::model), new Key("batch", ShardConfig::batch),
+            new Key("reconnect", ShardConfig::reconnect), new Key("emit_empty", ShardConfig::emitEmpty),
+            new Key("http", ShardConfig::http));
+
+    private record Key(String name, Function<ShardConfig, Object> value) {
+    }
+
+    private final Path file;
+    private final CamFlux engine;
+    private final ShardConfig started;
+    private Thread watcher;
+    private WatchService watch;
+
+    ConfigReloader(Path file, CamFlux engine) {
+        this.file = file.toAbsolutePath();
+        this.engine = engine;
+        this.started = engine.config();
+    }
+
+    /** Starts watching the file and handling SIGHUP. */
+    ConfigReloader start() {
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                log.info("SIGHUP: reloading {}", file);
+                reload();
+            });
+        } catch (IllegalArgumentException unsupported) {
+            log.warn("cannot handle SIGHUP here: {}", unsupported.getMessage());
+        }
+        try {
+            watch = FileSystems.getDefault().newWatchService();
+            file.getParent().register(watch, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
+            watcher = new Thread(this::watchLoop, "camflux-config-watch");
+            watcher.setDaemon(true);
+            watcher.start();
+        } catch (IOException e) {
+            log.warn("cannot watch {} ({}); SIGHUP still reloads it", file, e.getMessage());
+        }
+        return this;
+    }
+
+    private void watchLoop() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                WatchKey key = watch.take();
+                boolean ours = key.pollEvents().stream()
+                        .anyMatch(e -> file.getFileName().equals(e.context()));
+                key.reset();
+                if (ours) {
+                    Thread.sleep(200); // an editor writes in steps: read it once they are done
+                    while (key.pollEvents().size() > 0) {
+                        key.reset();
+                    }
+                    log.info("{} changed: reloading", file);
+                    reload();
+                }
+            }
+        } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    /** Reads the file and applies it; the changes made, or null when the file was refused. Blocking. */
+    synchronized List<CameraChange> reload() {
+        ShardConfig next;
+        try {
+            next = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            log.error("reload refused, the running cameras stay as they are: {}", e.getMessage());
+            return null;
+        }
+        List<String> restart = new ArrayList<>();
+        for (Key k : NEEDS_RESTART) {
+            if (!Objects.equals(k.value().apply(started), k.value().apply(next))) {
+                restart.add(k.name());
+            }
+        }
+        if (!restart.isEmpty()) {
+            log.warn("reload: {} changed and take effect after a restart; the sources are applied now", restart);
+        }
+        try {
+            List<CameraChange> changes = engine.apply(next.sources()).block(Duration.ofSeconds(60));
+            List<CameraChange> made = changes == null ? List.of()
+                    : changes.stream().filter(c -> c.kind() != CameraChange.Kind.UNCHANGED).toList();
+            log.info("reload applied: {}", made.isEmpty() ? "no camera changed" : made);
+            return changes;
+        } catch (RuntimeException e) {
+            log.error("reload refused, the running cameras stay as they are: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) {
+            watcher.interrupt();
+        }
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (IOException e) {
+                // nothing left to watch
+            }
+        }
+    }
+}
