@@ -57,10 +57,15 @@ final class EngineLoadRun {
         AtomicLong events = new AtomicLong();
         AtomicLong detections = new AtomicLong();
         List<Map<String, Object>> timeline = new ArrayList<>();
+        ChurnLoop churn = o.churnPerMinute() > 0 ? new ChurnLoop(cameras.source(1, o.decoder()), o.churnPerMinute())
+                : null;
         try (CamFlux engine = CamFlux.builder(config(cameras, o, n)).meterRegistry(registry).build()) {
             Disposable sub = engine.detections().subscribe(e -> {
                 events.incrementAndGet();
                 detections.addAndGet(e.detections().size());
+                if (churn != null) {
+                    churn.detected(e.cameraUuid());
+                }
             });
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (engine.cameras().stream().anyMatch(c -> c.state() != CameraState.STREAMING)
@@ -74,6 +79,9 @@ final class EngineLoadRun {
             Snapshot start = Snapshot.take(engine, registry, events.get(), detections.get());
             long startNanos = System.nanoTime();
             long end = startNanos + o.duration().toNanos();
+            if (churn != null) {
+                churn.start(engine);
+            }
             long[] lastDecoded = new long[n];
             for (int i = 0; i < n; i++) {
                 lastDecoded[i] = engine.cameras().get(i).ledger().decodedCount();
@@ -89,6 +97,7 @@ final class EngineLoadRun {
                 }
                 timeline.add(point);
             }
+            RunResult.Churn churnFigures = churn == null ? null : churn.stop(engine);
             Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
             int nvdecCameras = NvdecDevice.activeStreams();
             double seconds = (System.nanoTime() - startNanos) / 1e9;
@@ -103,7 +112,7 @@ final class EngineLoadRun {
             double drainS = (System.nanoTime() - drainStart) / 1e9;
             sub.dispose();
             return result(engine, registry, o, n, start, stop, seconds, baseline, timeline, drainS, gpuFigures,
-                    serverCores, nvdecCameras);
+                    serverCores, nvdecCameras, churnFigures);
         }
     }
 
@@ -131,6 +140,76 @@ final class EngineLoadRun {
             if (sorted[0] >= 0.8 * sorted[n / 2]) {
                 return;
             }
+        }
+    }
+
+    /**
+     * One camera more, added and removed alternately at a fixed rate on its own thread while the window runs: the
+     * N measured cameras must not notice. Times each add to that camera's first detection event.
+     */
+    private static final class ChurnLoop {
+        static final String ID = "churn";
+        private final SourceConfig source;
+        private final long periodMillis;
+        private final List<Double> firstDetectionMs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile long addedAtNanos = -1;
+        private Thread thread;
+        private volatile boolean running = true;
+        private int adds;
+        private int removes;
+
+        ChurnLoop(SourceConfig like, double perMinute) {
+            this.source = new SourceConfig(ID, like.url(), like.siteId(), like.tenantId(), like.rtspTransport(),
+                    like.loop(), like.realtime(), like.timeout(), like.motionMask(), like.decoder());
+            this.periodMillis = Math.max(100, Math.round(60_000 / perMinute));
+        }
+
+        void detected(String camera) {
+            long at = addedAtNanos;
+            if (camera.equals(ID) && at > 0) {
+                addedAtNanos = -1;
+                firstDetectionMs.add((System.nanoTime() - at) / 1e6);
+            }
+        }
+
+        void start(CamFlux engine) {
+            thread = new Thread(() -> {
+                boolean in = false;
+                while (running) {
+                    try {
+                        if (in) {
+                            engine.remove(ID).block(Duration.ofSeconds(30));
+                            removes++;
+                        } else {
+                            addedAtNanos = System.nanoTime();
+                            engine.add(source).block(Duration.ofSeconds(30));
+                            adds++;
+                        }
+                        in = !in;
+                        Thread.sleep(periodMillis);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        System.err.println("bench: churn step failed: " + e.getMessage());
+                    }
+                }
+            }, "bench-churn");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        RunResult.Churn stop(CamFlux engine) throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(35_000);
+            if (engine.cameras().stream().anyMatch(c -> c.config().cameraUuid().equals(ID))) {
+                engine.remove(ID).block(Duration.ofSeconds(30));
+                removes++;
+            }
+            double[] ms = firstDetectionMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return new RunResult.Churn(60_000.0 / periodMillis, adds, removes,
+                    ms.length == 0 ? Double.NaN : ms[ms.length / 2],
+                    ms.length == 0 ? Double.NaN : ms[Math.min(ms.length - 1, (int) Math.ceil(0.95 * ms.length) - 1)]);
         }
     }
 
@@ -171,7 +250,7 @@ final class EngineLoadRun {
     private static RunResult result(CamFlux engine, SimpleMeterRegistry registry, LoadOptions o, int n, Snapshot a,
                                     Snapshot b, double seconds, FfmpegBaseline.Result baseline,
                                     List<Map<String, Object>> timeline, double drainS, RunResult.Gpu gpu,
-                                    double serverCores, int nvdecCameras) {
+                                    double serverCores, int nvdecCameras, RunResult.Churn churn) {
         List<RunResult.CameraResult> cameras = new ArrayList<>();
         boolean everyCameraKeepsUp = true;
         long lost = 0;
@@ -216,7 +295,7 @@ final class EngineLoadRun {
                 (cpu / decodedInWindow) / baseline.cpuSecondsPerFrame());
         boolean sustained = everyCameraKeepsUp && lat[2] < 1000 && lost == 0;
         return new RunResult(n, seconds, o.maxFps(), o.height(), o.scene(), o.motion(), cameras, pipeline, process,
-                base, sustained, drainS, gpu, nvdecCameras, timeline);
+                base, sustained, drainS, gpu, nvdecCameras, churn, timeline);
     }
 
     /** p50, p95, p99 in ms; these are for the whole run (Micrometer's percentiles decay over a few minutes). */

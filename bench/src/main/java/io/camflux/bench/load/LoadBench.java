@@ -43,10 +43,16 @@ final class LoadBench {
                             options.duration().toSeconds());
                     baseline = FfmpegBaseline.run(cameras, n, options.duration());
                 }
-                System.err.printf("bench: %d cameras, engine for %d s%n", n, options.duration().toSeconds());
-                RunResult r = EngineLoadRun.run(cameras, options, n, baseline);
-                results.add(r);
-                System.err.println(markdownRow(r));
+                // with --churn, the same N without churn first: the baseline of the churned run, in this invocation
+                for (double churn : options.churnPerMinute() > 0 ? new double[] {0, options.churnPerMinute()}
+                        : new double[] {0}) {
+                    System.err.printf("bench: %d cameras, engine for %d s%s%n", n, options.duration().toSeconds(),
+                            churn > 0 ? String.format(Locale.ROOT, ", one more camera added and removed %.0f times a"
+                                    + " minute", churn) : "");
+                    RunResult r = EngineLoadRun.run(cameras, options.withChurn(churn), n, baseline);
+                    results.add(r);
+                    System.err.println(markdownRow(r));
+                }
             }
         }
         write(results, clip, ceilings);
@@ -176,8 +182,8 @@ final class LoadBench {
         RunResult.Baseline b = r.baseline();
         RunResult.Gpu g = r.gpu();
         return String.format(Locale.ROOT,
-                "| %d | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f (%.2f) | %.3f | %s | %s | %s | %d | %d→%d | %.2f | %.1f | %s |",
-                r.cameras(), sampled[0], sampled[sampled.length / 2], detected[0], detected[detected.length / 2],
+                "| %s | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f (%.2f) | %.3f | %s | %s | %s | %d | %d→%d | %.2f | %.1f | %s |",
+                label(r), sampled[0], sampled[sampled.length / 2], detected[0], detected[detected.length / 2],
                 p.batchesPerS(), p.meanBatch(), p.inferenceP50Ms(), p.inferenceP95Ms(),
                 p.inferenceP99Ms(), p.e2eP50Ms(), p.e2eP95Ms(), p.e2eP99Ms(), p.detectionsPerS(), p.eventsLost(),
                 r.process().cpuSeconds() / r.durationS(), r.process().serverCores(), r.process().cpuPerCameraSecond(),
@@ -188,6 +194,14 @@ final class LoadBench {
                         g.memoryMaxMib()),
                 r.nvdecCameras(), r.process().rssStartMb(), r.process().rssEndMb(), r.process().gcPauseS(), r.drainS(),
                 r.sustained() ? "yes" : "no");
+    }
+
+    /** N, and with churn what it did: the N cameras' figures follow, the churned camera is not among them. */
+    private static String label(RunResult r) {
+        RunResult.Churn c = r.churn();
+        return c == null ? Integer.toString(r.cameras()) : String.format(Locale.ROOT, "%d + churn %.0f/min (%d adds, %d"
+                + " removes; add → first detection p50 %.0f / p95 %.0f ms)", r.cameras(), c.perMinute(), c.adds(),
+                c.removes(), c.addToFirstDetectionMedianMs(), c.addToFirstDetectionP95Ms());
     }
 
     interface Chart {

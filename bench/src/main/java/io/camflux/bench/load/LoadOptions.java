@@ -13,7 +13,8 @@ import java.util.List;
 record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int height, String scene, double maxFps,
                    boolean motion, int batch, int instances, String name, Path out, boolean help, String source,
                    Path clip, ExecutionProvider provider, VideoDecoder decoder, BatchShapes.Policy shapes,
-                   boolean ceilings, boolean baseline, java.util.Map<String, String> cudaOptions) {
+                   boolean ceilings, boolean baseline, java.util.Map<String, String> cudaOptions,
+                   double churnPerMinute) {
 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
@@ -21,6 +22,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                      [--instances 2] [--name NAME] [--out bench/results]
                      [--source rtsp|files] [--clip FILE] [--provider auto|cpu|cuda] [--decoder auto|cpu|nvdec]
                      [--shapes auto|exact|max] [--ceilings] [--no-baseline] [--cuda-option KEY=VALUE]...
+                     [--churn ADDS_AND_REMOVES_PER_MINUTE]
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
@@ -31,7 +33,15 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
             --source files: every camera reads the clip (--clip, else the bench's own) as a looping file paced at
             25 fps, as a live camera delivers frames: no RTSP server, for GPU hosts; --ceilings first measures the
             host's decode ceilings (the engine's reader decoding as fast as it can, CPU and NVDEC); GPU and NVDEC
-            utilisation come from nvidia-smi where it exists.""";
+            utilisation come from nvidia-smi where it exists. --churn R runs each N twice, without and then with
+            one more camera added and removed R times a minute beside the N, and reports the N cameras' figures and
+            the time from each add to that camera's first detection event.""";
+
+    /** The same options with another churn rate (0: none). */
+    LoadOptions withChurn(double perMinute) {
+        return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
+                help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, perMinute);
+    }
 
     static LoadOptions parse(String[] args) {
         List<Integer> cameras = List.of(4);
@@ -53,12 +63,13 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         boolean ceilings = false;
         boolean baseline = true;
         java.util.Map<String, String> cudaOptions = new java.util.LinkedHashMap<>();
+        double churn = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
                     return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, instances, "", out,
-                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions);
+                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn);
                 }
                 case "--cameras" -> cameras = List.of(positive(value(args, ++i, a), a));
                 case "--sweep" -> {
@@ -106,6 +117,12 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                 case "--shapes" -> shapes = parsed(a, value(args, ++i, a), BatchShapes.Policy::parse);
                 case "--ceilings" -> ceilings = true;
                 case "--no-baseline" -> baseline = false;
+                case "--churn" -> {
+                    churn = Double.parseDouble(value(args, ++i, a));
+                    if (!(churn > 0)) {
+                        throw new IllegalArgumentException("--churn must be > 0 changes a minute");
+                    }
+                }
                 case "--cuda-option" -> {
                     String[] kv = value(args, ++i, a).split("=", 2);
                     if (kv.length != 2) {
@@ -121,7 +138,8 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                     + (motion ? "-motion" : "") + (source.equals("files") ? "-files" : "");
         }
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
-                false, source, clip, provider, decoder, shapes, ceilings, baseline, java.util.Map.copyOf(cudaOptions));
+                false, source, clip, provider, decoder, shapes, ceilings, baseline, java.util.Map.copyOf(cudaOptions),
+                churn);
     }
 
     private static <T> T parsed(String flag, String value, java.util.function.Function<String, T> parser) {

@@ -6,7 +6,17 @@ import java.util.Map;
 /** Everything one load run measured; written as JSON and Markdown. */
 record RunResult(int cameras, double durationS, double maxFps, int height, String scene, boolean motion,
                  List<CameraResult> perCamera, Pipeline pipeline, ProcessFigures process, Baseline baseline,
-                 boolean sustained, double drainS, Gpu gpu, int nvdecCameras, List<Map<String, Object>> fpsTimeline) {
+                 boolean sustained, double drainS, Gpu gpu, int nvdecCameras, Churn churn,
+                 List<Map<String, Object>> fpsTimeline) {
+
+    /**
+     * One more camera added and removed beside the N during the window (null without {@code --churn}).
+     *
+     * @param addToFirstDetectionMs from each add to that camera's first detection event: median, p95
+     */
+    record Churn(double perMinute, int adds, int removes, double addToFirstDetectionMedianMs,
+                 double addToFirstDetectionP95Ms) {
+    }
 
     record CameraResult(String camera, double sourceFps, double sampledFps, double inferredFps, double motionPassRate,
                         Map<String, Long> dropped) {

@@ -21,6 +21,17 @@ class LoadOptionsTest {
     }
 
     @Test
+    void churnIsARateAndRunsEachNWithoutItFirst() {
+        LoadOptions o = LoadOptions.parse(new String[] {"--cameras", "16", "--churn", "20"});
+        assertEquals(20, o.churnPerMinute());
+        assertEquals(0, o.withChurn(0).churnPerMinute());
+        assertEquals(0, LoadOptions.parse(new String[0]).churnPerMinute(), "off unless asked for");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoadOptions.parse(new String[] {"--churn", "0"}));
+        assertEquals("--churn must be > 0 changes a minute", e.getMessage());
+    }
+
+    @Test
     void aBadValueNamesTheOption() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LoadOptions.parse(new String[] {"--instances", "0"}));
