@@ -266,13 +266,14 @@ public final class CamFlux implements AutoCloseable {
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
-        private int maxSources = 256;
+        private int maxSources;
 
         private Builder(ShardConfig config) {
             this.config = config;
+            this.maxSources = config.maxSources();
         }
 
-        /** The most cameras the set holds (256 unless set); an add beyond it is refused. */
+        /** The most cameras the set holds (the config's {@code max_sources} unless set); an add beyond it is refused. */
         public Builder maxSources(int maxSources) {
             if (maxSources < 1) {
                 throw new IllegalArgumentException("max_sources must be at least 1, got " + maxSources);

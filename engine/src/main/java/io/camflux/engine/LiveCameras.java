@@ -43,6 +43,7 @@ final class LiveCameras implements AutoCloseable {
         CameraRun run;
         /** Its last run ended on its own (a file's end, reconnects given up). */
         boolean finished;
+        final java.util.concurrent.atomic.AtomicBoolean freed = new java.util.concurrent.atomic.AtomicBoolean();
 
         Entry(Camera camera, ExecutorService thread) {
             this.camera = camera;
@@ -227,7 +228,10 @@ final class LiveCameras implements AutoCloseable {
                 run.stop();
                 ended = run.ended();
             }
-            return ended.then(inFlightReleased(e.camera)).doOnTerminate(() -> free(e));
+            // freeing takes locks (the thread pool's, the registry's): not on the timer's non-blocking thread
+            Mono<Void> free = Mono.fromRunnable(() -> free(e)).subscribeOn(Schedulers.boundedElastic()).then();
+            return ended.then(inFlightReleased(e.camera)).then(free)
+                    .doOnCancel(() -> Schedulers.boundedElastic().schedule(() -> free(e)));
         });
     }
 
@@ -243,6 +247,9 @@ final class LiveCameras implements AutoCloseable {
     }
 
     private void free(Entry e) {
+        if (!e.freed.compareAndSet(false, true)) {
+            return;
+        }
         e.thread.shutdownNow();
         removeMeters(e.camera.config().cameraUuid());
         e.camera.retire();

@@ -35,7 +35,7 @@ final class ConfigReloader implements AutoCloseable {
             new Key("telemetry", ShardConfig::reportInterval), new Key("motion_config", ShardConfig::motion),
             new Key("model", ShardConfig::model), new Key("batch", ShardConfig::batch),
             new Key("reconnect", ShardConfig::reconnect), new Key("emit_empty", ShardConfig::emitEmpty),
-            new Key("http", ShardConfig::http));
+            new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources));
 
     private record Key(String name, Function<ShardConfig, Object> value) {
     }

@@ -109,7 +109,7 @@ public final class ConfigLoader {
 
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
-                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder"));
+                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = root.number("max_fps", 6);
@@ -118,6 +118,12 @@ public final class ConfigLoader {
             }
             VideoDecoder defaultDecoder = decoder(root, VideoDecoder.AUTO);
             List<SourceConfig> sources = root.objects("sources", s -> source(s, defaultDecoder));
+            int maxSources = root.integer("max_sources", ShardConfig.DEFAULT_MAX_SOURCES);
+            if (maxSources < 1) {
+                root.problem("max_sources", "must be >= 1, got " + maxSources);
+            } else if (sources.size() > maxSources) {
+                root.problem("sources", sources.size() + " cameras, more than max_sources (" + maxSources + ")");
+            }
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < sources.size(); i++) {
                 String id = sources.get(i).cameraUuid();
@@ -140,7 +146,7 @@ public final class ConfigLoader {
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
-                    root.bool("emit_empty", false), http(root.object("http")));
+                    root.bool("emit_empty", false), http(root.object("http")), maxSources);
         }
 
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {

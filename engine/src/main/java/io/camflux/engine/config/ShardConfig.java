@@ -8,37 +8,48 @@ import java.util.List;
  *
  * @param amqp       null: events go to standard output
  * @param emitEmpty  publish a detection event for a frame with no detections too
+ * @param maxSources the most cameras the live set holds; an add beyond it is refused
  */
 public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
                           AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
-                          BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http) {
+                          BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http,
+                          int maxSources) {
+    public static final int DEFAULT_MAX_SOURCES = 256;
 
     public ShardConfig {
         sources = List.copyOf(sources);
     }
 
+    /** With the default {@code max_sources}. */
+    public ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources, AmqpConfig amqp,
+                       Duration reportInterval, MotionConfig motion, ModelConfig model, BatchConfig batch,
+                       ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http) {
+        this(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch, reconnect, emitEmpty, http,
+                DEFAULT_MAX_SOURCES);
+    }
+
     public ShardConfig withSources(List<SourceConfig> replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http);
+                reconnect, emitEmpty, http, maxSources);
     }
 
     public ShardConfig withModel(ModelConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
-                reconnect, emitEmpty, http);
+                reconnect, emitEmpty, http, maxSources);
     }
 
     public ShardConfig withMotion(MotionConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, replaced, model, batch,
-                reconnect, emitEmpty, http);
+                reconnect, emitEmpty, http, maxSources);
     }
 
     public ShardConfig withHttp(HttpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, replaced);
+                reconnect, emitEmpty, replaced, maxSources);
     }
 
     public ShardConfig withAmqp(AmqpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, replaced, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http);
+                reconnect, emitEmpty, http, maxSources);
     }
 }

@@ -71,9 +71,9 @@ public final class DetectionPipeline {
         // thread, so their cost spreads over cores and the latest-wins slot only holds a frame worth detecting
         Camera camera = run.camera();
         RateSampler sampler = new RateSampler(maxFps);
-        Flux<VideoFrame> frames = camera.frames(sampler::accept)
-                // whichever comes first: the end of intake, or the camera set stopping this run (both complete empty)
-                .takeUntilOther(Mono.firstWithSignal(Mono.from(stopIntake).then(), run.stopSignal()))
+        // the run ends at whichever comes first: the end of intake, or the camera set stopping it
+        Flux<VideoFrame> frames = camera.frames(sampler::accept,
+                        Mono.firstWithSignal(Mono.from(stopIntake).then(), run.stopSignal()))
                 .doOnSubscribe(s -> run.markSubscribed())
                 .doFinally(signal -> run.markEnded())
                 .transform(motionGates.apply(camera))

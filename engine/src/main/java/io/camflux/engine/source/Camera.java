@@ -6,6 +6,7 @@ import io.camflux.engine.config.SourceConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -67,23 +68,46 @@ public final class Camera {
      * others are counted as {@link DropReason#SAMPLED_OUT} on the spot.
      */
     public Flux<VideoFrame> frames(LongPredicate wanted) {
-        return Flux.defer(() -> {
-                    endState = CameraState.DISCONNECTED;
-                    endReason = null;
-                    return connection(wanted);
-                })
-                .retryWhen(Retry.from(failures -> failures.concatMap(signal -> reconnectAfter(signal.failure()))))
-                .onErrorResume(e -> {
-                    log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
-                            failuresInARow.get(), e.getMessage());
-                    return Flux.empty();
-                })
-                .doFinally(signal -> publish(endState, null, null, -1, endReason));
+        return frames(wanted, Mono.never());
     }
 
-    private Flux<VideoFrame> connection(LongPredicate wanted) {
-        return Flux.<VideoFrame, Session>generate(this::connect, (session, sink) -> readNext(session, sink, wanted),
-                        Session::close)
+    /**
+     * As above, ending when {@code stop} completes: the reader completes the flux itself, on the camera's thread,
+     * before its next frame (or at once while it waits to reconnect). Cancelling from outside instead would race
+     * a frame being emitted into a downstream that has already completed, where it would never be released.
+     */
+    public Flux<VideoFrame> frames(LongPredicate wanted, Mono<Void> stop) {
+        return Flux.defer(() -> {
+            AtomicBoolean stopping = new AtomicBoolean();
+            AtomicBoolean ended = new AtomicBoolean();
+            reactor.core.Disposable watch = stop.subscribe(null, e -> stopping.set(true), () -> stopping.set(true));
+            endState = CameraState.DISCONNECTED;
+            endReason = null;
+            return Flux.defer(() -> connection(wanted, stopping))
+                    // a stop while waiting to reconnect ends the companion, and with it the retries
+                    .retryWhen(Retry.from(failures -> failures.takeUntilOther(stop)
+                            .concatMap(signal -> reconnectAfter(signal.failure()).takeUntilOther(stop))))
+                    .onErrorResume(e -> {
+                        log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
+                                failuresInARow.get(), e.getMessage());
+                        return Flux.empty();
+                    })
+                    // the last state before the run's end reaches downstream (a doFinally here would run after it)
+                    .doOnTerminate(() -> endRun(ended, watch))
+                    .doOnCancel(() -> endRun(ended, watch));
+        });
+    }
+
+    private void endRun(AtomicBoolean ended, reactor.core.Disposable watch) {
+        if (ended.compareAndSet(false, true)) {
+            watch.dispose();
+            publish(endState, null, null, -1, endReason);
+        }
+    }
+
+    private Flux<VideoFrame> connection(LongPredicate wanted, AtomicBoolean stopping) {
+        return Flux.<VideoFrame, Session>generate(this::connect,
+                        (session, sink) -> readNext(session, sink, wanted, stopping), Session::close)
                 .subscribeOn(grabThread);
     }
 
@@ -93,10 +117,15 @@ public final class Camera {
         return new Session(opener.open(config));
     }
 
-    private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted) {
+    private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
+                             AtomicBoolean stopping) {
         try {
             StreamReader.DecodedImage decoded;
             while (true) {
+                if (stopping.get()) {
+                    sink.complete();
+                    return session;
+                }
                 decoded = nextDecoded(session, pts -> wanted.test(session.ptsOffset + pts));
                 if (decoded == null) {
                     if (config.isFile()) {
@@ -118,7 +147,7 @@ public final class Camera {
                 announceStreaming(session);
             }
             long pts = session.lastPts;
-            if (config.isFile() && config.realtime() && !session.pace(pts)) {
+            if ((config.isFile() && config.realtime() && !session.pace(pts)) || stopping.get()) {
                 decoded.image().close();
                 sink.complete();
                 return session;
