@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -142,6 +143,18 @@ class ConfigLoaderTest {
     void topLevelProblemsNameTheirPath(String name, String json, String expected) {
         ConfigException e = problem(json);
         assertTrue(e.getMessage().contains(expected.strip()), e.getMessage());
+    }
+
+    @Test
+    void maxSourcesBoundsTheSetAndDefaultsTo256() {
+        String two = "[{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"},"
+                + " {\"camera_uuid\": \"b\", \"url\": \"rtsp://127.0.0.1:8554/b\"}]";
+        assertEquals(256, ConfigLoader.parse("{\"sources\": " + two + "}", "d.json", null).maxSources());
+        assertEquals(2, ConfigLoader.parse("{\"max_sources\": 2, \"sources\": " + two + "}", "d.json", null).maxSources());
+        ConfigException over = problem("{\"max_sources\": 1, \"sources\": " + two + "}");
+        assertEquals(List.of("sources: 2 cameras, more than max_sources (1)"), over.problems());
+        ConfigException zero = problem("{\"max_sources\": 0, \"sources\": " + two + "}");
+        assertEquals(List.of("max_sources: must be >= 1, got 0"), zero.problems());
     }
 
     @Test
