@@ -16,6 +16,7 @@ import java.util.NoSuchElementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The admin API on a running engine. A source comes as in the config file and is validated the same way
@@ -53,7 +54,9 @@ final class EngineSourceAdmin implements SourceAdmin {
 
     @Override
     public Mono<CameraChange> put(String cameraUuid, String json) {
+        // validation looks at the file system (a file source must be readable): not on the HTTP server's thread
         return Mono.fromCallable(() -> ConfigLoader.parseSource(json, cameraUuid, VideoDecoder.AUTO, baseDir))
+                .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(engine::put)
                 .doOnNext(c -> log.info("admin API: camera {} {}", c.cameraUuid(), c.kind()));
     }
