@@ -54,6 +54,7 @@ public final class CamFlux implements AutoCloseable {
 
     private final ShardConfig config;
     private final LiveCameras cameras;
+    private final DetectionPipeline pipeline;
     private final FrameDetector detector;
     private final MeterRegistry registry;
     private final List<ExecutorService> threads;
@@ -82,6 +83,7 @@ public final class CamFlux implements AutoCloseable {
         DetectionPipeline pipeline = new DetectionPipeline(2 * b.maxSources, config.maxFps(), config.batch(),
                 b.motionGates, detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
                 inferenceThreads, cpu, b.timer);
+        this.pipeline = pipeline;
         this.detections = pipeline.detections(cameras.runs(), stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
@@ -139,6 +141,24 @@ public final class CamFlux implements AutoCloseable {
     /** Makes the camera set {@code desired}: the diff is applied, cameras it does not change are not touched. */
     public Mono<List<CameraChange>> apply(List<SourceConfig> desired) {
         return cameras.apply(desired);
+    }
+
+    /**
+     * Changes {@code max_fps} while the engine runs: every camera samples at the new rate from its next frame on,
+     * without reconnecting. {@link #config()} still shows the rate it was built with.
+     */
+    public void setMaxFps(double value) {
+        pipeline.setMaxFps(value);
+    }
+
+    /** The sampling rate now. */
+    public double maxFps() {
+        return pipeline.maxFps();
+    }
+
+    /** Changes {@code emit_empty} while the engine runs, from the next batch on. */
+    public void setEmitEmpty(boolean value) {
+        pipeline.setEmitEmpty(value);
     }
 
     /** Whether a camera is in the set but paused (not expected to stream). */

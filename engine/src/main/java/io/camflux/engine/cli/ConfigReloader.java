@@ -22,8 +22,9 @@ import sun.misc.Signal;
 
 /**
  * Reloads the shard config when its file changes (a watch on its folder) or on SIGHUP. A valid file's
- * {@code sources} are applied to the running engine as a diff: cameras it does not change are not touched. Every
- * other key that differs from the running config takes effect only after a restart, and one warning names them;
+ * {@code sources} are applied to the running engine as a diff: cameras it does not change are not touched;
+ * {@code max_fps} and {@code emit_empty} apply at once, without reconnecting anyone. Every other key that differs
+ * from the running config takes effect only after a restart, and one warning names them;
  * an invalid file is refused with the loader's path-named problems and the running set stays as it was.
  */
 final class ConfigReloader implements AutoCloseable {
@@ -31,10 +32,10 @@ final class ConfigReloader implements AutoCloseable {
     /** The keys a reload does not change in the running engine, with how each is read off a config. */
     private static final List<Key> NEEDS_RESTART = List.of(
             new Key("runner_id", ShardConfig::runnerId), new Key("shard_id", ShardConfig::shardId),
-            new Key("max_fps", ShardConfig::maxFps), new Key("amqp", ShardConfig::amqp),
+            new Key("amqp", ShardConfig::amqp),
             new Key("telemetry", ShardConfig::reportInterval), new Key("motion_config", ShardConfig::motion),
             new Key("model", ShardConfig::model), new Key("batch", ShardConfig::batch),
-            new Key("reconnect", ShardConfig::reconnect), new Key("emit_empty", ShardConfig::emitEmpty),
+            new Key("reconnect", ShardConfig::reconnect),
             new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources));
 
     private record Key(String name, Function<ShardConfig, Object> value) {
@@ -113,6 +114,11 @@ final class ConfigReloader implements AutoCloseable {
         if (!restart.isEmpty()) {
             log.warn("reload: {} changed and take effect after a restart; the sources are applied now", restart);
         }
+        if (next.maxFps() != engine.maxFps()) {
+            log.info("reload: max_fps {} -> {}", engine.maxFps(), next.maxFps());
+            engine.setMaxFps(next.maxFps());
+        }
+        engine.setEmitEmpty(next.emitEmpty());
         try {
             List<CameraChange> changes = engine.apply(next.sources()).block(Duration.ofSeconds(60));
             List<CameraChange> made = changes == null ? List.of()

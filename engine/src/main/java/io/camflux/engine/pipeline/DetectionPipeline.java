@@ -27,7 +27,7 @@ import reactor.core.scheduler.Scheduler;
  * source instead of growing queues.
  */
 public final class DetectionPipeline {
-    private final double maxFps;
+    private volatile double maxFps;
     private final int maxRuns;
     private final BatchConfig batch;
     private final Function<Camera, MotionGate> motionGates;
@@ -70,7 +70,7 @@ public final class DetectionPipeline {
         // sampling (before a frame is even converted to an image) and the motion gate run on the camera's own
         // thread, so their cost spreads over cores and the latest-wins slot only holds a frame worth detecting
         Camera camera = run.camera();
-        RateSampler sampler = new RateSampler(maxFps);
+        RateSampler sampler = new RateSampler(() -> maxFps);
         // the run ends at whichever comes first: the end of intake, or the camera set stopping it
         Flux<VideoFrame> frames = camera.frames(sampler::accept,
                         Mono.firstWithSignal(Mono.from(stopIntake).then(), run.stopSignal()))
@@ -88,6 +88,23 @@ public final class DetectionPipeline {
         }
         // a file read at full speed is offline work: its reader waits for the pipeline and nothing is dropped
         return frames;
+    }
+
+    /** Every camera samples at the new rate from its next frame on (no reconnect). */
+    public void setMaxFps(double value) {
+        if (!(value > 0)) {
+            throw new IllegalArgumentException("max_fps must be > 0, got " + value);
+        }
+        maxFps = value;
+    }
+
+    public double maxFps() {
+        return maxFps;
+    }
+
+    /** Whether frames without detections still make an event, from the next batch on. */
+    public void setEmitEmpty(boolean value) {
+        inference.setEmitEmpty(value);
     }
 
     private static void releaseAll(Collection<?> items) {

@@ -23,7 +23,7 @@ final class InferenceStage {
 
     private final String runnerId;
     private final String shardId;
-    private final boolean emitEmpty;
+    private volatile boolean emitEmpty;
     private final Clock clock;
     private final Timer inferenceLatency;
     private final Timer e2eLatency;
@@ -44,6 +44,10 @@ final class InferenceStage {
                 .register(registry);
         this.batchErrors = Counter.builder("inference.errors").description("batches the detector failed on")
                 .register(registry);
+    }
+
+    void setEmitEmpty(boolean value) {
+        emitEmpty = value;
     }
 
     /** Releases the batch's frames and turns its detections into events. */

@@ -6,24 +6,43 @@ package io.camflux.engine.pipeline;
  * when it reaches the next due time, and the due time then advances by exactly one period (not from the frame),
  * so the kept rate does not drift below {@code maxFps} when the source rate is not a multiple of it. A gap
  * longer than a period, or a timestamp going backwards (reconnect, loop), starts the schedule again.
- * One instance per camera; not thread-safe (a camera's frames arrive in order).
+ * One instance per camera; not thread-safe (a camera's frames arrive in order). The rate may change while it
+ * runs (a config reload): the next frame then starts the schedule at the new rate.
  */
 public final class RateSampler {
-    private final long periodMicros;
+    private final java.util.function.DoubleSupplier maxFps;
+    private double rate;
+    private long periodMicros;
     /** Timestamps are rounded (and RTP clocks jitter): a frame this close to its due time counts as on time. */
-    private final long toleranceMicros;
+    private long toleranceMicros;
     private long nextDue = Long.MIN_VALUE;
     private long last = Long.MIN_VALUE;
 
     public RateSampler(double maxFps) {
-        if (!(maxFps > 0)) {
+        this(() -> maxFps);
+    }
+
+    /** At the rate {@code maxFps} gives when each frame arrives. */
+    public RateSampler(java.util.function.DoubleSupplier maxFps) {
+        this.maxFps = maxFps;
+        setRate(maxFps.getAsDouble());
+    }
+
+    private void setRate(double fps) {
+        if (!(fps > 0)) {
             throw new IllegalArgumentException("max_fps must be > 0");
         }
-        this.periodMicros = Math.round(1_000_000 / maxFps);
-        this.toleranceMicros = Math.min(2_000, periodMicros / 10);
+        rate = fps;
+        periodMicros = Math.round(1_000_000 / fps);
+        toleranceMicros = Math.min(2_000, periodMicros / 10);
+        nextDue = Long.MIN_VALUE;
     }
 
     public boolean accept(long timestampMicros) {
+        double now = maxFps.getAsDouble();
+        if (now != rate) {
+            setRate(now);
+        }
         boolean restart = nextDue == Long.MIN_VALUE || timestampMicros < last
                 || timestampMicros - nextDue >= periodMicros;
         last = timestampMicros;

@@ -54,6 +54,7 @@ class ConfigReloaderTest {
             assertEquals(List.of(new CameraChange("a", CameraChange.Kind.UNCHANGED),
                     new CameraChange("b", CameraChange.Kind.REPLACED)), reloader.reload(), "only the masked camera restarts");
             assertSame(a, camera(engine, "a"), "the untouched camera is the same camera");
+            assertEquals(3, engine.maxFps(), "max_fps applies without a restart");
             assertEquals(1, camera(engine, "b").config().motionMask().size());
 
             write(cam("a", "cam1.mp4", "") + "," + cam("c", "cam3.mp4", ""), "");

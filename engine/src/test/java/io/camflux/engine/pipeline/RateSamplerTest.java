@@ -88,4 +88,24 @@ class RateSamplerTest {
                 .verifyComplete();
         assertEquals(250 - 60, rejected.get(), 1);
     }
+
+    @Test
+    void aRateChangedWhileItRunsAppliesFromTheNextFrame() {
+        double[] rate = {6};
+        RateSampler sampler = new RateSampler(() -> rate[0]);
+        int first = 0, second = 0;
+        for (int i = 0; i < 250; i++) { // 10 s at 25 fps
+            if (sampler.accept(i * 40_000L)) {
+                first++;
+            }
+        }
+        rate[0] = 2;
+        for (int i = 250; i < 500; i++) {
+            if (sampler.accept(i * 40_000L)) {
+                second++;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(60, first, "6 a second for 10 s");
+        org.junit.jupiter.api.Assertions.assertEquals(20, second, "then 2 a second for 10 s");
+    }
 }
