@@ -8,6 +8,7 @@ import io.camflux.engine.pipeline.DetectionPipeline;
 import io.camflux.engine.source.Backoff;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.AnalysisSize;
+import io.camflux.engine.source.OpenCvThreads;
 import io.camflux.engine.source.StreamReaders;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
@@ -344,7 +345,7 @@ public final class CamFlux implements AutoCloseable {
             FrameDetector d = detector;
             // before the model: NVDEC's device is the GPU's primary context, whose flags its first user sets
             StreamReaders.prepare(config.sources());
-            io.camflux.engine.source.OpenCvThreads.apply();
+            OpenCvThreads.apply();
             if (d == null) {
                 try {
                     d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),

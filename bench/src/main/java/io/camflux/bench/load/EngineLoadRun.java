@@ -13,7 +13,6 @@ import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.NvdecDevice;
 import io.camflux.model.BuiltinModel;
-import io.camflux.model.ExecutionProvider;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;

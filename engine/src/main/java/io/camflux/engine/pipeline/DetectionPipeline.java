@@ -10,9 +10,7 @@ import io.camflux.engine.source.VideoFrame;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -21,8 +19,8 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The data path, top to bottom: per camera rate sampling, the motion gate and latest-wins; then merge across
- * the cameras' runs (a flux of camera fluxes: cameras join and leave while it runs), cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the
- * inference threads, decoding behind it).
+ * the cameras' runs (a flux of camera fluxes: cameras join and leave while it runs), cross-camera batches, and the
+ * detector operator (letterbox ahead, one session run per batch on the inference threads, decoding behind it).
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
  */

@@ -61,12 +61,7 @@ public final class FfmpegStreamReader implements StreamReader {
         grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
         // one decoding thread per camera: the cameras are the parallelism, and frame threads would add latency
         grabber.setVideoOption("threads", "1");
-        if (source.isNetwork()) {
-            String micros = Long.toString(source.timeout().toNanos() / 1000);
-            grabber.setOption("rtsp_transport", source.rtspTransport());
-            grabber.setOption("timeout", micros);
-            grabber.setOption("fflags", "nobuffer");
-        }
+        StreamReaders.demuxOptions(source).forEach(grabber::setOption);
         return grabber;
     }
 

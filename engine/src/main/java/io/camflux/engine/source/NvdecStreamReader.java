@@ -149,11 +149,7 @@ public final class NvdecStreamReader implements StreamReader {
                                          Runnable onClose) throws IOException {
         AVFormatContext format = new AVFormatContext(null);
         AVDictionary options = new AVDictionary(null);
-        if (source.isNetwork()) {
-            av_dict_set(options, "rtsp_transport", source.rtspTransport(), 0);
-            av_dict_set(options, "timeout", Long.toString(source.timeout().toNanos() / 1000), 0);
-            av_dict_set(options, "fflags", "nobuffer", 0);
-        }
+        StreamReaders.demuxOptions(source).forEach((key, value) -> av_dict_set(options, key, value, 0));
         int r = avformat_open_input(format, source.location(), (AVInputFormat) null, options);
         av_dict_free(options);
         if (r < 0) {
@@ -313,6 +309,15 @@ public final class NvdecStreamReader implements StreamReader {
     /** {@code host} (in host memory) as a new BGR image of {@code w} x {@code h}. */
     private Mat converted(AVFrame host, int w, int h) throws IOException {
         Mat bgr = new Mat(h, w, CV_8UC3);
+        try {
+            return convertInto(host, bgr, w, h);
+        } catch (IOException | RuntimeException e) {
+            bgr.close(); // the caller never got it
+            throw e;
+        }
+    }
+
+    private Mat convertInto(AVFrame host, Mat bgr, int w, int h) throws IOException {
         if (host.format() == AV_PIX_FMT_NV12 && host.width() == w && host.height() == h && w % 2 == 0 && h % 2 == 0) {
             try (Mat y = new Mat(h, w, CV_8UC1, host.data(0), host.linesize(0));
                  Mat uv = new Mat(h / 2, w / 2, CV_8UC2, host.data(1), host.linesize(1))) {
@@ -323,7 +328,6 @@ public final class NvdecStreamReader implements StreamReader {
         sws = sws_getCachedContext(sws, host.width(), host.height(), host.format(), w, h, AV_PIX_FMT_BGR24,
                 SWS_BILINEAR, null, null, (DoublePointer) null);
         if (sws == null || sws.isNull()) {
-            bgr.close();
             throw new IOException("cannot convert pixel format " + host.format() + " to BGR");
         }
         try (PointerPointer<?> dst = new PointerPointer<>(1).put(0, bgr.data());

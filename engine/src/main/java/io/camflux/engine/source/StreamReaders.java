@@ -32,6 +32,21 @@ public final class StreamReaders {
                 || (source.decoder() == VideoDecoder.AUTO && NvdecDevice.driverPresent());
     }
 
+    /**
+     * FFmpeg's options for opening a source, the same for both readers: for a network camera its RTSP transport,
+     * the connect and read timeout (microseconds) and no input buffering; none for a file.
+     */
+    static java.util.Map<String, String> demuxOptions(SourceConfig source) {
+        if (!source.isNetwork()) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        options.put("rtsp_transport", source.rtspTransport());
+        options.put("timeout", Long.toString(source.timeout().toNanos() / 1000));
+        options.put("fflags", "nobuffer");
+        return options;
+    }
+
     /** Blocking: connects within the source's timeout. Frames at the stream's own size. */
     public static StreamReader open(SourceConfig source) throws Exception {
         return open(source, AnalysisSize.SOURCE);
