@@ -5,7 +5,9 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe]   (probe: the decode variants and OpenCV pool A/B of 2026-12-01)
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling]   (probe: the decode variants and OpenCV pool A/B
+#   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
+#   around it, motion gate off and on)
 set -uo pipefail
 here=$(dirname "$0")
 final=${OUT:-/tmp/gpu-final}
@@ -15,8 +17,8 @@ export OUT=$work STEP_TIMEOUT=${STEP_TIMEOUT:-200}
 D=io.camflux.bench.load.BenchMain
 # with JVM options: run JAVA_OPTIONS STEP...
 run() { local extra=$1; shift; JAVA_EXTRA="$extra" bash $here/e2e-on-device.sh "$@"; }
-decode() { # NAME CLIP STREAMS DECODERS KEEP_EVERY [JAVA_OPTIONS]
-  run "${6:-}" "$1=java:$D decode --file @app/media/$2 --streams $3 --decoders $4 --keep-every $5 --seconds 5 --out $work/$1"
+decode() { # NAME CLIP STREAMS DECODERS KEEP_EVERY [JAVA_OPTIONS]   (DECODE_EXTRA: more decode options)
+  run "${6:-}" "$1=java:$D decode --file @app/media/$2 --streams $3 --decoders $4 --keep-every $5 --seconds 5 ${DECODE_EXTRA:-} --out $work/$1"
 }
 budget() { # 0.9 of the NVDEC frames/s of a 1080p decode step with STREAMS streams: budget STREAMS FILE
   local got
@@ -26,6 +28,14 @@ budget() { # 0.9 of the NVDEC frames/s of a 1080p decode step with STREAMS strea
 }
 plan=${1:-final}
 case $plan in
+  ceiling)
+    DECODE_EXTRA="--with-cpu ${NCPU_STREAMS:-16}" decode dec1080 vtest-1080p.mp4 64 nvdec 4
+    b=$(budget 64 $work/dec1080/gpu-decode.md)
+    echo "NVDEC budget for the engine runs: $b frames/s (0.9 of the 64-stream 1080p ceiling)" | tee $work/budget.txt
+    run "-Dcamflux.nvdec.frames_per_second=$b ${ENGINE_OPTIONS:-}" \
+      "busy1080:--sweep ${N1080:-104,112,120} --clip vtest-1080p.mp4 --batch 32 --decoder auto" \
+      "busy1080motion:--sweep ${NMOTION:-96,112} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"
+    ;;
   probe)
     decode n1080k0 vtest-1080p.mp4 32 nvdec 0
     decode n1080k4 vtest-1080p.mp4 32 nvdec 4

@@ -1,10 +1,13 @@
 package io.camflux.engine;
 
+import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.motion.MotionGate;
 import io.camflux.engine.motion.OpenCvMotionGate;
+import io.camflux.engine.metrics.CameraMeters;
 import io.camflux.engine.pipeline.DetectionPipeline;
+import io.camflux.engine.pipeline.PipelineOptions;
 import io.camflux.engine.source.Backoff;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.AnalysisSize;
@@ -65,26 +68,34 @@ public final class CamFlux implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final Scheduler timer;
     private final Clock clock;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The motion gate's settings now: the default gates read it per frame, so a change applies live. */
+    private volatile MotionConfig motion;
+    private volatile boolean motionNativesChecked;
 
-    private CamFlux(Builder b, FrameDetector detector) {
-        this.config = b.config;
-        this.detector = detector;
-        this.registry = b.registry;
-        this.timer = b.timer;
-        this.clock = b.clock;
+    private CamFlux(CamFluxOptions options) {
+        this.config = options.config();
+        this.detector = options.detector();
+        this.registry = options.registry();
+        this.timer = options.timer();
+        this.clock = options.clock();
+        this.motion = config.motion();
+        this.motionNativesChecked = config.motion().enabled();
         this.threads = new ArrayList<>();
-        Backoff backoff = new Backoff(config.reconnect(), b.random);
-        this.cameras = new LiveCameras(config.sources(), (source, grabThread) -> new Camera(source, b.opener, backoff,
-                grabThread, b.timer, b.clock, new FrameLedger(source.cameraUuid(), registry)),
-                name -> daemonPool(name, 1), registry, b.timer, b.maxSources);
+        Backoff backoff = new Backoff(config.reconnect(), options.random());
+        this.cameras = new LiveCameras(config.sources(), (source, grabThread) -> {
+            FrameLedger ledger = new FrameLedger(new CameraMeters(source.cameraUuid(), registry));
+            Camera camera = new Camera(source, options.opener(), backoff, grabThread, timer, clock, ledger);
+            ledger.meters().bind(camera, clock);
+            return camera;
+        }, name -> daemonPool(name, 1), timer, options.maxSources());
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
-        int cpuThreads = config.batch().prepareThreads();
-        Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", cpuThreads));
-        DetectionPipeline pipeline = new DetectionPipeline(2 * b.maxSources, config.maxFps(), config.batch(),
-                b.motionGates, detector, config.runnerId(), config.shardId(), config.emitEmpty(), b.clock, registry,
-                inferenceThreads, cpu, b.timer);
-        this.pipeline = pipeline;
+        Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
+        Function<SourceConfig, MotionGate> motionGates = options.motionGates() != null ? options.motionGates()
+                : source -> new OpenCvMotionGate(() -> motion, source);
+        this.pipeline = new DetectionPipeline(new PipelineOptions(config, 2 * options.maxSources(), clock, registry,
+                new PipelineOptions.Threads(inferenceThreads, cpu, timer)), motionGates, detector);
         this.detections = pipeline.detections(cameras.runs(), stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
@@ -93,6 +104,41 @@ public final class CamFlux implements AutoCloseable {
 
     public static Builder builder(ShardConfig config) {
         return new Builder(config);
+    }
+
+    /**
+     * Builds an engine from options; opens the model (resolving, and if need be downloading, it) unless they give
+     * a detector.
+     */
+    public static CamFlux create(CamFluxOptions options) throws IOException {
+        // before the model: NVDEC's device is the GPU's primary context, whose flags its first user sets
+        StreamReaders.prepare(options.config().sources());
+        OpenCvThreads.apply();
+        FrameDetector d = options.detector();
+        ShardConfig config = options.config();
+        if (d == null) {
+            try {
+                d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),
+                        config.model().detectorSettings().withBatchShapes(config.batch().batchShapes())));
+            } catch (ai.onnxruntime.OrtException e) {
+                throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
+            }
+        }
+        if (options.motionGates() == null && config.motion().enabled()) {
+            try {
+                OpenCvMotionGate.requireNatives();
+            } catch (IllegalStateException e) {
+                closeQuietly(d);
+                throw e;
+            }
+        }
+        StreamReader.Opener opener = options.opener();
+        if (opener == null) {
+            // kept frames at the detector's size, but never narrower than the motion gate works
+            int minWidth = config.motion().enabled() ? config.motion().workingWidth() : 0;
+            opener = StreamReaders.opener(AnalysisSize.of(d.inputSize(), minWidth));
+        }
+        return new CamFlux(options.withParts(d, opener));
     }
 
     /** Detection events of all cameras, in the order batches finish. */
@@ -106,6 +152,14 @@ public final class CamFlux implements AutoCloseable {
      */
     public Flux<CameraStatus> statuses() {
         return cameras.cameras().flatMap(Camera::statuses, Integer.MAX_VALUE);
+    }
+
+    /** The sink delivered {@code event}: counted in its camera's {@code detections_published_total}. */
+    public void recordPublished(DetectionEvent event) {
+        Camera camera = cameras.camera(event.cameraUuid());
+        if (camera != null) {
+            camera.ledger().meters().published();
+        }
     }
 
     /** Adds a camera while the engine runs; an error if its id is in the set or the set holds max_sources. */
@@ -162,14 +216,38 @@ public final class CamFlux implements AutoCloseable {
         pipeline.setEmitEmpty(value);
     }
 
+    /**
+     * Changes {@code motion_config} while the engine runs: every camera's gate starts afresh with it from its next
+     * frame (no reconnect); disabled, every frame passes. No effect on gates given to the builder.
+     *
+     * @throws IllegalStateException enabling it on a host where OpenCV's video module does not load
+     */
+    public void setMotionConfig(MotionConfig value) {
+        if (value.enabled() && !motionNativesChecked) {
+            OpenCvMotionGate.requireNatives();
+            motionNativesChecked = true;
+        }
+        motion = value;
+    }
+
+    /** The motion gate's settings now. */
+    public MotionConfig motionConfig() {
+        return motion;
+    }
+
     /** Whether a camera is in the set but paused (not expected to stream). */
     public boolean isPaused(String cameraUuid) {
         return cameras.isPaused(cameraUuid);
     }
 
     /** The cameras now, then each camera added later. */
-    public Flux<Camera> cameraSet() {
-        return cameras.cameras();
+    public Flux<CameraView> cameraSet() {
+        return cameras.cameras().cast(CameraView.class);
+    }
+
+    /** The camera with this id, if it is in the set. */
+    public java.util.Optional<CameraView> camera(String cameraUuid) {
+        return java.util.Optional.ofNullable(cameras.camera(cameraUuid));
     }
 
     /**
@@ -189,15 +267,14 @@ public final class CamFlux implements AutoCloseable {
             out.add(new StatusEvent.Summary(c.config().cameraUuid(), c.config().tenantId(), c.config().siteId(),
                     c.state() == null ? CameraState.CONNECTING : c.state(), clock.instant(), c.decodedFps(),
                     last == 0 ? null : Instant.ofEpochMilli(last), last == 0 ? -1 : (nowMs - last) / 1000.0,
-                    config.motion().enabled() ? motionSummary(c.config().cameraUuid()) : null));
+                    motion.enabled() ? motionSummary(c.ledger().meters()) : null));
         }
         return out;
     }
 
-    /** The gate's counters are registered per camera; asking the registry again returns the same ones. */
-    private StatusEvent.MotionSummary motionSummary(String camera) {
-        OpenCvMotionGate.MotionStats stats = new OpenCvMotionGate.MotionStats(camera, registry);
-        return new StatusEvent.MotionSummary(stats.seen(), stats.passedCount(), stats.skippedCount(), stats.skipRate());
+    private static StatusEvent.MotionSummary motionSummary(CameraMeters meters) {
+        long passed = meters.motionPassed(), skipped = meters.motionSkipped(), seen = passed + skipped;
+        return new StatusEvent.MotionSummary(seen, passed, skipped, seen == 0 ? 0 : (double) skipped / seen);
     }
 
     /** Ends intake: cameras stop, frames in flight are still detected, then {@link #detections()} completes. */
@@ -211,9 +288,9 @@ public final class CamFlux implements AutoCloseable {
         return finished.asMono();
     }
 
-    /** The cameras now, paused ones included. */
-    public List<Camera> cameras() {
-        return cameras.snapshot();
+    /** The cameras now, paused ones included, in the order they were added. */
+    public List<CameraView> cameras() {
+        return List.copyOf(cameras.snapshot());
     }
 
     public MeterRegistry meterRegistry() {
@@ -224,9 +301,15 @@ public final class CamFlux implements AutoCloseable {
         return config;
     }
 
-    /** Stops intake, waits up to 10 s for in-flight work (if the pipeline ever ran), then frees threads and the model. */
+    /**
+     * Stops intake, waits up to 10 s for in-flight work (if the pipeline ever ran), then frees threads and the model.
+     * Later calls do nothing.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         stopIntake.tryEmitEmpty();
         Mono<Void> drained = started.get() ? finished.asMono() : Mono.empty();
         drained.timeout(Duration.ofSeconds(10), Mono.fromRunnable(() ->
@@ -277,13 +360,16 @@ public final class CamFlux implements AutoCloseable {
         }
     }
 
-    /** Builds an engine; every part has a production default, replaceable for embedding and tests. */
+    /**
+     * Builds an engine: collects the parts that replace a production default (for embedding and tests) into
+     * {@link CamFluxOptions}, then {@link #create}s it.
+     */
     public static final class Builder {
         private final ShardConfig config;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private FrameDetector detector;
         private StreamReader.Opener opener;
-        private Function<Camera, MotionGate> motionGates;
+        private Function<SourceConfig, MotionGate> motionGates;
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
@@ -314,12 +400,14 @@ public final class CamFlux implements AutoCloseable {
             return this;
         }
 
+        /** How cameras are opened, instead of FFmpeg or NVDEC by the source's {@code decoder}. */
         public Builder streamOpener(StreamReader.Opener opener) {
             this.opener = opener;
             return this;
         }
 
-        public Builder motionGates(Function<Camera, MotionGate> motionGates) {
+        /** Each camera's motion gate, by its source, instead of the OpenCV gate of {@code motion_config}. */
+        public Builder motionGates(Function<SourceConfig, MotionGate> motionGates) {
             this.motionGates = motionGates;
             return this;
         }
@@ -335,44 +423,20 @@ public final class CamFlux implements AutoCloseable {
             return this;
         }
 
+        /** Uniform in [0, 1): the reconnect backoff's jitter. */
         public Builder random(DoubleSupplier random) {
             this.random = random;
             return this;
         }
 
+        public CamFluxOptions options() {
+            return new CamFluxOptions(config, registry, detector, opener, motionGates, timer, clock, random,
+                    maxSources);
+        }
+
         /** Opens the model (resolving, and if need be downloading, it) unless a detector was given. */
         public CamFlux build() throws IOException {
-            FrameDetector d = detector;
-            // before the model: NVDEC's device is the GPU's primary context, whose flags its first user sets
-            StreamReaders.prepare(config.sources());
-            OpenCvThreads.apply();
-            if (d == null) {
-                try {
-                    d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),
-                            config.model().detectorSettings().withBatchShapes(config.batch().batchShapes())));
-                } catch (ai.onnxruntime.OrtException e) {
-                    throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
-                }
-            }
-            if (motionGates == null) {
-                if (config.motion().enabled()) {
-                    try {
-                        OpenCvMotionGate.requireNatives();
-                    } catch (IllegalStateException e) {
-                        closeQuietly(d);
-                        throw e;
-                    }
-                }
-                motionGates = config.motion().enabled()
-                        ? camera -> new OpenCvMotionGate(config.motion(), camera.config(), registry)
-                        : camera -> MotionGate.passThrough();
-            }
-            if (opener == null) {
-                // kept frames at the detector's size, but never narrower than the motion gate works
-                int minWidth = config.motion().enabled() ? config.motion().workingWidth() : 0;
-                opener = StreamReaders.opener(AnalysisSize.of(d.inputSize(), minWidth));
-            }
-            return new CamFlux(this, d);
+            return create(options());
         }
     }
 }

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The detections of one frame (wire format in ARCHITECTURE.md). {@code fps} is the camera's measured rate of
+ * The detections of one frame (wire format in docs/architecture.md). {@code fps} is the camera's measured rate of
  * frames reaching the detector; {@code latency.e2eS} runs from the frame's decoding to the event's creation.
  */
 public record DetectionEvent(Instant ts, String runnerId, String shardId, String tenantId, String siteId,

@@ -3,10 +3,7 @@ package io.camflux.engine;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.pipeline.CameraRun;
 import io.camflux.engine.source.Camera;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,8 +25,8 @@ import reactor.core.scheduler.Schedulers;
  * The cameras of a running engine, changeable while it runs. The pipeline takes {@link #runs()}: every camera's
  * current run, then each run started later (add, resume, replace). Stopping a run ends that camera's frames only;
  * the cameras a change does not touch are not touched. A removed camera is forgotten once its run has ended and its
- * frames in flight are released: then its grab thread stops and its meters leave the registry (one place for all
- * of a camera's series: every meter tagged with its {@code camera_uuid}).
+ * frames in flight are released: then its grab thread stops and its meters leave the registry (its
+ * {@link io.camflux.engine.metrics.CameraMeters}, which registered every series tagged with its {@code camera_uuid}).
  */
 final class LiveCameras implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveCameras.class);
@@ -56,7 +53,6 @@ final class LiveCameras implements AutoCloseable {
     private final Set<Sinks.Many<Camera>> cameraListeners = new LinkedHashSet<>();
     private final BiFunction<SourceConfig, Scheduler, Camera> cameras;
     private final Function<String, ExecutorService> threads;
-    private final MeterRegistry registry;
     private final Scheduler timer;
     private final int maxSources;
     private boolean closed;
@@ -67,10 +63,9 @@ final class LiveCameras implements AutoCloseable {
      * @param maxSources the most cameras at once; an add beyond it is refused
      */
     LiveCameras(List<SourceConfig> initial, BiFunction<SourceConfig, Scheduler, Camera> cameras,
-                Function<String, ExecutorService> threads, MeterRegistry registry, Scheduler timer, int maxSources) {
+                Function<String, ExecutorService> threads, Scheduler timer, int maxSources) {
         this.cameras = cameras;
         this.threads = threads;
-        this.registry = registry;
         this.timer = timer;
         this.maxSources = maxSources;
         if (initial.size() > maxSources) {
@@ -251,18 +246,8 @@ final class LiveCameras implements AutoCloseable {
             return;
         }
         e.thread.shutdownNow();
-        removeMeters(e.camera.config().cameraUuid());
+        e.camera.ledger().meters().close();
         e.camera.retire();
-    }
-
-    private void removeMeters(String cameraUuid) {
-        List<Meter> own = new ArrayList<>();
-        for (Meter m : registry.getMeters()) {
-            if (cameraUuid.equals(m.getId().getTag("camera_uuid"))) {
-                own.add(m);
-            }
-        }
-        own.forEach(registry::remove);
     }
 
     private Entry existing(String cameraUuid) {

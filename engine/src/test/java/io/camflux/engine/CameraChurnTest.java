@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.TestAssets;
@@ -63,7 +63,7 @@ class CameraChurnTest {
     /** Adds the camera, waits for its first frames, removes it; the frames it decoded (all released). */
     private static long cycle(CamFlux engine, SourceConfig source) throws InterruptedException {
         engine.add(source).block(Duration.ofSeconds(10));
-        Camera camera = engine.cameras().stream().filter(c -> c.config().cameraUuid().equals(source.cameraUuid()))
+        CameraView camera = engine.cameras().stream().filter(c -> c.config().cameraUuid().equals(source.cameraUuid()))
                 .findFirst().orElseThrow();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (camera.ledger().decodedCount() < 3 && System.nanoTime() < deadline) {

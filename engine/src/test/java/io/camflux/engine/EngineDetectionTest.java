@@ -3,7 +3,7 @@ package io.camflux.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.TestAssets;
@@ -41,7 +41,7 @@ class EngineDetectionTest {
             for (DetectionEvent.Detected d : e.detections()) {
                 assertTrue(d.box().x2() <= 768 && d.box().y2() <= 576 && d.box().x1() >= 0, d.toString());
             }
-            for (Camera c : engine.cameras()) {
+            for (CameraView c : engine.cameras()) {
                 assertEquals(0, c.ledger().inFlight());
                 assertEquals(200, c.ledger().decodedCount(), "the 20 s clip at 10 fps");
                 assertEquals(100, c.ledger().releasedCount(DropReason.INFERRED), 1, "5 of 10 fps by timestamps");

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
@@ -38,7 +38,7 @@ class LiveCameraSetTest {
         var config = TestConfigs.shard(6, 8, List.of(live("a"), live("b"), live("c")));
         Map<String, List<Long>> frameIds = new ConcurrentHashMap<>();
         List<CameraStatus> statuses = new CopyOnWriteArrayList<>();
-        io.camflux.engine.source.FrameLedger ledgerOfA;
+        io.camflux.engine.FrameCounts ledgerOfA;
         try (CamFlux engine = CamFlux.builder(config).streamOpener(LIVE).detector(FakeDetectors.fixedCost(0)).build()) {
             Disposable s = engine.statuses().subscribe(statuses::add);
             Disposable d = engine.detections().subscribe(e ->
@@ -50,7 +50,7 @@ class LiveCameraSetTest {
                     .expectNext(new CameraChange("d", CameraChange.Kind.ADDED)).verifyComplete();
             awaitEvents(frameIds, "d", 6);
             assertNotNull(engine.meterRegistry().find("frames.decoded").tag("camera_uuid", "c").counter());
-            Camera removed = engine.cameras().stream().filter(c -> c.config().cameraUuid().equals("c")).findFirst()
+            CameraView removed = engine.cameras().stream().filter(c -> c.config().cameraUuid().equals("c")).findFirst()
                     .orElseThrow();
             StepVerifier.create(engine.remove("c"))
                     .expectNext(new CameraChange("c", CameraChange.Kind.REMOVED)).verifyComplete();
@@ -118,7 +118,7 @@ class LiveCameraSetTest {
         var config = TestConfigs.shard(6, 8, List.of(live("a"), live("b"), live("c")));
         try (CamFlux engine = CamFlux.builder(config).streamOpener(LIVE).detector(FakeDetectors.fixedCost(0)).build()) {
             Disposable d = engine.detections().subscribe();
-            Camera a = engine.cameras().get(0);
+            CameraView a = engine.cameras().get(0);
             SourceConfig bMoved = TestConfigs.file("b", "synthetic-other", false, true);
             StepVerifier.create(engine.apply(List.of(live("a"), bMoved, live("d"))))
                     .expectNext(List.of(new CameraChange("c", CameraChange.Kind.REMOVED),

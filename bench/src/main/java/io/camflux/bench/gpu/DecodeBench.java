@@ -38,7 +38,7 @@ public final class DecodeBench {
         Path file = null, out = Path.of("bench/results");
         List<Integer> streams = List.of(1, 4, 8, 16);
         List<VideoDecoder> decoders = List.of(VideoDecoder.CPU, VideoDecoder.NVDEC);
-        int keepEvery = 0;
+        int keepEvery = 0, withCpu = 0;
         double seconds = 8;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
@@ -46,6 +46,7 @@ public final class DecodeBench {
                 case "--streams" -> streams = Arrays.stream(args[i + 1].split(",")).map(Integer::parseInt).toList();
                 case "--decoders" -> decoders = Arrays.stream(args[i + 1].split(",")).map(VideoDecoder::parse).toList();
                 case "--keep-every" -> keepEvery = Integer.parseInt(args[i + 1]);
+                case "--with-cpu" -> withCpu = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
                 case "--out" -> out = Path.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -53,7 +54,7 @@ public final class DecodeBench {
         }
         if (file == null) {
             throw new IllegalArgumentException("usage: decode --file CLIP [--streams LIST] [--decoders cpu,nvdec]"
-                    + " [--keep-every K] [--seconds S] [--out DIR]");
+                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--out DIR]");
         }
 
         io.camflux.engine.source.OpenCvThreads.apply();
@@ -61,8 +62,8 @@ public final class DecodeBench {
         table.append(String.format(Locale.ROOT, "# Decoding %s: CPU vs NVDEC, %d cores%n%n", file.getFileName(),
                 Runtime.getRuntime().availableProcessors()));
         table.append(String.format(Locale.ROOT, "`java -jar camflux-bench.jar decode --file %s --streams %s --decoders %s"
-                        + " --keep-every %d --seconds %d`%n%n", file.getFileName(), joined(streams), joined(decoders),
-                keepEvery, (int) seconds));
+                        + " --keep-every %d%s --seconds %d`%n%n", file.getFileName(), joined(streams), joined(decoders),
+                keepEvery, withCpu > 0 ? " --with-cpu " + withCpu : "", (int) seconds));
         table.append("| streams | decoder | decoders used | frames/s total | frames/s per stream | CPU cores used | frames/s per core |\n");
         table.append("|---:|---|---|---:|---:|---:|---:|\n");
         System.out.print(table);
@@ -72,6 +73,18 @@ public final class DecodeBench {
                 String row = String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%n", n,
                         decoder.name().toLowerCase(Locale.ROOT), c.decodersUsed(), c.framesPerSecond(),
                         c.framesPerSecond() / n, c.cpuCores(), c.framesPerSecond() / c.cpuCores());
+                System.out.print(row);
+                table.append(row);
+            }
+            if (withCpu > 0) {
+                // the host's decode ceiling: NVDEC's streams and CPU decoders on the cores at the same time
+                List<VideoDecoder> both = new ArrayList<>(java.util.Collections.nCopies(n, VideoDecoder.NVDEC));
+                both.addAll(java.util.Collections.nCopies(withCpu, VideoDecoder.CPU));
+                Ceiling c = measure(file, both, seconds, keepEvery);
+                String row = String.format(Locale.ROOT, "| %d + %d | nvdec + cpu | %s | %.0f (nvdec %.0f, cpu %.0f) | %.1f |"
+                                + " %.2f | %.0f |%n", n, withCpu, c.decodersUsed(), c.framesPerSecond(),
+                        c.framesPerSecond() - c.cpuFramesPerSecond(), c.cpuFramesPerSecond(),
+                        c.framesPerSecond() / both.size(), c.cpuCores(), c.framesPerSecond() / c.cpuCores());
                 System.out.print(row);
                 table.append(row);
             }
@@ -85,23 +98,29 @@ public final class DecodeBench {
     }
 
     /** What {@code streams} readers of one file decode together, as fast as they go, in this process. */
-    public record Ceiling(int streams, VideoDecoder decoder, String decodersUsed, double framesPerSecond,
-                          double cpuCores) {
+    /** @param decoder the decoders asked for ({@code cpu}, {@code nvdec}, {@code nvdec+cpu}) */
+    public record Ceiling(int streams, String decoder, String decodersUsed, double framesPerSecond,
+                          double cpuFramesPerSecond, double cpuCores) {
     }
 
     /** Converting every {@code keepEvery}-th frame of each stream to BGR (0: none). */
     public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds, int keepEvery)
             throws Exception {
-        SourceConfig source = new SourceConfig("decode", file.toString(), "bench", "bench", "tcp", true, false,
-                Duration.ofSeconds(10), List.of(), decoder);
+        return measure(file, java.util.Collections.nCopies(streams, decoder), seconds, keepEvery);
+    }
+
+    /** One stream per entry of {@code decoders}, all at once. */
+    static Ceiling measure(Path file, List<VideoDecoder> decoders, double seconds, int keepEvery) throws Exception {
+        int streams = decoders.size();
         List<StreamReader> readers = new ArrayList<>();
         AnalysisSize size = new AnalysisSize(416, 416, 0);
         // the ceiling is what NVDEC does with every stream on it, not what the engine's budget gives it
         String budget = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
         System.setProperty(NvdecDevice.BUDGET_PROPERTY, "1e12");
         try {
-            for (int i = 0; i < streams; i++) {
-                readers.add(StreamReaders.open(source, size));
+            for (VideoDecoder decoder : decoders) {
+                readers.add(StreamReaders.open(new SourceConfig("decode", file.toString(), "bench", "bench", "tcp",
+                        true, false, Duration.ofSeconds(10), List.of(), decoder), size));
             }
         } finally {
             if (budget == null) {
@@ -112,13 +131,16 @@ public final class DecodeBench {
         }
         Set<String> names = ConcurrentHashMap.newKeySet();
         readers.forEach(r -> names.add(r.decoderName()));
-        AtomicLong frames = new AtomicLong();
+        AtomicLong frames = new AtomicLong(), cpuFrames = new AtomicLong();
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         CountDownLatch done = new CountDownLatch(streams);
         long cpuStart = os.getProcessCpuTime(), start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
-        for (StreamReader reader : readers) {
-            Thread t = new Thread(() -> decodeUntil(reader, deadline, keepEvery, frames, done), "decode");
+        for (int i = 0; i < streams; i++) {
+            StreamReader reader = readers.get(i);
+            AtomicLong[] counters = decoders.get(i) == VideoDecoder.CPU ? new AtomicLong[] {frames, cpuFrames}
+                    : new AtomicLong[] {frames};
+            Thread t = new Thread(() -> decodeUntil(reader, deadline, keepEvery, counters, done), "decode");
             t.setDaemon(true);
             t.start();
         }
@@ -126,13 +148,15 @@ public final class DecodeBench {
         done.await();
         double wall = (System.nanoTime() - start) / 1e9;
         System.err.printf(Locale.ROOT, "decode %d %s streams, where the decoding threads were (top frames of %d samples): %s%n",
-                streams, decoder.name().toLowerCase(Locale.ROOT), sampler.samples(), sampler.stop());
+                streams, joined(new ArrayList<>(new java.util.LinkedHashSet<>(decoders))), sampler.samples(), sampler.stop());
         double cores = (os.getProcessCpuTime() - cpuStart) / 1e9 / wall;
         readers.forEach(StreamReader::close);
-        return new Ceiling(streams, decoder, String.join(",", names), frames.get() / wall, cores);
+        String asked = String.join("+", new java.util.LinkedHashSet<>(decoders).stream()
+                .map(d -> d.name().toLowerCase(Locale.ROOT)).toList());
+        return new Ceiling(streams, asked, String.join(",", names), frames.get() / wall, cpuFrames.get() / wall, cores);
     }
 
-    private static void decodeUntil(StreamReader reader, long deadline, int keepEvery, AtomicLong frames,
+    private static void decodeUntil(StreamReader reader, long deadline, int keepEvery, AtomicLong[] frames,
                                     CountDownLatch done) {
         long[] count = {0};
         try {
@@ -146,7 +170,9 @@ public final class DecodeBench {
                 if (!image.skipped()) {
                     image.image().close();
                 }
-                frames.incrementAndGet();
+                for (AtomicLong f : frames) {
+                    f.incrementAndGet();
+                }
             }
         } catch (Exception e) {
             System.err.println("decode failed: " + e);

@@ -9,7 +9,7 @@ import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.ReconnectConfig;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.NvdecDevice;
 import io.camflux.model.BuiltinModel;
@@ -217,7 +217,7 @@ final class EngineLoadRun {
         static Snapshot take(CamFlux engine, SimpleMeterRegistry registry, long events, long detections) {
             List<Map<DropReason, Long>> released = new ArrayList<>();
             List<Long> decoded = new ArrayList<>();
-            for (Camera c : engine.cameras()) {
+            for (CameraView c : engine.cameras()) {
                 released.add(c.ledger().snapshot());
                 decoded.add(c.ledger().decodedCount());
             }

@@ -111,7 +111,7 @@ final class LoadBench {
                     + "process):\n\n| decoder | streams | decoders used | frames/s | CPU cores |\n|---|---|---|---|---|\n");
             for (DecodeBench.Ceiling c : ceilings) {
                 md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %.1f |%n",
-                        c.decoder().name().toLowerCase(Locale.ROOT), c.streams(), c.decodersUsed(),
+                        c.decoder(), c.streams(), c.decodersUsed(),
                         c.framesPerSecond(), c.cpuCores()));
             }
             md.append('\n');

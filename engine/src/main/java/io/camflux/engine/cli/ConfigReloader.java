@@ -23,7 +23,8 @@ import sun.misc.Signal;
 /**
  * Reloads the shard config when its file changes (a watch on its folder) or on SIGHUP. A valid file's
  * {@code sources} are applied to the running engine as a diff: cameras it does not change are not touched;
- * {@code max_fps} and {@code emit_empty} apply at once, without reconnecting anyone. Every other key that differs
+ * {@code max_fps}, {@code emit_empty} and {@code motion_config} apply at once, without reconnecting anyone (a new
+ * motion config starts each camera's gate afresh). Every other key that differs
  * from the running config takes effect only after a restart, and one warning names them;
  * an invalid file is refused with the loader's path-named problems and the running set stays as it was.
  */
@@ -33,7 +34,7 @@ final class ConfigReloader implements AutoCloseable {
     private static final List<Key> NEEDS_RESTART = List.of(
             new Key("runner_id", ShardConfig::runnerId), new Key("shard_id", ShardConfig::shardId),
             new Key("amqp", ShardConfig::amqp),
-            new Key("telemetry", ShardConfig::reportInterval), new Key("motion_config", ShardConfig::motion),
+            new Key("telemetry", ShardConfig::reportInterval),
             new Key("model", ShardConfig::model), new Key("batch", ShardConfig::batch),
             new Key("reconnect", ShardConfig::reconnect),
             new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources));
@@ -119,6 +120,14 @@ final class ConfigReloader implements AutoCloseable {
             engine.setMaxFps(next.maxFps());
         }
         engine.setEmitEmpty(next.emitEmpty());
+        if (!next.motion().equals(engine.motionConfig())) {
+            try {
+                engine.setMotionConfig(next.motion());
+                log.info("reload: motion_config applied");
+            } catch (IllegalStateException e) {
+                log.error("reload: motion_config not applied: {}", e.getMessage());
+            }
+        }
         try {
             List<CameraChange> changes = engine.apply(next.sources()).block(Duration.ofSeconds(60));
             List<CameraChange> made = changes == null ? List.of()

@@ -6,7 +6,7 @@ import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
 import io.camflux.engine.http.SourceAdmin;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +36,7 @@ final class EngineSourceAdmin implements SourceAdmin {
     @Override
     public List<Map<String, Object>> sources() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Camera c : engine.cameras()) {
+        for (CameraView c : engine.cameras()) {
             SourceConfig s = c.config();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("camera_uuid", s.cameraUuid());

@@ -1,9 +1,9 @@
 package io.camflux.engine.cli;
 
 import io.camflux.engine.CamFlux;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
-import io.camflux.engine.source.FrameLedger;
+import io.camflux.engine.FrameCounts;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
@@ -42,8 +42,8 @@ final class RunSummary {
                 + " process CPU %.0f%% of one core (%.2f CPU-s per camera-second), %d cores%n", seconds, drainSeconds,
                 eventsWritten, 100 * cpu / seconds, cpu / seconds / Math.max(1, engine.cameras().size()),
                 Runtime.getRuntime().availableProcessors()));
-        for (Camera camera : engine.cameras()) {
-            FrameLedger l = camera.ledger();
+        for (CameraView camera : engine.cameras()) {
+            FrameCounts l = camera.ledger();
             sb.append(String.format(Locale.ROOT, "  %-12s decoded %6d (%.1f fps)  inferred %5d (%.2f fps)  dropped:",
                     camera.config().cameraUuid(), l.decodedCount(), l.decodedCount() / seconds,
                     l.releasedCount(DropReason.INFERRED), l.releasedCount(DropReason.INFERRED) / seconds));

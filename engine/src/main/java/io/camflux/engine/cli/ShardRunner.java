@@ -13,10 +13,8 @@ import io.camflux.engine.publish.RabbitSink;
 import io.camflux.engine.publish.Routing;
 import io.camflux.engine.publish.StdoutSink;
 import io.camflux.engine.status.StatusEvent;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -97,7 +95,7 @@ final class ShardRunner implements Controls {
     int run(Duration duration) {
         ShardConfig config = engine.config();
         StdoutSink sink = new StdoutSink(out, Schedulers.boundedElastic());
-        try (EngineMetrics metrics = new EngineMetrics(engine, registry, Clock.systemUTC());
+        try (EngineMetrics metrics = new EngineMetrics(engine, registry);
              HealthServer server = new HealthServer(config.http(), this, sources, registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
             CompletableFuture<Void> statuses = publishStatuses(sink).toFuture();
@@ -155,8 +153,7 @@ final class ShardRunner implements Controls {
 
     private void published(DetectionEvent event) {
         events.incrementAndGet();
-        Counter.builder("detections.published").description("detection events delivered to the sink")
-                .tag("camera_uuid", event.cameraUuid()).register(registry).increment();
+        engine.recordPublished(event);
     }
 
     private void awaitDone() {

@@ -12,7 +12,7 @@ import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.status.StatusEvent;
 import java.io.UncheckedIOException;
 
-/** The wire format of events (ARCHITECTURE.md): snake_case JSON, timestamps in ISO-8601 UTC. */
+/** The wire format of events (docs/architecture.md): snake_case JSON, timestamps in ISO-8601 UTC. */
 public final class EventJson {
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())

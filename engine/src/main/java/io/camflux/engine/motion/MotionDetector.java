@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 
 import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.Polygon;
+import io.camflux.engine.source.PictureFilter;
 import java.util.List;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.global.opencv_core;
@@ -17,11 +18,12 @@ import org.bytedeco.opencv.opencv_core.Size;
 import org.bytedeco.opencv.opencv_video.BackgroundSubtractorMOG2;
 
 /**
- * Measures how much of a frame moves, the seed's way, on a downscaled copy: grey, Gaussian blur, MOG2
+ * Measures how much of a frame moves, the seed's way, on a downscaled copy: grey (the decoded luma where the reader
+ * has it, so a frame without motion is never converted to BGR), Gaussian blur, MOG2
  * background subtraction (shadows detected and left out) OR'd with the thresholded difference to the previous
  * frame, masked, eroded and dilated, then the area of the external contours above {@code min_area}.
  * Areas are returned in source pixels. One per camera; owns its native images, reused frame to frame.
- * Thread-safe only in that {@link #close()} may race with {@link #movingArea(Mat)}.
+ * Thread-safe only in that {@link #close()} may race with {@link #movingArea(PictureFilter.Picture)}.
  */
 public final class MotionDetector implements AutoCloseable {
     private static final double MOG2_FOREGROUND = 200; // MOG2 marks shadows 127 and foreground 255
@@ -60,11 +62,17 @@ public final class MotionDetector implements AutoCloseable {
         return movingArea(bgr, bgr.cols(), bgr.rows());
     }
 
+    /** The moving area of a BGR image of a {@code sourceWidth} x {@code sourceHeight} picture; see below. */
+    public double movingArea(Mat bgr, int sourceWidth, int sourceHeight) {
+        return movingArea(PictureFilter.Picture.bgr(bgr, 0, sourceWidth, sourceHeight));
+    }
+
     /**
-     * The moving area in source pixels of {@code bgr}, an image of a {@code sourceWidth} x {@code sourceHeight}
-     * picture (perhaps scaled down); the first frame of a new size reads as all motion.
+     * The moving area in source pixels of a picture (its luma, or a BGR image, perhaps scaled down from the source);
+     * the first frame of a new size reads as all motion.
      */
-    public synchronized double movingArea(Mat bgr, int sourceWidth, int sourceHeight) {
+    public synchronized double movingArea(PictureFilter.Picture picture) {
+        int sourceWidth = picture.sourceWidth(), sourceHeight = picture.sourceHeight();
         if (closed) {
             throw new IllegalStateException("motion detector of " + camera + " is closed");
         }
@@ -74,8 +82,16 @@ public final class MotionDetector implements AutoCloseable {
         }
         // bilinear reads a few source pixels per output pixel; the blur that follows smooths its aliasing, and
         // area averaging would read the whole frame (5x the cost at 720p)
-        opencv_imgproc.resize(bgr, small, workingSize, 0, 0, opencv_imgproc.INTER_LINEAR);
-        opencv_imgproc.cvtColor(small, gray, opencv_imgproc.COLOR_BGR2GRAY);
+        if (picture.luma()) {
+            opencv_imgproc.resize(picture.pixels(), gray, workingSize, 0, 0, opencv_imgproc.INTER_LINEAR);
+            if (picture.limitedRange()) {
+                // video-range luma stretched to the grey levels a BGR conversion gives, so thresholds mean the same
+                gray.convertTo(gray, -1, 255.0 / 219, -16 * 255.0 / 219);
+            }
+        } else {
+            opencv_imgproc.resize(picture.pixels(), small, workingSize, 0, 0, opencv_imgproc.INTER_LINEAR);
+            opencv_imgproc.cvtColor(small, gray, opencv_imgproc.COLOR_BGR2GRAY);
+        }
         opencv_imgproc.GaussianBlur(gray, gray, blurKernel, 0);
         background.apply(gray, foreground);
         opencv_imgproc.threshold(foreground, foreground, MOG2_FOREGROUND, 255, opencv_imgproc.THRESH_BINARY);

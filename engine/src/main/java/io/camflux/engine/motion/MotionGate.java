@@ -1,17 +1,20 @@
 package io.camflux.engine.motion;
 
-import io.camflux.engine.source.VideoFrame;
-import java.util.function.Function;
-import reactor.core.publisher.Flux;
+import io.camflux.engine.source.PictureFilter;
 
 /**
- * The per-camera motion stage: passes frames worth running the detector on and releases the others with
- * {@link io.camflux.engine.source.DropReason#NO_MOTION}. One instance per camera.
+ * The motion stage of one camera: for each run of the camera, a filter that keeps the frames worth running the
+ * detector on. The reader applies it to a sampled frame's decoded picture before conversion; a frame it drops is
+ * counted as {@link io.camflux.engine.source.DropReason#NO_MOTION}.
  */
-public interface MotionGate extends Function<Flux<VideoFrame>, Flux<VideoFrame>> {
+@FunctionalInterface
+public interface MotionGate {
 
-    /** Every frame passes (motion gating disabled, or not yet built). */
+    /** A fresh gate for a new run (no background yet); the camera closes it when the run ends. */
+    PictureFilter open();
+
+    /** Every frame passes (motion gating disabled). */
     static MotionGate passThrough() {
-        return frames -> frames;
+        return () -> PictureFilter.KEEP_ALL;
     }
 }

@@ -2,29 +2,29 @@ package io.camflux.engine.motion;
 
 import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.source.DropReason;
-import io.camflux.engine.source.VideoFrame;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import reactor.core.publisher.Flux;
+import io.camflux.engine.source.PictureFilter;
+import java.util.function.Supplier;
 
 /**
  * The motion gate of one camera: frames with motion (and those within the decay after it) pass; the others
- * are released as {@link DropReason#NO_MOTION}. Runs where the camera's frames arrive (its own thread).
+ * are dropped as {@code NO_MOTION} before conversion. Runs in the camera's reader (its own thread), on the decoded
+ * luma where the reader has it. The camera counts its verdicts ({@code motion_frames_total}).
  */
 public final class OpenCvMotionGate implements MotionGate {
-    private final MotionConfig config;
+    private final Supplier<MotionConfig> config;
     private final SourceConfig source;
-    private final MotionStats stats;
 
-    public OpenCvMotionGate(MotionConfig config, SourceConfig source, MeterRegistry registry) {
-        this.config = config;
-        this.source = source;
-        this.stats = new MotionStats(source.cameraUuid(), registry);
+    public OpenCvMotionGate(MotionConfig config, SourceConfig source) {
+        this(() -> config, source);
     }
 
-    public MotionStats stats() {
-        return stats;
+    /**
+     * A gate that follows {@code config} while it runs: a new config starts a fresh background model from the next
+     * frame on (no reconnect); a disabled one passes every frame without judging it.
+     */
+    public OpenCvMotionGate(Supplier<MotionConfig> config, SourceConfig source) {
+        this.config = config;
+        this.source = source;
     }
 
     /**
@@ -53,69 +53,44 @@ public final class OpenCvMotionGate implements MotionGate {
     }
 
     @Override
-    public Flux<VideoFrame> apply(Flux<VideoFrame> frames) {
-        return Flux.using(
-                () -> new MotionDetector(config, source.motionMask(), source.cameraUuid()),
-                detector -> {
-                    MotionTimeline timeline = new MotionTimeline(config.decaySeconds(), config.cooldownSeconds());
-                    return frames.handle((frame, sink) -> {
-                        boolean motion;
-                        try {
-                            motion = detector.movingArea(frame.image(), frame.sourceWidth(), frame.sourceHeight())
-                                    > config.pixelThreshold();
-                        } catch (RuntimeException e) {
-                            frame.release(DropReason.CANCELLED);
-                            sink.error(e);
-                            return;
-                        }
-                        if (timeline.pass(frame.ptsMicros(), motion)) {
-                            stats.passed();
-                            sink.next(frame);
-                        } else {
-                            stats.skipped();
-                            frame.release(DropReason.NO_MOTION);
-                        }
-                    });
-                },
-                MotionDetector::close);
+    public PictureFilter open() {
+        return new Run();
     }
 
-    /** Frames seen, passed and skipped by one camera's gate, also as Micrometer counters. */
-    public static final class MotionStats {
-        private final Counter passed;
-        private final Counter skipped;
+    /** One run's gate: a detector and timeline for the config it was made with, remade when the config changes. */
+    private final class Run implements PictureFilter {
+        private MotionConfig current;
+        private MotionDetector detector;
+        private MotionTimeline timeline;
 
-        public MotionStats(String camera, MeterRegistry registry) {
-            passed = Counter.builder("motion.frames").description("frames judged by the motion gate")
-                    .tag("camera_uuid", camera).tag("result", "passed").register(registry);
-            skipped = Counter.builder("motion.frames").description("frames judged by the motion gate")
-                    .tag("camera_uuid", camera).tag("result", "skipped").register(registry);
+        @Override
+        public boolean active() {
+            return config.get().enabled();
         }
 
-        void passed() {
-            passed.increment();
+        @Override
+        public boolean keep(Picture picture) {
+            MotionConfig now = config.get();
+            if (!now.enabled()) {
+                return true;
+            }
+            if (!now.equals(current)) {
+                close();
+                detector = new MotionDetector(now, source.motionMask(), source.cameraUuid());
+                timeline = new MotionTimeline(now.decaySeconds(), now.cooldownSeconds());
+                current = now;
+            }
+            boolean motion = detector.movingArea(picture) > now.pixelThreshold();
+            return timeline.pass(picture.ptsMicros(), motion);
         }
 
-        void skipped() {
-            skipped.increment();
-        }
-
-        public long seen() {
-            return passedCount() + skippedCount();
-        }
-
-        public long passedCount() {
-            return (long) passed.count();
-        }
-
-        public long skippedCount() {
-            return (long) skipped.count();
-        }
-
-        /** Fraction of frames skipped, 0 before the first frame. */
-        public double skipRate() {
-            long seen = seen();
-            return seen == 0 ? 0 : (double) skippedCount() / seen;
+        @Override
+        public void close() {
+            if (detector != null) {
+                detector.close();
+                detector = null;
+                current = null;
+            }
         }
     }
 }

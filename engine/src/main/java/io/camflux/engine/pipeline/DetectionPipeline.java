@@ -3,12 +3,11 @@ package io.camflux.engine.pipeline;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.FrameDetector;
 import io.camflux.engine.config.BatchConfig;
+import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.motion.MotionGate;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.VideoFrame;
-import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
@@ -18,9 +17,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The data path, top to bottom: per camera rate sampling, the motion gate and latest-wins; then merge across
- * the cameras' runs (a flux of camera fluxes: cameras join and leave while it runs), cross-camera batches, and the
- * detector operator (letterbox ahead, one session run per batch on the inference threads, decoding behind it).
+ * The data path, top to bottom: per camera rate sampling and the motion gate (in the reader, before conversion) and
+ * latest-wins; then merge across the cameras' runs (a flux of camera fluxes: cameras join and leave while it runs),
+ * cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the inference threads, decoding behind it).
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
  */
@@ -28,24 +27,22 @@ public final class DetectionPipeline {
     private volatile double maxFps;
     private final int maxRuns;
     private final BatchConfig batch;
-    private final Function<Camera, MotionGate> motionGates;
+    private final Function<SourceConfig, MotionGate> motionGates;
     private final InferenceStage inference;
     private final DetectionOperator<List<VideoFrame>> detector;
     private final Scheduler timer;
 
-    /** @param maxRuns the most camera runs at once (a replaced camera's old and new run overlap briefly) */
-    public DetectionPipeline(int maxRuns, double maxFps, BatchConfig batch,
-                             Function<Camera, MotionGate> motionGates, FrameDetector detector, String runnerId,
-                             String shardId, boolean emitEmpty, Clock clock, MeterRegistry registry,
-                             Scheduler inferenceThreads, Scheduler cpu, Scheduler timer) {
-        this.maxRuns = maxRuns;
-        this.maxFps = maxFps;
-        this.batch = batch;
+    /** @param motionGates a camera's motion gate, by its config */
+    public DetectionPipeline(PipelineOptions options, Function<SourceConfig, MotionGate> motionGates,
+                             FrameDetector detector) {
+        this.maxRuns = options.maxRuns();
+        this.maxFps = options.shard().maxFps();
+        this.batch = options.shard().batch();
         this.motionGates = motionGates;
-        this.detector = new DetectionOperator<>(detector, cpu, inferenceThreads, batch.prepareThreads(),
-                detector.concurrency(), DetectionPipeline::releaseAll);
-        this.timer = timer;
-        this.inference = new InferenceStage(runnerId, shardId, emitEmpty, clock, registry);
+        this.detector = new DetectionOperator<>(detector, options.threads().cpu(), options.threads().inference(),
+                batch.prepareThreads(), detector.concurrency(), DetectionPipeline::releaseAll);
+        this.timer = options.threads().timer();
+        this.inference = new InferenceStage(options.shard(), options.clock(), options.registry());
     }
 
     /**
@@ -65,20 +62,17 @@ public final class DetectionPipeline {
     }
 
     private Flux<VideoFrame> cameraFrames(CameraRun run, Publisher<?> stopIntake) {
-        // sampling (before a frame is even converted to an image) and the motion gate run on the camera's own
-        // thread, so their cost spreads over cores and the latest-wins slot only holds a frame worth detecting
+        // sampling and the motion gate run on the camera's own thread before a frame is converted to an image (the
+        // gate reads the decoded luma), so their cost spreads over cores, frames they drop cost no conversion, and
+        // the latest-wins slot only holds a frame worth detecting
         Camera camera = run.camera();
         RateSampler sampler = new RateSampler(() -> maxFps);
+        MotionGate gate = motionGates.apply(camera.config());
         // the run ends at whichever comes first: the end of intake, or the camera set stopping it
-        Flux<VideoFrame> frames = camera.frames(sampler::accept,
+        Flux<VideoFrame> frames = camera.frames(sampler::accept, gate::open,
                         Mono.firstWithSignal(Mono.from(stopIntake).then(), run.stopSignal()))
                 .doOnSubscribe(s -> run.markSubscribed())
-                .doFinally(signal -> run.markEnded())
-                .transform(motionGates.apply(camera))
-                .onErrorResume(e -> {
-                    camera.stopWithError(e);
-                    return Flux.empty();
-                });
+                .doFinally(signal -> run.markEnded());
         if (camera.config().isNetwork() || camera.config().realtime()) {
             // a live camera does not wait: what the pipeline cannot take now is replaced by the next frame
             return frames.onBackpressureLatest()

@@ -1,7 +1,8 @@
 package io.camflux.engine.pipeline;
 
 import io.camflux.engine.DetectionEvent;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.metrics.CameraMeters;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.VideoFrame;
 import io.camflux.model.Detection;
@@ -29,11 +30,10 @@ final class InferenceStage {
     private final DistributionSummary batchSize;
     private final Counter batchErrors;
 
-    InferenceStage(String runnerId, String shardId,
-                   boolean emitEmpty, Clock clock, MeterRegistry registry) {
-        this.runnerId = runnerId;
-        this.shardId = shardId;
-        this.emitEmpty = emitEmpty;
+    InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry) {
+        this.runnerId = shard.runnerId();
+        this.shardId = shard.shardId();
+        this.emitEmpty = shard.emitEmpty();
         this.clock = clock;
         this.inferenceLatency = Timer.builder("inference.latency").description("session run per batch (letterbox and decoding overlap it)")
                 .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
@@ -66,16 +66,16 @@ final class InferenceStage {
         List<DetectionEvent> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             VideoFrame frame = batch.get(i);
-            Camera camera = frame.camera();
-            camera.recordInferred(frame.grabNanos());
+            CameraMeters camera = frame.meters();
+            camera.inferred(frame.grabNanos());
             List<Detection> found = results.get(i);
             if (found.isEmpty() && !emitEmpty) {
                 continue;
             }
             long e2eNanos = System.nanoTime() - frame.grabNanos();
             e2eLatency.record(e2eNanos, TimeUnit.NANOSECONDS);
-            events.add(new DetectionEvent(clock.instant(), runnerId, shardId, camera.config().tenantId(),
-                    camera.config().siteId(), frame.cameraUuid(), frame.frameId(), camera.inferredFps(),
+            events.add(new DetectionEvent(clock.instant(), runnerId, shardId, frame.source().tenantId(),
+                    frame.source().siteId(), frame.cameraUuid(), frame.frameId(), camera.inferredFps(),
                     found.stream().map(d -> toEvent(d, frame.scaleX(), frame.scaleY())).toList(),
                     new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
         }

@@ -7,7 +7,7 @@ import io.camflux.engine.status.StatusEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Where each event goes on the broker (ARCHITECTURE.md) and its message id. */
+/** Where each event goes on the broker (docs/architecture.md) and its message id. */
 public final class Routing {
     /** Status message ids: unique per process without SecureRandom (which may block on a Reactor thread). */
     private static final long STARTED = System.currentTimeMillis();

@@ -2,30 +2,30 @@ package io.camflux.engine.source;
 
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.config.SourceConfig;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
 /**
- * One camera as a {@code Flux} of decoded frames. Connecting, reading and closing happen on the camera's own
- * thread ({@code grabThread}); failures reconnect with backoff, and every state change is published on
- * {@link #statuses()}. A camera that gives up completes: it never fails the pipeline.
+ * One camera as a {@code Flux} of decoded frames: connecting, reading and reconnecting. Connecting, reading and
+ * closing happen on the camera's own thread ({@code grabThread}); failures reconnect with backoff, and every state
+ * change is published on {@link #statuses()} (kept by its {@link CameraHealth}). A camera that gives up completes:
+ * it never fails the pipeline. Internal: embedders see it as a {@link CameraView}.
  */
-public final class Camera {
+public final class Camera implements CameraView {
     private static final Logger log = LoggerFactory.getLogger(Camera.class);
     /**
      * STREAMING is announced once the decoded rate has been measured over this many frames (an RTSP stream
@@ -40,13 +40,9 @@ public final class Camera {
     private final Scheduler timer;
     private final Clock clock;
     private final FrameLedger ledger;
-    private final RateMeter decodedRate = new RateMeter(TimeUnit.SECONDS.toNanos(5));
-    private final RateMeter inferredRate = new RateMeter(TimeUnit.SECONDS.toNanos(5));
+    private final CameraHealth health;
     private final AtomicLong nextFrameId = new AtomicLong();
     private final AtomicInteger failuresInARow = new AtomicInteger();
-    private final AtomicReference<CameraState> state = new AtomicReference<>();
-    private final AtomicLong lastFrameEpochMs = new AtomicLong();
-    private final Sinks.Many<CameraStatus> statuses = Sinks.many().replay().latest();
     /** How the current run ends when the camera set stops it (paused, removed, replaced); else DISCONNECTED. */
     private volatile CameraState endState = CameraState.DISCONNECTED;
     private volatile String endReason;
@@ -60,6 +56,7 @@ public final class Camera {
         this.timer = timer;
         this.clock = clock;
         this.ledger = ledger;
+        this.health = new CameraHealth(config, clock, ledger.meters());
     }
 
     /**
@@ -68,46 +65,56 @@ public final class Camera {
      * others are counted as {@link DropReason#SAMPLED_OUT} on the spot.
      */
     public Flux<VideoFrame> frames(LongPredicate wanted) {
-        return frames(wanted, Mono.never());
+        return frames(wanted, () -> PictureFilter.KEEP_ALL, Mono.never());
     }
 
     /**
-     * As above, ending when {@code stop} completes: the reader completes the flux itself, on the camera's thread,
-     * before its next frame (or at once while it waits to reconnect). Cancelling from outside instead would race
-     * a frame being emitted into a downstream that has already completed, where it would never be released.
+     * As above; a wanted frame is also shown to the run's filter (the motion gate, one from {@code filters} per run,
+     * kept across reconnects and closed at the run's end) before it is converted, and one it does not keep is
+     * counted as {@link DropReason#NO_MOTION}. Its frame id is used up, so ids count the sampled frames. The run ends
+     * when {@code stop} completes: the reader completes the flux itself, on the camera's thread, before its next
+     * frame (or at once while it waits to reconnect). Cancelling from outside instead would race a frame being
+     * emitted into a downstream that has already completed, where it would never be released. A filter that fails
+     * (a motion mask outside the image) stops the camera with that error; it does not reconnect.
      */
-    public Flux<VideoFrame> frames(LongPredicate wanted, Mono<Void> stop) {
+    public Flux<VideoFrame> frames(LongPredicate wanted, Supplier<PictureFilter> filters, Mono<Void> stop) {
         return Flux.defer(() -> {
             AtomicBoolean stopping = new AtomicBoolean();
             AtomicBoolean ended = new AtomicBoolean();
+            PictureFilter filter = filters.get();
             reactor.core.Disposable watch = stop.subscribe(null, e -> stopping.set(true), () -> stopping.set(true));
             endState = CameraState.DISCONNECTED;
             endReason = null;
-            return Flux.defer(() -> connection(wanted, stopping))
+            return Flux.defer(() -> connection(wanted, filter, stopping))
                     // a stop while waiting to reconnect ends the companion, and with it the retries
                     .retryWhen(Retry.from(failures -> failures.takeUntilOther(stop)
                             .concatMap(signal -> reconnectAfter(signal.failure()).takeUntilOther(stop))))
                     .onErrorResume(e -> {
-                        log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
-                                failuresInARow.get(), e.getMessage());
+                        if (e instanceof FilterFailure failure) {
+                            stopWithError(failure.getCause());
+                        } else {
+                            log.error("camera {}: giving up after {} failures in a row: {}", config.cameraUuid(),
+                                    failuresInARow.get(), e.getMessage());
+                        }
                         return Flux.empty();
                     })
                     // the last state before the run's end reaches downstream (a doFinally here would run after it)
-                    .doOnTerminate(() -> endRun(ended, watch))
-                    .doOnCancel(() -> endRun(ended, watch));
+                    .doOnTerminate(() -> endRun(ended, watch, filter))
+                    .doOnCancel(() -> endRun(ended, watch, filter));
         });
     }
 
-    private void endRun(AtomicBoolean ended, reactor.core.Disposable watch) {
+    private void endRun(AtomicBoolean ended, reactor.core.Disposable watch, PictureFilter filter) {
         if (ended.compareAndSet(false, true)) {
             watch.dispose();
+            filter.close();
             publish(endState, null, null, -1, endReason);
         }
     }
 
-    private Flux<VideoFrame> connection(LongPredicate wanted, AtomicBoolean stopping) {
+    private Flux<VideoFrame> connection(LongPredicate wanted, PictureFilter filter, AtomicBoolean stopping) {
         return Flux.<VideoFrame, Session>generate(this::connect,
-                        (session, sink) -> readNext(session, sink, wanted, stopping), Session::close)
+                        (session, sink) -> readNext(session, sink, wanted, filter, stopping), Session::close)
                 .subscribeOn(grabThread);
     }
 
@@ -118,15 +125,16 @@ public final class Camera {
     }
 
     private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
-                             AtomicBoolean stopping) {
+                             PictureFilter filter, AtomicBoolean stopping) {
         try {
             StreamReader.DecodedImage decoded;
+            PictureFilter judged = filter == PictureFilter.KEEP_ALL ? filter : new ContinuedTime(filter, session);
             while (true) {
                 if (stopping.get()) {
                     sink.complete();
                     return session;
                 }
-                decoded = nextDecoded(session, pts -> wanted.test(session.ptsOffset + pts));
+                decoded = nextDecoded(session, pts -> wanted.test(session.ptsOffset + pts), judged);
                 if (decoded == null) {
                     if (config.isFile()) {
                         log.info("camera {}: end of file", config.cameraUuid());
@@ -136,27 +144,34 @@ public final class Camera {
                     }
                     return session;
                 }
-                long now = System.nanoTime();
-                decodedRate.record(now);
-                lastFrameEpochMs.set(clock.millis());
+                health.frameDecoded();
                 session.lastPts = session.ptsOffset + decoded.ptsMicros();
                 if (!decoded.skipped()) {
                     break;
                 }
-                ledger.skippedAtSource();
+                if (decoded.dropped() == DropReason.NO_MOTION) {
+                    nextFrameId.getAndIncrement();
+                    ledger.meters().motion(false);
+                }
+                ledger.droppedAtSource(decoded.dropped());
                 announceStreaming(session);
             }
+            if (filter.active()) {
+                ledger.meters().motion(true);
+            }
             long pts = session.lastPts;
-            if ((config.isFile() && config.realtime() && !session.pace(pts)) || stopping.get()) {
+            if ((config.isFile() && config.realtime() && !session.pacer.pace(pts)) || stopping.get()) {
                 decoded.image().close();
                 sink.complete();
                 return session;
             }
             VideoFrame frame = new VideoFrame(config.cameraUuid(), nextFrameId.getAndIncrement(), pts,
                     System.nanoTime(), clock.millis(), decoded.image(), decoded.sourceWidth(), decoded.sourceHeight(),
-                    ledger, this);
+                    ledger, config);
             announceStreaming(session);
             sink.next(frame);
+        } catch (FilterFailure e) {
+            sink.error(e);
         } catch (Exception e) {
             sink.error(StreamError.classify(e));
         }
@@ -164,14 +179,40 @@ public final class Camera {
     }
 
     /** The next frame, starting the file again at its end when it loops; null at the end of the stream. */
-    private StreamReader.DecodedImage nextDecoded(Session session, LongPredicate wanted) throws Exception {
-        StreamReader.DecodedImage decoded = session.reader.next(wanted);
+    private StreamReader.DecodedImage nextDecoded(Session session, LongPredicate wanted, PictureFilter filter)
+            throws Exception {
+        StreamReader.DecodedImage decoded = session.reader.next(wanted, filter);
         if (decoded == null && config.isFile() && config.loop()) {
             session.ptsOffset = session.lastPts + session.frameIntervalMicros();
             session.reader.rewind();
-            decoded = session.reader.next(wanted);
+            decoded = session.reader.next(wanted, filter);
         }
         return decoded;
+    }
+
+    /** The run's filter in the camera's media time (continued across loops of a file); its failures end the run. */
+    private record ContinuedTime(PictureFilter filter, Session session) implements PictureFilter {
+        @Override
+        public boolean active() {
+            return filter.active();
+        }
+
+        @Override
+        public boolean keep(Picture picture) {
+            try {
+                return filter.keep(new Picture(picture.pixels(), picture.limitedRange(),
+                        session.ptsOffset + picture.ptsMicros(), picture.sourceWidth(), picture.sourceHeight()));
+            } catch (RuntimeException e) {
+                throw new FilterFailure(e);
+            }
+        }
+    }
+
+    /** A filter failed on a frame: not the stream's fault, so no reconnect. */
+    private static final class FilterFailure extends RuntimeException {
+        FilterFailure(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private void announceStreaming(Session session) {
@@ -185,6 +226,9 @@ public final class Camera {
     }
 
     private Mono<Long> reconnectAfter(Throwable failure) {
+        if (failure instanceof FilterFailure) {
+            return Mono.error(failure);
+        }
         StreamError error = StreamError.classify(failure);
         int failures = failuresInARow.incrementAndGet();
         if (!backoff.allows(failures)) {
@@ -198,8 +242,8 @@ public final class Camera {
         return Mono.delay(Duration.ofMillis(delay), timer);
     }
 
-    /** A stage after the source failed for good (e.g. a motion mask outside the image): the camera stops. */
-    public void stopWithError(Throwable failure) {
+    /** Its filter failed for good (e.g. a motion mask outside the image): the camera stops. */
+    private void stopWithError(Throwable failure) {
         String code = failure instanceof IllegalArgumentException ? StreamError.CONFIG_ERROR : StreamError.classify(failure).code();
         log.error("camera {}: stopped: {}", config.cameraUuid(), failure.getMessage());
         publish(CameraState.DISCONNECTED, code, failure.getMessage(), -1);
@@ -210,14 +254,7 @@ public final class Camera {
     }
 
     private void publish(CameraState newState, String code, String detail, long retryInMs, String reason) {
-        CameraState previous = state.getAndSet(newState);
-        if (previous == newState && code == null && reason == null) {
-            return;
-        }
-        CameraStatus status = new CameraStatus(config.cameraUuid(), config.tenantId(), config.siteId(), newState,
-                clock.instant(), newState == CameraState.STREAMING ? decodedFps() : 0, code, detail, retryInMs,
-                reason);
-        statuses.emitNext(status, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+        health.publish(newState, code, detail, retryInMs, reason);
     }
 
     /**
@@ -234,51 +271,52 @@ public final class Camera {
 
     /** No more runs: late subscribers to {@link #statuses()} see the last state and completion. */
     public void retire() {
-        statuses.tryEmitComplete();
+        health.complete();
     }
 
     /** State changes, the current one first for late subscribers. */
     public Flux<CameraStatus> statuses() {
-        return statuses.asFlux();
+        return health.statuses();
     }
 
+    @Override
     public SourceConfig config() {
         return config;
     }
 
+    @Override
     public FrameLedger ledger() {
         return ledger;
     }
 
+    @Override
     public CameraState state() {
-        return state.get();
+        return health.state();
     }
 
+    @Override
     public double decodedFps() {
-        return decodedRate.rate(System.nanoTime());
+        return health.decodedFps();
     }
 
+    @Override
     public double inferredFps() {
-        return inferredRate.rate(System.nanoTime());
+        return ledger.meters().inferredFps();
     }
 
-    public void recordInferred(long nanos) {
-        inferredRate.record(nanos);
-    }
-
+    @Override
     public long lastFrameEpochMs() {
-        return lastFrameEpochMs.get();
+        return health.lastFrameEpochMs();
     }
 
     /** One open connection and where it is in media time. */
     private static final class Session {
         final StreamReader reader;
+        final Pacer pacer = new Pacer();
         long ptsOffset;
         long lastPts;
         boolean streaming;
         int frames;
-        long paceStartNanos = -1;
-        long paceStartPts;
 
         Session(StreamReader reader) {
             this.reader = reader;
@@ -287,27 +325,6 @@ public final class Camera {
         long frameIntervalMicros() {
             double fps = reader.frameRate();
             return fps > 0 ? Math.round(1_000_000 / fps) : 40_000;
-        }
-
-        /** Sleeps until the frame's media time; false when interrupted (the camera is stopping). */
-        boolean pace(long pts) {
-            long now = System.nanoTime();
-            if (paceStartNanos < 0 || pts < paceStartPts) {
-                paceStartNanos = now;
-                paceStartPts = pts;
-                return true;
-            }
-            long due = paceStartNanos + (pts - paceStartPts) * 1000;
-            long wait = due - now;
-            if (wait > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
         }
 
         void close() {

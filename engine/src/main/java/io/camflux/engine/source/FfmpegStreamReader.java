@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.util.function.LongPredicate;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegLogCallback;
@@ -89,6 +90,12 @@ public final class FfmpegStreamReader implements StreamReader {
 
     @Override
     public DecodedImage next(LongPredicate wanted) throws FrameGrabber.Exception {
+        return next(wanted, PictureFilter.KEEP_ALL);
+    }
+
+    /** With JavaCV's lazy conversion, {@code filter} sees the decoded luma plane and a frame it drops is never converted. */
+    @Override
+    public DecodedImage next(LongPredicate wanted, PictureFilter filter) throws FrameGrabber.Exception {
         if (LazyConversion.AVAILABLE) {
             Frame frame = grabber.grabFrame(false, true, false, false, false);
             if (frame == null) {
@@ -97,14 +104,24 @@ public final class FfmpegStreamReader implements StreamReader {
             if (!wanted.test(frame.timestamp)) {
                 return new DecodedImage(null, frame.timestamp);
             }
+            if (filter.active()) {
+                Boolean keep = LumaPlane.keep(LazyConversion.decoded(grabber), filter, frame.timestamp, sourceWidth,
+                        sourceHeight);
+                if (keep != null && !keep) {
+                    return DecodedImage.notKept(frame.timestamp, sourceWidth, sourceHeight);
+                }
+                if (keep != null) {
+                    filter = PictureFilter.KEEP_ALL; // judged already
+                }
+            }
             LazyConversion.convert(grabber, frame);
-            return copy(frame);
+            return copy(frame).filtered(filter);
         }
         Frame frame = grabber.grabImage();
         if (frame == null || frame.image == null) {
             return null;
         }
-        return wanted.test(frame.timestamp) ? copy(frame) : new DecodedImage(null, frame.timestamp);
+        return wanted.test(frame.timestamp) ? copy(frame).filtered(filter) : new DecodedImage(null, frame.timestamp);
     }
 
     /** The grabber reuses its buffer for the next frame: the pipeline gets its own copy. */
@@ -123,21 +140,30 @@ public final class FfmpegStreamReader implements StreamReader {
         static final boolean AVAILABLE;
         private static final MethodHandle PROCESS_IMAGE;
         private static final VarHandle IMAGE_BUF;
+        private static final VarHandle PICTURE;
 
         static {
             MethodHandle process = null;
             VarHandle buffers = null;
+            VarHandle picture = null;
             try {
                 MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(FFmpegFrameGrabber.class,
                         MethodHandles.lookup());
                 process = lookup.findVirtual(FFmpegFrameGrabber.class, "processImage", MethodType.methodType(void.class));
                 buffers = lookup.findVarHandle(FFmpegFrameGrabber.class, "image_buf", java.nio.Buffer[].class);
+                picture = lookup.findVarHandle(FFmpegFrameGrabber.class, "picture", AVFrame.class);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 log.warn("this JavaCV has no FFmpegFrameGrabber.processImage(); converting every frame ({})", e.toString());
             }
             PROCESS_IMAGE = process;
             IMAGE_BUF = buffers;
-            AVAILABLE = process != null && buffers != null;
+            PICTURE = picture;
+            AVAILABLE = process != null && buffers != null && picture != null;
+        }
+
+        /** The frame just decoded, before conversion: valid until the next grab. */
+        static AVFrame decoded(FFmpegFrameGrabber grabber) {
+            return (AVFrame) PICTURE.get(grabber);
         }
 
         static void convert(FFmpegFrameGrabber grabber, Frame frame) throws FrameGrabber.Exception {

@@ -202,14 +202,18 @@ public final class NvdecStreamReader implements StreamReader {
 
     @Override
     public DecodedImage next(LongPredicate wanted) throws IOException {
+        return next(wanted, PictureFilter.KEEP_ALL);
+    }
+
+    /** {@code filter} sees the luma plane of the copy in host memory; a frame it drops is never converted. */
+    @Override
+    public DecodedImage next(LongPredicate wanted, PictureFilter filter) throws IOException {
         while (true) {
             int r = avcodec_receive_frame(decoder, decoded);
             if (r >= 0) {
                 try {
                     long pts = micros(decoded.best_effort_timestamp());
-                    return wanted.test(pts)
-                            ? new DecodedImage(toBgr(decoded), pts, decoded.width(), decoded.height())
-                            : new DecodedImage(null, pts);
+                    return wanted.test(pts) ? kept(decoded, pts, filter) : new DecodedImage(null, pts);
                 } finally {
                     av_frame_unref(decoded);
                 }
@@ -250,9 +254,25 @@ public final class NvdecStreamReader implements StreamReader {
         return lastPts;
     }
 
-    /** A BGR copy of a decoded picture, at the analysis size, that the caller owns. */
-    private Mat toBgr(AVFrame frame) throws IOException {
+    /** A wanted frame: judged by {@code filter} on its luma, then a BGR copy at the analysis size that the caller owns. */
+    private DecodedImage kept(AVFrame frame, long pts, PictureFilter filter) throws IOException {
         int[] target = size.of(frame.width(), frame.height());
+        AVFrame host = inHostMemory(frame, target);
+        if (filter.active()) {
+            Boolean keep = LumaPlane.keep(host, filter, pts, frame.width(), frame.height());
+            if (keep != null && !keep) {
+                return DecodedImage.notKept(pts, frame.width(), frame.height());
+            }
+            if (keep != null) {
+                filter = PictureFilter.KEEP_ALL;
+            }
+        }
+        return new DecodedImage(converted(host, target[0], target[1]), pts, frame.width(), frame.height())
+                .filtered(filter);
+    }
+
+    /** The picture in host memory: copied from the GPU (scaled there first where possible), or as decoded. */
+    private AVFrame inHostMemory(AVFrame frame, int[] target) throws IOException {
         AVFrame host = frame;
         if (frame.format() == AV_PIX_FMT_CUDA) {
             AVFrame onDevice = frame;
@@ -270,7 +290,7 @@ public final class NvdecStreamReader implements StreamReader {
             log.warn("camera {}: NVDEC does not take this stream ({}x{}, pixel format {}); it decodes on the CPU",
                     cameraUuid, frame.width(), frame.height(), frame.format());
         }
-        return converted(host, target[0], target[1]);
+        return host;
     }
 
     /**

@@ -13,6 +13,16 @@ public interface StreamReader extends AutoCloseable {
      */
     DecodedImage next(LongPredicate wanted) throws Exception;
 
+    /**
+     * As above; a wanted frame is then shown to {@code filter} before it is converted (its luma plane where the
+     * reader can), and one it does not keep comes back without an image as {@link DropReason#NO_MOTION}. This
+     * default filters the converted image; readers that can look at the decoded picture override it.
+     */
+    default DecodedImage next(LongPredicate wanted, PictureFilter filter) throws Exception {
+        DecodedImage decoded = next(wanted);
+        return decoded == null || decoded.skipped() ? decoded : decoded.filtered(filter);
+    }
+
     /** For files: back to the start, for looping. */
     void rewind() throws Exception;
 
@@ -26,17 +36,49 @@ public interface StreamReader extends AutoCloseable {
     void close();
 
     /**
-     * A decoded frame's media time and, if it was wanted, its BGR image: a copy the caller owns, perhaps scaled down
-     * from the stream's {@code sourceWidth} x {@code sourceHeight} (see {@link AnalysisSize}).
+     * A decoded frame's media time and, if it was wanted and kept, its BGR image: a copy the caller owns, perhaps
+     * scaled down from the stream's {@code sourceWidth} x {@code sourceHeight} (see {@link AnalysisSize}). Without an
+     * image, {@code dropped} says why: {@link DropReason#SAMPLED_OUT} or {@link DropReason#NO_MOTION}.
      */
-    record DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros, int sourceWidth, int sourceHeight) {
-        /** An image at the stream's own size, or a skipped frame. */
+    record DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros, int sourceWidth, int sourceHeight,
+                        DropReason dropped) {
+        public DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros, int sourceWidth,
+                            int sourceHeight) {
+            this(image, ptsMicros, sourceWidth, sourceHeight, image == null ? DropReason.SAMPLED_OUT : null);
+        }
+
+        /** An image at the stream's own size, or a sampled-out frame. */
         public DecodedImage(org.bytedeco.opencv.opencv_core.Mat image, long ptsMicros) {
             this(image, ptsMicros, image == null ? 0 : image.cols(), image == null ? 0 : image.rows());
         }
 
+        /** A wanted frame that {@code filter} did not keep. */
+        static DecodedImage notKept(long ptsMicros, int sourceWidth, int sourceHeight) {
+            return new DecodedImage(null, ptsMicros, sourceWidth, sourceHeight, DropReason.NO_MOTION);
+        }
+
+        /** Whether it comes without an image (sampled out or not kept). */
         public boolean skipped() {
             return image == null;
+        }
+
+        /** This image if {@code filter} keeps it, else a frame without one (the image is freed). */
+        DecodedImage filtered(PictureFilter filter) {
+            if (!filter.active()) {
+                return this;
+            }
+            boolean keep;
+            try {
+                keep = filter.keep(PictureFilter.Picture.bgr(image, ptsMicros, sourceWidth, sourceHeight));
+            } catch (RuntimeException e) {
+                image.close(); // nobody else has it
+                throw e;
+            }
+            if (keep) {
+                return this;
+            }
+            image.close();
+            return notKept(ptsMicros, sourceWidth, sourceHeight);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import io.camflux.engine.config.SourceConfig;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -26,7 +27,7 @@ public final class VideoFrame {
     private final double scaleX;
     private final double scaleY;
     private final FrameLedger ledger;
-    private final Camera camera;
+    private final SourceConfig source;
     private final AtomicBoolean released = new AtomicBoolean();
 
     public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
@@ -35,9 +36,9 @@ public final class VideoFrame {
     }
 
     public VideoFrame(String cameraUuid, long frameId, long ptsMicros, long grabNanos, long grabEpochMs, Mat image,
-                      int sourceWidth, int sourceHeight, FrameLedger ledger, Camera camera) {
+                      int sourceWidth, int sourceHeight, FrameLedger ledger, SourceConfig source) {
         this.cameraUuid = cameraUuid;
-        this.camera = camera;
+        this.source = source;
         this.sourceWidth = sourceWidth;
         this.sourceHeight = sourceHeight;
         // kept apart from the image: events are made after the frame (and its image) is released
@@ -56,9 +57,14 @@ public final class VideoFrame {
         return cameraUuid;
     }
 
-    /** The camera that decoded it (null for frames made outside one, in tests): still right after a replace. */
-    public Camera camera() {
-        return camera;
+    /** The config of the camera run that decoded it (null for frames made outside one): still right after a replace. */
+    public SourceConfig source() {
+        return source;
+    }
+
+    /** Its camera's meters (those of that run's camera, still right after a replace). */
+    public io.camflux.engine.metrics.CameraMeters meters() {
+        return ledger.meters();
     }
 
     public long frameId() {

@@ -1,6 +1,7 @@
 package io.camflux.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraChange;
 import io.camflux.engine.config.ConfigLoader;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.model.TestAssets;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class ConfigReloaderTest {
         try (CamFlux engine = CamFlux.builder(ConfigLoader.load(file)).detector(FakeDetectors.fixedCost(0)).build()) {
             Disposable running = engine.detections().subscribe();
             ConfigReloader reloader = new ConfigReloader(file, engine);
-            Camera a = camera(engine, "a");
+            CameraView a = camera(engine, "a");
 
             write(cam("a", "cam1.mp4", "") + "," + cam("b", "cam2.mp4", ", \"timeout_ms\": -5"), "");
             assertNull(reloader.reload(), "a broken file is refused");
@@ -56,6 +57,15 @@ class ConfigReloaderTest {
             assertSame(a, camera(engine, "a"), "the untouched camera is the same camera");
             assertEquals(3, engine.maxFps(), "max_fps applies without a restart");
             assertEquals(1, camera(engine, "b").config().motionMask().size());
+
+            assertFalse(engine.motionConfig().enabled());
+            write(cam("a", "cam1.mp4", "") + "," + cam("b", "cam2.mp4", ", \"motion_mask\": [[[0, 0], [100, 0], [100, 100]]]"),
+                    ", \"max_fps\": 3, \"motion_config\": {\"enabled\": true, \"pixel_threshold\": 400}");
+            assertEquals(List.of(new CameraChange("a", CameraChange.Kind.UNCHANGED),
+                    new CameraChange("b", CameraChange.Kind.UNCHANGED)), reloader.reload(), "no camera restarts");
+            assertTrue(engine.motionConfig().enabled(), "motion_config applies without a restart");
+            assertEquals(400, engine.motionConfig().pixelThreshold());
+            assertSame(a, camera(engine, "a"));
 
             write(cam("a", "cam1.mp4", "") + "," + cam("c", "cam3.mp4", ""), "");
             assertEquals(List.of(new CameraChange("b", CameraChange.Kind.REMOVED),
@@ -88,7 +98,7 @@ class ConfigReloaderTest {
         }
     }
 
-    private static Camera camera(CamFlux engine, String id) {
+    private static CameraView camera(CamFlux engine, String id) {
         return engine.cameras().stream().filter(c -> c.config().cameraUuid().equals(id)).findFirst().orElseThrow();
     }
 

@@ -11,6 +11,7 @@ import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.FfmpegStreamReader;
 import io.camflux.engine.source.FrameLedger;
+import io.camflux.engine.source.PictureFilter;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.source.VideoFrame;
 import io.camflux.engine.testing.TestConfigs;
@@ -25,7 +26,6 @@ import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 
 /** The gate on real footage and on synthetic scenes with a known moving object. */
 class MotionGateTest {
@@ -33,30 +33,55 @@ class MotionGateTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    /** Every frame of a clip through one camera's gate; returns the pass flags. */
+    /**
+     * Every frame of a clip through one camera's gate in the reader, as the engine runs it (on the decoded luma);
+     * returns the pass flags.
+     */
     private List<Boolean> gateClip(String clip, MotionConfig config) throws Exception {
-        SourceConfig source = TestConfigs.file("cam", TestAssets.media(clip).toString(), false, false);
-        FrameLedger ledger = new FrameLedger("cam-" + clip, registry);
-        List<VideoFrame> frames = new ArrayList<>();
-        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
-            long id = 0;
-            for (StreamReader.DecodedImage d; (d = reader.next(pts -> true)) != null; ) {
-                frames.add(new VideoFrame("cam", id++, d.ptsMicros(), 0, 0, d.image(), ledger));
+        SourceConfig source = TestConfigs.file("luma-" + clip, TestAssets.media(clip).toString(), false, false);
+        OpenCvMotionGate gate = new OpenCvMotionGate(config, source);
+        List<Boolean> flags = new ArrayList<>();
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source);
+             PictureFilter filter = gate.open()) {
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> true, filter)) != null; ) {
+                flags.add(!d.skipped());
+                if (d.skipped()) {
+                    assertEquals(DropReason.NO_MOTION, d.dropped());
+                } else {
+                    d.image().close();
+                }
             }
         }
-        return gate(frames, new OpenCvMotionGate(config, source, registry), ledger);
+        return flags;
     }
 
-    private static List<Boolean> gate(List<VideoFrame> frames, OpenCvMotionGate gate, FrameLedger ledger) {
-        List<VideoFrame> passed = gate.apply(Flux.fromIterable(frames)).collectList().block(Duration.ofMinutes(1));
+    /** The same clip gated on BGR images converted first, the way a reader without a luma plane does. */
+    private List<Boolean> gateClipOnBgr(String clip, MotionConfig config) throws Exception {
+        SourceConfig source = TestConfigs.file("bgr-" + clip, TestAssets.media(clip).toString(), false, false);
         List<Boolean> flags = new ArrayList<>();
-        for (VideoFrame f : frames) {
-            flags.add(passed.contains(f));
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source);
+             PictureFilter filter = new OpenCvMotionGate(config, source).open()) {
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> true)) != null; ) {
+                flags.add(filter.keep(PictureFilter.Picture.bgr(d.image(), d.ptsMicros(), d.sourceWidth(),
+                        d.sourceHeight())));
+                d.image().close();
+            }
         }
-        passed.forEach(f -> f.release(DropReason.INFERRED));
+        return flags;
+    }
+
+    /** Frames through a gate as BGR images; the frames it drops are released as NO_MOTION. */
+    private static List<Boolean> gate(List<VideoFrame> frames, OpenCvMotionGate gate, FrameLedger ledger) {
+        List<Boolean> flags = new ArrayList<>();
+        try (PictureFilter filter = gate.open()) {
+            for (VideoFrame f : frames) {
+                boolean keep = filter.keep(PictureFilter.Picture.bgr(f.image(), f.ptsMicros(), f.sourceWidth(),
+                        f.sourceHeight()));
+                flags.add(keep);
+                f.release(keep ? DropReason.INFERRED : DropReason.NO_MOTION);
+            }
+        }
         assertEquals(0, ledger.inFlight(), "every frame released once");
-        assertEquals(frames.size(), gate.stats().seen());
-        assertEquals(flags.stream().filter(b -> !b).count(), gate.stats().skippedCount());
         return flags;
     }
 
@@ -78,6 +103,20 @@ class MotionGateTest {
     void peopleWalkingPass() throws Exception {
         List<Boolean> flags = gateClip("cam1.mp4", SEED);
         assertTrue(passRate(flags, 30) >= 0.9, "busy scene pass rate " + passRate(flags, 30));
+    }
+
+    /** Video-range luma is stretched to BGR's grey levels, so the gate judges a clip the same either way. */
+    @Test
+    void theLumaPlaneAndTheBgrImageGetTheSameVerdicts() throws Exception {
+        for (String clip : List.of("cam1.mp4", "cam2.mp4", "static.mp4")) {
+            List<Boolean> luma = gateClip(clip, SEED), bgr = gateClipOnBgr(clip, SEED);
+            assertEquals(bgr.size(), luma.size());
+            long same = 0;
+            for (int i = 0; i < luma.size(); i++) {
+                same += luma.get(i).equals(bgr.get(i)) ? 1 : 0;
+            }
+            assertTrue(same >= 0.95 * luma.size(), clip + ": " + same + " of " + luma.size() + " verdicts agree");
+        }
     }
 
     /** 320x240 grey frames, 10 fps, with a 40x40 white square moving right inside the top-left 160x120. */
@@ -105,9 +144,9 @@ class MotionGateTest {
         SourceConfig open = TestConfigs.file("o", "x.mp4", false, false);
 
         FrameLedger l1 = new FrameLedger("o", registry);
-        List<Boolean> unmasked = gate(movingSquare(60, 320, 240, l1), new OpenCvMotionGate(SEED, open, registry), l1);
+        List<Boolean> unmasked = gate(movingSquare(60, 320, 240, l1), new OpenCvMotionGate(SEED, open), l1);
         FrameLedger l2 = new FrameLedger("m", registry);
-        List<Boolean> maskedFlags = gate(movingSquare(60, 320, 240, l2), new OpenCvMotionGate(SEED, masked, registry), l2);
+        List<Boolean> maskedFlags = gate(movingSquare(60, 320, 240, l2), new OpenCvMotionGate(SEED, masked), l2);
         assertTrue(passRate(unmasked, 30) > 0.9, "moving square seen: " + passRate(unmasked, 30));
         assertTrue(passRate(maskedFlags, 30) < 0.05, "moving square masked: " + passRate(maskedFlags, 30));
     }
@@ -145,9 +184,8 @@ class MotionGateTest {
                 List.of(outside));
         FrameLedger ledger = new FrameLedger("cam-x", registry);
         List<VideoFrame> frames = movingSquare(3, 320, 240, ledger);
-        OpenCvMotionGate gate = new OpenCvMotionGate(SEED, source, registry);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> gate.apply(Flux.fromIterable(frames)).blockLast());
+        OpenCvMotionGate gate = new OpenCvMotionGate(SEED, source);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gate(frames, gate, ledger));
         assertTrue(e.getMessage().contains("motion_mask[0][1] (900.0, 0.0) lies outside the 320x240 image"),
                 e.getMessage());
         frames.forEach(f -> f.release(DropReason.CANCELLED));

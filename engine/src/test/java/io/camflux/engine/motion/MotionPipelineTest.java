@@ -7,12 +7,13 @@ import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.FrameCounts;
 import io.camflux.engine.FrameDetector;
 import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.Polygon;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.Detection;
@@ -48,7 +49,7 @@ class MotionPipelineTest {
                 TestConfigs.file("busy", TestAssets.media("cam1.mp4").toString(), false, false)));
         try (CamFlux engine = CamFlux.builder(config).detector(onePersonEach()).build()) {
             List<DetectionEvent> events = engine.detections().collectList().block(Duration.ofMinutes(1));
-            Camera still = engine.cameras().get(0), busy = engine.cameras().get(1);
+            CameraView still = engine.cameras().get(0), busy = engine.cameras().get(1);
             long stillSampled = 50, busySampled = 100; // 10 s and 20 s at 5 fps
             assertEquals(stillSampled, still.ledger().releasedCount(DropReason.INFERRED)
                     + still.ledger().releasedCount(DropReason.NO_MOTION), 1);
@@ -82,9 +83,53 @@ class MotionPipelineTest {
             assertEquals(CameraState.DISCONNECTED, error.state());
             assertEquals("CONFIG_ERROR", error.errorCode());
             assertTrue(error.detail().contains("motion_mask[0][1]"), error.detail());
-            for (Camera c : engine.cameras()) {
+            for (CameraView c : engine.cameras()) {
                 assertEquals(0, c.ledger().inFlight());
             }
+        }
+    }
+
+    /** Turning the gate on and off while a still camera streams: no reconnect, frame ids go on, drops follow. */
+    @Test
+    void motionConfigAppliesLiveWithoutReconnecting() throws Exception {
+        ShardConfig config = TestConfigs.shard(5, 4, List.of(
+                TestConfigs.file("still", TestAssets.media("static.mp4").toString(), true, true)));
+        try (CamFlux engine = CamFlux.builder(config).detector(onePersonEach()).build()) {
+            List<CameraStatus> statuses = new CopyOnWriteArrayList<>();
+            engine.statuses().subscribe(statuses::add);
+            List<DetectionEvent> events = new CopyOnWriteArrayList<>();
+            reactor.core.Disposable running = engine.detections().subscribe(events::add);
+            FrameCounts still = engine.cameras().get(0).ledger();
+            await(() -> still.releasedCount(DropReason.INFERRED) >= 5, "frames detected with the gate off");
+            assertEquals(0, still.releasedCount(DropReason.NO_MOTION));
+
+            engine.setMotionConfig(MotionConfig.defaults(true));
+            await(() -> still.releasedCount(DropReason.NO_MOTION) >= 10, "a still scene skipped once the gate is on");
+            long inferredWhileOn = still.releasedCount(DropReason.INFERRED);
+            engine.setMotionConfig(MotionConfig.defaults(false));
+            await(() -> still.releasedCount(DropReason.INFERRED) >= inferredWhileOn + 5, "frames pass again, gate off");
+            long skipped = still.releasedCount(DropReason.NO_MOTION);
+            List<CameraState> states = statuses.stream().map(CameraStatus::state).distinct().toList();
+            running.dispose();
+
+            assertTrue(skipped < still.releasedCount(DropReason.SAMPLED_OUT), "the gate judged sampled frames only");
+            assertEquals(List.of(CameraState.CONNECTING, CameraState.STREAMING), states, "never reconnected");
+            List<Long> ids = events.stream().map(DetectionEvent::frameId).toList();
+            for (int i = 1; i < ids.size(); i++) {
+                assertTrue(ids.get(i) > ids.get(i - 1), "frame ids only go up: " + ids);
+            }
+            assertTrue(ids.get(ids.size() - 1) - ids.get(0) + 1 >= ids.size() + skipped - 4,
+                    "gated frames used up their ids: " + ids.size() + " events, " + skipped + " skipped, " + ids);
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(20);
         }
     }
 }

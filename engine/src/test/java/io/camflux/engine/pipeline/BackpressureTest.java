@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.config.ShardConfig;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
@@ -50,7 +50,7 @@ class BackpressureTest {
 
     private static void assertAllReleasedAndDropsCounted(CamFlux engine, long events) {
         long inferred = 0, backpressure = 0, decoded = 0;
-        for (Camera c : engine.cameras()) {
+        for (CameraView c : engine.cameras()) {
             assertEquals(0, c.ledger().inFlight(), c.config().cameraUuid() + " released every frame");
             inferred += c.ledger().releasedCount(DropReason.INFERRED);
             backpressure += c.ledger().releasedCount(DropReason.BACKPRESSURE);
@@ -109,7 +109,7 @@ class BackpressureTest {
     }
 
     private static final class FrameLedgerAssert {
-        static void noDrops(Camera camera) {
+        static void noDrops(CameraView camera) {
             assertEquals(500, camera.ledger().releasedCount(DropReason.INFERRED));
             assertEquals(0, camera.ledger().releasedCount(DropReason.BACKPRESSURE));
             assertEquals(0, camera.ledger().inFlight());

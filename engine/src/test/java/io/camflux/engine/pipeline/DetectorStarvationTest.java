@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.source.Camera;
+import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
@@ -42,7 +42,7 @@ class DetectorStarvationTest {
             long events = engine.detections().count().block(Duration.ofSeconds(60));
             double secs = (System.nanoTime() - start) / 1e9;
             long sampled = 0, inferred = 0, bp = 0;
-            for (Camera c : engine.cameras()) {
+            for (CameraView c : engine.cameras()) {
                 sampled += c.ledger().decodedCount() - c.ledger().releasedCount(DropReason.SAMPLED_OUT);
                 inferred += c.ledger().releasedCount(DropReason.INFERRED);
                 bp += c.ledger().releasedCount(DropReason.BACKPRESSURE);

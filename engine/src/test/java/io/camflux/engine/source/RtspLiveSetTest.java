@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import io.camflux.engine.CameraView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +52,7 @@ class RtspLiveSetTest {
                         engine.add(TestConfigs.rtsp("cam5", server.url("m1"))).block(Duration.ofSeconds(30)).kind());
                 assertEquals(CameraChange.Kind.REPLACED,
                         engine.put(TestConfigs.rtsp("cam2", server.url("m3"))).block(Duration.ofSeconds(30)).kind());
-                Camera removed = camera(engine, "cam3");
+                CameraView removed = camera(engine, "cam3");
                 assertEquals(CameraChange.Kind.REMOVED, engine.remove("cam3").block(Duration.ofSeconds(30)).kind());
                 assertEquals(CameraChange.Kind.PAUSED, engine.pause("cam4").block(Duration.ofSeconds(30)).kind());
                 assertEquals(CameraChange.Kind.RESUMED, engine.resume("cam4").block(Duration.ofSeconds(30)).kind());
@@ -85,7 +86,7 @@ class RtspLiveSetTest {
         }
     }
 
-    private static Camera camera(CamFlux engine, String id) {
+    private static CameraView camera(CamFlux engine, String id) {
         return engine.cameras().stream().filter(c -> c.config().cameraUuid().equals(id)).findFirst().orElseThrow();
     }
 
