@@ -29,8 +29,9 @@ budget() { # 0.9 of the NVDEC frames/s of a 1080p decode step with STREAMS strea
 plan=${1:-final}
 case $plan in
   ceiling)
-    DECODE_EXTRA="--with-cpu ${NCPU_STREAMS:-16}" decode dec1080 vtest-1080p.mp4 64 nvdec 4
-    b=$(budget 64 $work/dec1080/gpu-decode.md)
+    decode dec1080cpu vtest-1080p.mp4 16 cpu 4
+    DECODE_EXTRA="--with-cpu ${NCPU_STREAMS:-16}" decode dec1080 vtest-1080p.mp4 ${NNVDEC:-64} nvdec 4
+    b=${BUDGET:-$(budget 64 $work/dec1080/gpu-decode.md)}
     echo "NVDEC budget for the engine runs: $b frames/s (0.9 of the 64-stream 1080p ceiling)" | tee $work/budget.txt
     run "-Dcamflux.nvdec.frames_per_second=$b ${ENGINE_OPTIONS:-}" \
       "busy1080:--sweep ${N1080:-104,112,120} --clip vtest-1080p.mp4 --batch 32 --decoder auto" \
