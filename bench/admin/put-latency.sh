@@ -21,10 +21,11 @@ trap cleanup EXIT
 
 streams=(--stream base1="$clip" --stream base2="$clip")
 for i in $(seq 1 "$n"); do streams+=(--stream "x$i=$clip"); done
-python3 scripts/rtsp_server.py --port 0 "${streams[@]}" > "$work/rtsp.log" 2>&1 &
+/usr/bin/python3 -u scripts/rtsp_server.py --port 0 "${streams[@]}" > "$work/rtsp.log" 2>&1 &
 rtsp_pid=$!
 for _ in $(seq 100); do grep -q '^READY' "$work/rtsp.log" && break; sleep 0.1; done
 rtsp_port=$(awk '/^READY/ {print $2}' "$work/rtsp.log")
+[ -n "$rtsp_port" ] || { echo "the RTSP server did not start:" >&2; cat "$work/rtsp.log" >&2; exit 1; }
 http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 src() { printf '{"camera_uuid": "%s", "url": "rtsp://127.0.0.1:%s/%s", "site_id": "s", "tenant_id": "t"}' "$1" "$rtsp_port" "$1"; }
 cat > "$work/shard.json" <<JSON
