@@ -63,8 +63,35 @@ class DockerfileGpuTest {
                 .map(m -> m.group(1)).toList();
         assertEquals(2, builds.size(), builds.toString());
         for (String build : builds) {
-            assertTrue(build.startsWith(ciCommand.group(1) + " -Pgpu "), build);
+            assertTrue(build.startsWith(ciCommand.group(1) + " -Pgpu,image "), build);
         }
         assertTrue(builds.get(1).endsWith("-pl engine -am package"), builds.get(1));
+    }
+
+    /**
+     * The libraries and natives are a layer of their own, copied before CamFlux's classes, and the entry point's
+     * class path holds both: a code change rebuilds and re-pulls only the small layer.
+     */
+    @Test
+    void librariesComeInALayerBeforeTheCode() throws Exception {
+        String text = Files.readString(DOCKERFILE);
+        List<String> copies = Pattern.compile("(?m)^COPY --from=build (\\S+) (\\S+)$").matcher(text).results()
+                .map(m -> m.group(1) + " " + m.group(2)).toList();
+        assertEquals(List.of("/out/lib /app/lib", "/out/app /app"), copies);
+        assertTrue(text.contains("cp engine/target/camflux-deps.jar /out/lib/"), "the deps jar of profile image");
+        assertTrue(Files.readString(ROOT.resolve("engine/pom.xml")).contains("<id>image</id>"));
+        assertTrue(text.contains("\"-cp\", \"/app/lib/*:/app/*\", \"io.camflux.engine.cli.Main\""), "entry point");
+    }
+
+    /** The non-root user can write where a model is downloaded when /models is empty; its home is its own. */
+    @Test
+    void theModelDownloadsIntoAVolumeTheUserOwns() throws Exception {
+        String text = Files.readString(DOCKERFILE);
+        Matcher user = Pattern.compile("useradd [^\\n]*--home-dir (\\S+) (\\S+)").matcher(text);
+        assertTrue(user.find(), "useradd");
+        assertTrue(!user.group(1).equals("/app") && text.contains("--create-home"), "a home of its own: " + user.group(1));
+        assertTrue(text.contains("chown " + user.group(2) + " /models"), "the user owns /models");
+        assertTrue(text.contains("CAMFLUX_MODEL_DIR=/models"), "the model folder");
+        assertTrue(text.contains("XDG_CACHE_HOME=/models/.cache"), "downloads land in the volume, not in a root-owned home");
     }
 }
