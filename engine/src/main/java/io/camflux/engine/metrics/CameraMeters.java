@@ -48,7 +48,7 @@ public final class CameraMeters implements AutoCloseable {
     }
 
     /** The gauges of a camera's state and rates (stream_up, last_frame_age_seconds, stream_fps). */
-    public CameraMeters bind(CameraView camera, Clock clock) {
+    public void bind(CameraView camera, Clock clock) {
         own(Gauge.builder("stream.up", camera, c -> c.state() == CameraState.STREAMING ? 1 : 0)
                 .description("1 while the camera is streaming").tag("camera_uuid", cameraUuid).register(registry));
         own(Gauge.builder("last.frame.age", camera, c -> c.lastFrameEpochMs() == 0 ? Double.NaN
@@ -57,11 +57,6 @@ public final class CameraMeters implements AutoCloseable {
                 .tag("camera_uuid", cameraUuid).register(registry));
         own(Gauge.builder("stream.fps", camera, CameraView::decodedFps)
                 .description("measured decoded frames per second").tag("camera_uuid", cameraUuid).register(registry));
-        return this;
-    }
-
-    public String cameraUuid() {
-        return cameraUuid;
     }
 
     public void decoded() {
@@ -95,6 +90,7 @@ public final class CameraMeters implements AutoCloseable {
 
     private synchronized void registerMotion() {
         if (motionPassed == null) {
+            // skipped first: motion() tests motionPassed, so seeing it set means both are
             motionSkipped = motionCounter("skipped");
             motionPassed = motionCounter("passed");
         }

@@ -59,12 +59,7 @@ public final class MotionDetector implements AutoCloseable {
 
     /** The moving area of {@code bgr}, an image at its source's own size; see below. */
     public double movingArea(Mat bgr) {
-        return movingArea(bgr, bgr.cols(), bgr.rows());
-    }
-
-    /** The moving area of a BGR image of a {@code sourceWidth} x {@code sourceHeight} picture; see below. */
-    public double movingArea(Mat bgr, int sourceWidth, int sourceHeight) {
-        return movingArea(PictureFilter.Picture.bgr(bgr, 0, sourceWidth, sourceHeight));
+        return movingArea(PictureFilter.Picture.bgr(bgr, 0, bgr.cols(), bgr.rows()));
     }
 
     /**

@@ -12,9 +12,4 @@ public interface MotionGate {
 
     /** A fresh gate for a new run (no background yet); the camera closes it when the run ends. */
     PictureFilter open();
-
-    /** Every frame passes (motion gating disabled). */
-    static MotionGate passThrough() {
-        return () -> PictureFilter.KEEP_ALL;
-    }
 }

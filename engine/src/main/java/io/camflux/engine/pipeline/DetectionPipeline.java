@@ -19,7 +19,8 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The data path, top to bottom: per camera rate sampling and the motion gate (in the reader, before conversion) and
  * latest-wins; then merge across the cameras' runs (a flux of camera fluxes: cameras join and leave while it runs),
- * cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the inference threads, decoding behind it).
+ * cross-camera batches, and the detector operator (letterbox ahead, one session run per batch on the inference
+ * threads, decoding behind it).
  * At most one frame waits per camera between stages, so a slow detector makes cameras drop frames at the
  * source instead of growing queues.
  */

@@ -66,8 +66,8 @@ final class InferenceStage {
         List<DetectionEvent> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             VideoFrame frame = batch.get(i);
-            CameraMeters camera = frame.meters();
-            camera.inferred(frame.grabNanos());
+            CameraMeters meters = frame.meters();
+            meters.inferred(frame.grabNanos());
             List<Detection> found = results.get(i);
             if (found.isEmpty() && !emitEmpty) {
                 continue;
@@ -75,7 +75,7 @@ final class InferenceStage {
             long e2eNanos = System.nanoTime() - frame.grabNanos();
             e2eLatency.record(e2eNanos, TimeUnit.NANOSECONDS);
             events.add(new DetectionEvent(clock.instant(), runnerId, shardId, frame.source().tenantId(),
-                    frame.source().siteId(), frame.cameraUuid(), frame.frameId(), camera.inferredFps(),
+                    frame.source().siteId(), frame.cameraUuid(), frame.frameId(), meters.inferredFps(),
                     found.stream().map(d -> toEvent(d, frame.scaleX(), frame.scaleY())).toList(),
                     new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
         }

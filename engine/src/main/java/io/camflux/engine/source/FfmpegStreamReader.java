@@ -104,18 +104,13 @@ public final class FfmpegStreamReader implements StreamReader {
             if (!wanted.test(frame.timestamp)) {
                 return new DecodedImage(null, frame.timestamp);
             }
-            if (filter.active()) {
-                Boolean keep = LumaPlane.keep(LazyConversion.decoded(grabber), filter, frame.timestamp, sourceWidth,
-                        sourceHeight);
-                if (keep != null && !keep) {
-                    return DecodedImage.notKept(frame.timestamp, sourceWidth, sourceHeight);
-                }
-                if (keep != null) {
-                    filter = PictureFilter.KEEP_ALL; // judged already
-                }
+            PictureFilter rest = LumaPlane.judge(LazyConversion.decoded(grabber), filter, frame.timestamp,
+                    sourceWidth, sourceHeight);
+            if (rest == null) {
+                return DecodedImage.notKept(frame.timestamp, sourceWidth, sourceHeight);
             }
             LazyConversion.convert(grabber, frame);
-            return copy(frame).filtered(filter);
+            return copy(frame).filtered(rest);
         }
         Frame frame = grabber.grabImage();
         if (frame == null || frame.image == null) {

@@ -19,19 +19,26 @@ final class LumaPlane {
     }
 
     /**
-     * Calls {@code filter} with the frame's luma plane, or returns null if the frame has none in a form it takes
-     * (then the caller converts first and filters the BGR image).
+     * Shows {@code filter} the frame's luma plane, before any conversion. Returns what is left to judge: null when
+     * the filter dropped the frame, {@link PictureFilter#KEEP_ALL} when it kept it, or the filter itself when it is
+     * inactive or the frame has no luma plane in a form it takes (then the caller converts first and filters the BGR
+     * image, {@link StreamReader.DecodedImage#filtered}).
      */
-    static Boolean keep(AVFrame frame, PictureFilter filter, long ptsMicros, int sourceWidth, int sourceHeight) {
+    static PictureFilter judge(AVFrame frame, PictureFilter filter, long ptsMicros, int sourceWidth,
+                               int sourceHeight) {
+        if (!filter.active()) {
+            return filter;
+        }
         int format = frame.format();
         if (!EIGHT_BIT_LUMA_FIRST.contains(format) || frame.data(0) == null || frame.data(0).isNull()) {
-            return null;
+            return filter;
         }
         boolean full = frame.color_range() == AVCOL_RANGE_JPEG || format == AV_PIX_FMT_YUVJ420P
                 || format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P || format == AV_PIX_FMT_YUVJ440P
                 || format == AV_PIX_FMT_GRAY8;
         try (Mat luma = new Mat(frame.height(), frame.width(), CV_8UC1, frame.data(0), frame.linesize(0))) {
-            return filter.keep(new PictureFilter.Picture(luma, !full, ptsMicros, sourceWidth, sourceHeight));
+            return filter.keep(new PictureFilter.Picture(luma, !full, ptsMicros, sourceWidth, sourceHeight))
+                    ? PictureFilter.KEEP_ALL : null;
         }
     }
 }

@@ -258,17 +258,12 @@ public final class NvdecStreamReader implements StreamReader {
     private DecodedImage kept(AVFrame frame, long pts, PictureFilter filter) throws IOException {
         int[] target = size.of(frame.width(), frame.height());
         AVFrame host = inHostMemory(frame, target);
-        if (filter.active()) {
-            Boolean keep = LumaPlane.keep(host, filter, pts, frame.width(), frame.height());
-            if (keep != null && !keep) {
-                return DecodedImage.notKept(pts, frame.width(), frame.height());
-            }
-            if (keep != null) {
-                filter = PictureFilter.KEEP_ALL;
-            }
+        PictureFilter rest = LumaPlane.judge(host, filter, pts, frame.width(), frame.height());
+        if (rest == null) {
+            return DecodedImage.notKept(pts, frame.width(), frame.height());
         }
         return new DecodedImage(converted(host, target[0], target[1]), pts, frame.width(), frame.height())
-                .filtered(filter);
+                .filtered(rest);
     }
 
     /** The picture in host memory: copied from the GPU (scaled there first where possible), or as decoded. */
