@@ -199,6 +199,14 @@ public final class CamFlux implements AutoCloseable {
     }
 
     /**
+     * As {@link #apply(List)}; each removed camera's last status event, DISCONNECTED, carries {@code removedReason}
+     * (e.g. {@code lease_lost}) instead of {@code removed}.
+     */
+    public Mono<List<CameraChange>> apply(List<SourceConfig> desired, String removedReason) {
+        return cameras.apply(desired, removedReason);
+    }
+
+    /**
      * Changes {@code max_fps} while the engine runs: every camera samples at the new rate from its next frame on,
      * without reconnecting. {@link #config()} still shows the rate it was built with.
      */

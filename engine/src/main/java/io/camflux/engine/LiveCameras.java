@@ -192,6 +192,11 @@ final class LiveCameras implements AutoCloseable {
      * replaced, the rest left alone. Refused as a whole, changing nothing, if it holds more than max_sources.
      */
     Mono<List<CameraChange>> apply(List<SourceConfig> desired) {
+        return apply(desired, "removed");
+    }
+
+    /** As {@link #apply(List)}; a removed camera's last status carries {@code removedReason}. */
+    Mono<List<CameraChange>> apply(List<SourceConfig> desired, String removedReason) {
         return Mono.defer(() -> {
             if (desired.size() > maxSources) {
                 return Mono.error(new IllegalArgumentException("sources: " + desired.size()
@@ -203,7 +208,8 @@ final class LiveCameras implements AutoCloseable {
             synchronized (this) {
                 gone = entries.keySet().stream().filter(id -> !wanted.contains(id)).toList();
             }
-            return Flux.concat(Flux.fromIterable(gone).concatMap(this::remove),
+            return Flux.concat(Flux.fromIterable(gone).concatMap(id -> retire(id, removedReason)
+                                    .thenReturn(new CameraChange(id, CameraChange.Kind.REMOVED))),
                             Flux.fromIterable(desired).concatMap(this::put))
                     .collectList();
         });

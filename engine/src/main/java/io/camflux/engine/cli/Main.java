@@ -3,7 +3,12 @@ package io.camflux.engine.cli;
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
+import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.fleet.ControlPlaneClient;
+import io.camflux.engine.fleet.LeaseFence;
+import io.camflux.engine.fleet.LeaseKeeper;
+import reactor.core.scheduler.Scheduler;
 import io.camflux.engine.metrics.EngineMetrics;
 import io.camflux.engine.publish.RabbitSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,6 +21,7 @@ import reactor.core.scheduler.Schedulers;
  * standard output (logs go to standard error).
  */
 public final class Main {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Main.class);
     static final int EXIT_OK = 0;
     static final int EXIT_FATAL = 1;
     static final int EXIT_USAGE = 2;
@@ -67,13 +73,39 @@ public final class Main {
         }
         RabbitSink rabbit = config.amqp() == null ? null : new RabbitSink(config.amqp(), amqpPassword,
                 "camflux-" + config.runnerId() + "-" + config.shardId(), registry, Schedulers.parallel());
-        ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
-                new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
+        ControlPlaneConfig cp = config.cp();
+        if (cp == null) {
+            ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
+                    new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
+            if (handleSignals) {
+                Signals.onTermination(runner);
+            }
+            try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
+                return runner.run(args.duration());
+            }
+        }
+        // the shard is the control plane's: no file reload, no admin API changing it behind the lease
+        String token = cp.token(System.getenv(ControlPlaneConfig.TOKEN_ENV));
+        if (token != null && cp.inlineToken() != null && token.equals(cp.inlineToken())) {
+            log.warn("cp.token is written in the config file; prefer the environment ({})", ControlPlaneConfig.TOKEN_ENV);
+        } else if (token == null) {
+            log.warn("no control-plane token ({} is not set): requests go without Authorization",
+                    ControlPlaneConfig.TOKEN_ENV);
+        }
+        Scheduler leaseThread = Schedulers.newSingle("camflux-lease", true);
+        LeaseFence fence = new LeaseFence(System::nanoTime);
+        LeaseKeeper keeper = new LeaseKeeper(new ControlPlaneClient(cp, token, config.maxSources(), registry), engine,
+                cp, config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
+                System::nanoTime, Math::random);
+        ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err, null, keeper, fence);
         if (handleSignals) {
             Signals.onTermination(runner);
         }
-        try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
+        try {
             return runner.run(args.duration());
+        } finally {
+            keeper.close();
+            leaseThread.dispose();
         }
     }
 }

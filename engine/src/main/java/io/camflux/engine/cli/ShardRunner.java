@@ -5,6 +5,9 @@ import io.camflux.engine.CameraState;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.event.EventJson;
+import io.camflux.engine.event.LeaseTag;
+import io.camflux.engine.fleet.LeaseFence;
+import io.camflux.engine.fleet.LeaseKeeper;
 import io.camflux.engine.http.Controls;
 import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.http.SourceAdmin;
@@ -53,6 +56,9 @@ final class ShardRunner implements Controls {
     private final Routing routing;
 
     private final SourceAdmin sources;
+    /** Both null without a control plane. */
+    private final LeaseKeeper keeper;
+    private final LeaseFence fence;
 
     /** @param rabbit null: events go to {@code out} as JSON lines */
     ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err) {
@@ -62,6 +68,14 @@ final class ShardRunner implements Controls {
     /** @param sources the admin API's camera set, null for none */
     ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err,
                 SourceAdmin sources) {
+        this(engine, registry, rabbit, out, err, sources, null, null);
+    }
+
+    /** @param keeper the lease held from the control plane, with the fence its events pass; null for none */
+    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err,
+                SourceAdmin sources, LeaseKeeper keeper, LeaseFence fence) {
+        this.keeper = keeper;
+        this.fence = fence;
         this.engine = engine;
         this.sources = sources;
         this.registry = registry;
@@ -74,17 +88,50 @@ final class ShardRunner implements Controls {
 
     private Mono<Void> publishDetections(StdoutSink stdout) {
         if (rabbit == null) {
-            return stdout.write(engine.detections().doOnNext(this::published).map(EventJson::detection));
+            return stdout.write(engine.detections().mapNotNull(e -> {
+                LeaseTag lease = null;
+                if (fence != null) {
+                    lease = fence.admit(e.cameraUuid());
+                    if (lease == null) {
+                        fenced();
+                        return null;
+                    }
+                }
+                published(e);
+                return EventJson.detection(e, lease);
+            }));
         }
-        return rabbit.publish(engine.detections().map(e -> routing.detection(e, () -> published(e))));
+        if (fence == null) {
+            return rabbit.publish(engine.detections().map(e -> routing.detection(e, () -> published(e))));
+        }
+        return rabbit.publish(engine.detections().mapNotNull(e -> {
+            LeaseTag lease = fence.admit(e.cameraUuid());
+            if (lease == null) {
+                fenced();
+                return null;
+            }
+            return routing.detection(e, lease, () -> published(e), () -> lease.equals(fence.admit(e.cameraUuid())));
+        }));
+    }
+
+    /** An event of a camera no lease held now permits: not published, counted. */
+    private void fenced() {
+        io.micrometer.core.instrument.Counter.builder("events.lost")
+                .description("events that will never reach the broker, by reason")
+                .tag("reason", RabbitSink.LEASE_FENCED).register(registry).increment();
     }
 
     private Mono<Void> publishStatuses(StdoutSink stdout) {
         ShardConfig config = engine.config();
         if (rabbit == null) {
-            return stdout.write(statusEvents().map(s -> EventJson.status(s, config.runnerId(), config.shardId())));
+            return stdout.write(statusEvents().map(s -> EventJson.status(s, config.runnerId(), config.shardId(),
+                    tagOf(s))));
         }
-        return rabbit.publish(statusEvents().map(routing::status));
+        return rabbit.publish(statusEvents().map(s -> routing.status(s, tagOf(s))));
+    }
+
+    private LeaseTag tagOf(StatusEvent event) {
+        return fence == null ? null : fence.tagOf(event.cameraUuid());
     }
 
     /** Status events until the engine has finished (its cameras' last changes included). */
@@ -108,6 +155,9 @@ final class ShardRunner implements Controls {
                     drain();
                 });
             }
+            if (keeper != null) {
+                keeper.start();
+            }
             awaitDone();
             finishStatuses(statuses);
             if (rabbit != null) {
@@ -121,6 +171,9 @@ final class ShardRunner implements Controls {
                     err.println("broker: every event was confirmed by the broker");
                 }
                 rabbit.close();
+            }
+            if (keeper != null) {
+                keeper.release(Duration.ofSeconds(5));
             }
             if (terminated.get()) {
                 long inFlight = engine.cameras().stream().mapToLong(c -> c.ledger().inFlight()).sum();
@@ -176,6 +229,11 @@ final class ShardRunner implements Controls {
     }
 
     @Override
+    public boolean leaseHeld() {
+        return fence == null || fence.held();
+    }
+
+    @Override
     public int camerasStreaming() {
         return (int) engine.cameras().stream().filter(c -> c.state() == CameraState.STREAMING).count();
     }
@@ -194,6 +252,9 @@ final class ShardRunner implements Controls {
         Duration grace = engine.config().http().drainGrace();
         summary.intakeStopped();
         log.info("draining: intake stopped; in-flight batches and events get up to {} s", grace.toSeconds());
+        if (keeper != null) {
+            keeper.drain();
+        }
         engine.stopIntake().subscribe();
         Mono.delay(grace).subscribe(t -> {
             if (done.getCount() > 0) {

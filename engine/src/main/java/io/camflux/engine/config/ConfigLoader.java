@@ -74,6 +74,26 @@ public final class ConfigLoader {
     }
 
     /**
+     * The {@code shard} of a lease or renewal, validated as the config's keys are; problems are named from
+     * {@code shard.}. Relative file paths resolve against the working directory.
+     */
+    public static LeasedShard parseLeasedShard(JsonNode shard, int maxSources) {
+        if (shard == null || !shard.isObject()) {
+            throw new ConfigException("shard", List.of("shard: must be an object"));
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        LeasedShard parsed = new Reader(new JsonFields(shard, "shard", problems, unknown), null).leasedShard(maxSources);
+        if (!problems.isEmpty()) {
+            throw new ConfigException("shard", problems);
+        }
+        if (!unknown.isEmpty()) {
+            log.warn("the control plane's shard has keys this worker ignores: {}", unknown);
+        }
+        return parsed;
+    }
+
+    /**
      * One source as in the config's {@code sources} (the admin API's body), validated the same way; its
      * {@code camera_uuid} is {@code cameraUuid} (given in the body, it must match). Problems are named by key.
      */
@@ -117,20 +137,13 @@ public final class ConfigLoader {
                 root.problem("max_fps", "must be > 0, got " + maxFps);
             }
             VideoDecoder defaultDecoder = decoder(root, VideoDecoder.AUTO);
-            List<SourceConfig> sources = root.objects("sources", s -> source(s, defaultDecoder));
+            List<SourceConfig> sources = root.has("cp") ? root.optionalObjects("sources", s -> source(s, defaultDecoder))
+                    : root.objects("sources", s -> source(s, defaultDecoder));
             int maxSources = root.integer("max_sources", ShardConfig.DEFAULT_MAX_SOURCES);
             if (maxSources < 1) {
                 root.problem("max_sources", "must be >= 1, got " + maxSources);
-            } else if (sources.size() > maxSources) {
-                root.problem("sources", sources.size() + " cameras, more than max_sources (" + maxSources + ")");
             }
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < sources.size(); i++) {
-                String id = sources.get(i).cameraUuid();
-                if (id != null && !seen.add(id)) {
-                    root.problem("sources[" + i + "].camera_uuid", "duplicate camera_uuid '" + id + "'");
-                }
-            }
+            checkSources(root, sources, maxSources);
             JsonFields telemetry = root.object("telemetry");
             double report = telemetry == null ? 5 : telemetry.number("report_interval_seconds", 5);
             if (telemetry != null) {
@@ -139,14 +152,15 @@ public final class ConfigLoader {
                     telemetry.problem("report_interval_seconds", "must be > 0, got " + report);
                 }
             }
-            JsonFields cp = root.object("cp");
-            if (cp != null) {
-                cp.knownKeys(Set.of("base_url", "token"));
+            ControlPlaneConfig cp = controlPlane(root.object("cp"), maxSources);
+            if (cp != null && !sources.isEmpty()) {
+                root.problem("sources", "must be empty with a cp block: the shard's cameras come from the control"
+                        + " plane's lease");
             }
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
-                    root.bool("emit_empty", false), http(root.object("http")), maxSources);
+                    root.bool("emit_empty", false), http(root.object("http")), maxSources, cp);
         }
 
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
@@ -205,6 +219,71 @@ public final class ConfigLoader {
                 s.problem("url", "file not found or not readable: " + file);
             }
             return file.normalize().toString();
+        }
+
+        private static void checkSources(JsonFields root, List<SourceConfig> sources, int maxSources) {
+            if (maxSources >= 1 && sources.size() > maxSources) {
+                root.problem("sources", sources.size() + " cameras, more than max_sources (" + maxSources + ")");
+            }
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < sources.size(); i++) {
+                String id = sources.get(i).cameraUuid();
+                if (id != null && !seen.add(id)) {
+                    root.problem("sources[" + i + "].camera_uuid", "duplicate camera_uuid '" + id + "'");
+                }
+            }
+        }
+
+        /** What a lease carries (docs/control-plane.md): cameras and the settings that apply live. */
+        LeasedShard leasedShard(int maxSources) {
+            root.knownKeys(Set.of("sources", "max_fps", "motion_config", "emit_empty"));
+            List<SourceConfig> sources = root.optionalObjects("sources", s -> source(s, VideoDecoder.AUTO));
+            checkSources(root, sources, maxSources);
+            Double maxFps = null;
+            if (root.has("max_fps")) {
+                maxFps = root.number("max_fps", 6);
+                if (!(maxFps > 0)) {
+                    root.problem("max_fps", "must be > 0, got " + maxFps);
+                }
+            }
+            JsonFields m = root.object("motion_config");
+            return new LeasedShard(sources, maxFps, m == null ? null : motion(m),
+                    root.has("emit_empty") ? root.bool("emit_empty", false) : null);
+        }
+
+        private static ControlPlaneConfig controlPlane(JsonFields c, int maxSources) {
+            if (c == null) {
+                return null;
+            }
+            c.knownKeys(Set.of("base_url", "token", "max_cameras", "timeout_ms", "acquire_interval_ms",
+                    "acquire_max_interval_ms"));
+            c.rejectUnknownKeys();
+            String base = c.requiredString("base_url");
+            URI uri = null;
+            if (base != null) {
+                try {
+                    uri = new URI(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
+                    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                        c.problem("base_url", "must be an http:// or https:// URL with a host, got '" + base + "'");
+                    }
+                } catch (URISyntaxException e) {
+                    c.problem("base_url", "not a URL: " + e.getMessage());
+                }
+            }
+            String token = c.string("token", null);
+            int maxCameras = c.integerAtLeast("max_cameras", maxSources, 1);
+            if (maxCameras > maxSources) {
+                c.problem("max_cameras", maxCameras + " is more than max_sources (" + maxSources + ")");
+            }
+            int timeout = c.integerAtLeast("timeout_ms", 5000, 1);
+            int interval = c.integerAtLeast("acquire_interval_ms", 2000, 1);
+            int maxInterval = c.integerAtLeast("acquire_max_interval_ms", 30_000, 1);
+            if (maxInterval < interval) {
+                c.problem("acquire_max_interval_ms", "must be >= acquire_interval_ms (" + interval + "), got "
+                        + maxInterval);
+            }
+            return new ControlPlaneConfig(uri, token, maxCameras, Duration.ofMillis(timeout),
+                    Duration.ofMillis(interval), Duration.ofMillis(maxInterval));
         }
 
         private AmqpConfig amqp(JsonFields a) {

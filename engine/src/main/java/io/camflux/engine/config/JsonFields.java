@@ -227,19 +227,30 @@ final class JsonFields {
         return new JsonFields(v, path(key), problems, unknown);
     }
 
-    /** Each element of an array of objects, mapped; null elements and non-objects are problems. */
+    /** Each element of an array of objects, mapped; absence, an empty array, null elements and non-objects are problems. */
     <T> List<T> objects(String key, Function<JsonFields, T> reader) {
+        return objects(key, reader, true);
+    }
+
+    /** As {@link #objects(String, Function)}, but an absent or empty array is an empty list. */
+    <T> List<T> optionalObjects(String key, Function<JsonFields, T> reader) {
+        return objects(key, reader, false);
+    }
+
+    private <T> List<T> objects(String key, Function<JsonFields, T> reader, boolean required) {
         JsonNode v = node.get(key);
         List<T> out = new ArrayList<>();
         if (v == null || v.isNull()) {
-            problem(key, "missing");
+            if (required) {
+                problem(key, "missing");
+            }
             return out;
         }
         if (!v.isArray()) {
             problem(key, "must be an array, got " + describe(v));
             return out;
         }
-        if (v.isEmpty()) {
+        if (v.isEmpty() && required) {
             problem(key, "must not be empty");
         }
         for (int i = 0; i < v.size(); i++) {

@@ -9,11 +9,12 @@ import java.util.List;
  * @param amqp       null: events go to standard output
  * @param emitEmpty  publish a detection event for a frame with no detections too
  * @param maxSources the most cameras the live set holds; an add beyond it is refused
+ * @param cp         null: the shard is this file's; else it comes from the control plane under a lease
  */
 public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
                           AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
                           BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http,
-                          int maxSources) {
+                          int maxSources, ControlPlaneConfig cp) {
     public static final int DEFAULT_MAX_SOURCES = 256;
 
     public ShardConfig {
@@ -25,31 +26,31 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
                        Duration reportInterval, MotionConfig motion, ModelConfig model, BatchConfig batch,
                        ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http) {
         this(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch, reconnect, emitEmpty, http,
-                DEFAULT_MAX_SOURCES);
+                DEFAULT_MAX_SOURCES, null);
     }
 
     public ShardConfig withSources(List<SourceConfig> replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources);
+                reconnect, emitEmpty, http, maxSources, cp);
     }
 
     public ShardConfig withModel(ModelConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
-                reconnect, emitEmpty, http, maxSources);
+                reconnect, emitEmpty, http, maxSources, cp);
     }
 
     public ShardConfig withMotion(MotionConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, replaced, model, batch,
-                reconnect, emitEmpty, http, maxSources);
+                reconnect, emitEmpty, http, maxSources, cp);
     }
 
     public ShardConfig withHttp(HttpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, replaced, maxSources);
+                reconnect, emitEmpty, replaced, maxSources, cp);
     }
 
     public ShardConfig withAmqp(AmqpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, replaced, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources);
+                reconnect, emitEmpty, http, maxSources, cp);
     }
 }

@@ -23,15 +23,36 @@ public final class EventJson {
     }
 
     public static String detection(DetectionEvent event) {
+        return detection(event, null);
+    }
+
+    /** Published under a lease: {@code shard_id} is the lease's and {@code lease_epoch} is added. */
+    public static String detection(DetectionEvent event, LeaseTag lease) {
         try {
-            return JSON.writeValueAsString(event);
+            if (lease == null) {
+                return JSON.writeValueAsString(event);
+            }
+            ObjectNode node = JSON.valueToTree(event);
+            return write(stamp(node, lease));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    private static ObjectNode stamp(ObjectNode node, LeaseTag lease) {
+        if (lease != null) {
+            node.put("shard_id", lease.shardId());
+            node.put("lease_epoch", lease.epoch());
+        }
+        return node;
+    }
+
     /** {@code stream.status}, or {@code stream.error} when the change came from a failure. */
     public static String status(CameraStatus status, String runnerId, String shardId) {
+        return write(statusNode(status, runnerId, shardId));
+    }
+
+    private static ObjectNode statusNode(CameraStatus status, String runnerId, String shardId) {
         ObjectNode node = JSON.createObjectNode();
         node.put("type", status.isError() ? "stream.error" : "stream.status");
         node.put("state", status.state().name());
@@ -52,19 +73,28 @@ public final class EventJson {
             node.put("detail", status.detail());
             node.put("retry_in_ms", status.retryInMs());
         }
-        return write(node);
+        return node;
     }
 
     /** A status event in its wire format. */
     public static String status(StatusEvent event, String runnerId, String shardId) {
+        return status(event, runnerId, shardId, null);
+    }
+
+    /** Under a lease: {@code shard_id} is the lease's and {@code lease_epoch} is added. */
+    public static String status(StatusEvent event, String runnerId, String shardId, LeaseTag lease) {
         if (event instanceof StatusEvent.Change change) {
-            return status(change.status(), runnerId, shardId);
+            return write(stamp(statusNode(change.status(), runnerId, shardId), lease));
         }
-        return summary((StatusEvent.Summary) event, runnerId, shardId);
+        return write(stamp(summaryNode((StatusEvent.Summary) event, runnerId, shardId), lease));
     }
 
     /** The periodic {@code stream.status} summary. */
     public static String summary(StatusEvent.Summary s, String runnerId, String shardId) {
+        return write(summaryNode(s, runnerId, shardId));
+    }
+
+    private static ObjectNode summaryNode(StatusEvent.Summary s, String runnerId, String shardId) {
         ObjectNode node = JSON.createObjectNode();
         node.put("type", "stream.status");
         node.put("summary", true);
@@ -90,7 +120,7 @@ public final class EventJson {
             m.put("skipped", s.motion().skipped());
             m.put("skip_rate", s.motion().skipRate());
         }
-        return write(node);
+        return node;
     }
 
     private static String write(ObjectNode node) {

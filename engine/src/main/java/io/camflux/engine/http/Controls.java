@@ -10,6 +10,11 @@ public interface Controls {
         return true;
     }
 
+    /** Whether the worker holds its shard's lease now (always, without a control plane). */
+    default boolean leaseHeld() {
+        return true;
+    }
+
     int camerasStreaming();
 
     int camerasTotal();

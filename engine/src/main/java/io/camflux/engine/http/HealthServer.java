@@ -79,9 +79,13 @@ public final class HealthServer implements AutoCloseable {
             case "/ready" -> only(HttpMethod.GET, req, res, () -> {
                 int streaming = controls.camerasStreaming(), total = controls.camerasTotal();
                 boolean broker = controls.brokerReady();
-                boolean ready = !controls.draining() && broker && total > 0 && streaming >= config.readyQuorum() * total;
-                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"%s}", ready, streaming,
-                        total, broker ? "" : ",\"broker\":\"disconnected\"");
+                boolean lease = controls.leaseHeld();
+                // a fleet's standby (no lease) may count as ready to an orchestrator that asks so (deploy/)
+                boolean standbyOk = req.uri().contains("lease=optional");
+                boolean ready = !controls.draining() && broker && (lease
+                        ? total > 0 && streaming >= config.readyQuorum() * total : standbyOk);
+                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"%s%s}", ready, streaming,
+                        total, broker ? "" : ",\"broker\":\"disconnected\"", lease ? "" : ",\"lease\":\"none\"");
                 return res.status(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
                         .header(HttpHeaderNames.CONTENT_TYPE, "application/json").sendString(Mono.just(body)).then();
             });

@@ -181,11 +181,17 @@ public final class RabbitSink implements AutoCloseable {
                         .messageId(event.messageId()).timestamp(new Date()).build(),
                 event.body());
         return exchangesDeclared
-                .then(Mono.defer(() -> sender.sendWithPublishConfirms(Mono.just(message), sendOptions).next()))
+                .then(Mono.defer(() -> {
+                    if (!event.permitted().getAsBoolean()) {
+                        fenced(event);
+                        return Mono.<OutboundMessageResult>empty();
+                    }
+                    return sender.sendWithPublishConfirms(Mono.just(message), sendOptions).next()
+                            .switchIfEmpty(Mono.error(new IllegalStateException("no confirm before the channel closed")));
+                }))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(result -> result.isAck() ? Mono.just(result)
                         : Mono.<OutboundMessageResult>error(new IllegalStateException("the broker did not confirm")))
-                .switchIfEmpty(Mono.error(new IllegalStateException("no confirm before the channel closed")))
                 .doOnError(e -> nacks.increment())
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, RETRY_MIN).maxBackoff(RETRY_MAX).scheduler(timer))
                 .doOnNext(result -> {
@@ -194,6 +200,13 @@ public final class RabbitSink implements AutoCloseable {
                     event.onConfirmed().run();
                 })
                 .then();
+    }
+
+    /** Not sent: its lease no longer permits it (another worker may hold the shard now). */
+    private void fenced(OutboundEvent event) {
+        pending.decrementAndGet();
+        lostCounter(LEASE_FENCED).increment();
+        log.debug("not sent, its lease is fenced: {}", event.messageId());
     }
 
     private void lost(String reason) {
@@ -210,6 +223,8 @@ public final class RabbitSink implements AutoCloseable {
         }
         return n;
     }
+
+    public static final String LEASE_FENCED = "lease_fenced";
 
     private Counter lostCounter(String reason) {
         return Counter.builder("events.lost").description("events that will never reach the broker, by reason")

@@ -3,6 +3,7 @@ package io.camflux.engine.publish;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.config.AmqpConfig;
 import io.camflux.engine.event.EventJson;
+import io.camflux.engine.event.LeaseTag;
 import io.camflux.engine.status.StatusEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,13 +25,28 @@ public final class Routing {
 
     /** {@code detections.{tenant}.{site}.{camera}}; the id names runner, camera and frame, so retries share it. */
     public OutboundEvent detection(DetectionEvent e, Runnable onConfirmed) {
+        return detection(e, null, onConfirmed, () -> true);
+    }
+
+    /**
+     * Under a lease (null: none): tagged with it, the epoch in the message id (frame ids start again with each
+     * lease), sent only while {@code permitted} says so.
+     */
+    public OutboundEvent detection(DetectionEvent e, LeaseTag lease, Runnable onConfirmed,
+                                   java.util.function.BooleanSupplier permitted) {
+        String id = lease == null ? runnerId + "/" + e.cameraUuid() + "/" + e.frameId()
+                : runnerId + "/" + e.cameraUuid() + "/" + lease.epoch() + "/" + e.frameId();
         return new OutboundEvent(amqp.exDetect(), "detections." + e.tenantId() + "." + e.siteId() + "." + e.cameraUuid(),
-                runnerId + "/" + e.cameraUuid() + "/" + e.frameId(),
-                EventJson.detection(e).getBytes(StandardCharsets.UTF_8), onConfirmed);
+                id, EventJson.detection(e, lease).getBytes(StandardCharsets.UTF_8), onConfirmed, permitted);
     }
 
     /** {@code stream.status.…} or {@code stream.error.…}. */
     public OutboundEvent status(StatusEvent e) {
+        return status(e, null);
+    }
+
+    /** Under a lease (null: none): tagged with it. */
+    public OutboundEvent status(StatusEvent e, LeaseTag lease) {
         String kind = e instanceof StatusEvent.Change c && c.status().isError() ? "stream.error" : "stream.status";
         String tenant, site;
         if (e instanceof StatusEvent.Change c) {
@@ -43,6 +59,6 @@ public final class Routing {
         }
         return new OutboundEvent(amqp.exStatus(), kind + "." + tenant + "." + site + "." + e.cameraUuid(),
                 runnerId + "/" + e.cameraUuid() + "/status/" + STARTED + "-" + statusSequence.incrementAndGet(),
-                EventJson.status(e, runnerId, shardId).getBytes(StandardCharsets.UTF_8), () -> { });
+                EventJson.status(e, runnerId, shardId, lease).getBytes(StandardCharsets.UTF_8), () -> { });
     }
 }
