@@ -156,6 +156,9 @@ final class ShardRunner implements Controls {
                 });
             }
             if (keeper != null) {
+                if (rabbit != null) {
+                    rabbit.connect();
+                }
                 keeper.start();
             }
             awaitDone();

@@ -154,8 +154,10 @@ public final class ConfigLoader {
             }
             ControlPlaneConfig cp = controlPlane(root.object("cp"), maxSources);
             if (cp != null && !sources.isEmpty()) {
-                root.problem("sources", "must be empty with a cp block: the shard's cameras come from the control"
-                        + " plane's lease");
+                // the seed's format: a shard file that also names its control plane; it keeps its meaning
+                log.warn("config: cp is ignored because the file has sources; the shard is the file's. Leave"
+                        + " sources out to take the shard from the control plane's leases (docs/control-plane.md)");
+                cp = null;
             }
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),

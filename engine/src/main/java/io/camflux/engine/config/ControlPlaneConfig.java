@@ -4,8 +4,8 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * The {@code cp} block: with it, the worker's shard comes from a control plane under a lease
- * (docs/control-plane.md) and the file's {@code sources} must be empty. The bearer token comes from
+ * The {@code cp} block of a file without {@code sources}: the worker's shard comes from a control plane under a
+ * lease (docs/control-plane.md). With {@code sources} (the seed's format) the block is ignored, with a warning. The bearer token comes from
  * {@code CAMFLUX_CP_TOKEN}; an inline {@code token} is accepted with a warning.
  *
  * @param inlineToken     {@code cp.token}, null when absent (prefer the environment)

@@ -146,6 +146,14 @@ public final class RabbitSink implements AutoCloseable {
         return "cannot connect to " + where + ": " + e;
     }
 
+    /**
+     * Connects and declares the exchanges now instead of at the first event (a fleet's standby, which publishes
+     * nothing until it holds a lease, is then known to reach its broker); retried in the background.
+     */
+    public void connect() {
+        exchangesDeclared.subscribe(null, e -> log.warn("RabbitMQ: {}", e.toString()));
+    }
+
     /** Whether the broker connection is open now. */
     public boolean connected() {
         Connection c = connection.get();

@@ -215,4 +215,55 @@ class ConfigLoaderTest {
         assertTrue(m.contains("batch.shapes: must be auto, exact or max, got 'pow2'"), m);
         assertTrue(m.contains("model.instances: must be between 1 and 8, got 12"), m);
     }
+
+    @Test
+    void aCpBlockWithoutSourcesTakesTheShardFromLeases() {
+        ShardConfig c = ConfigLoader.parse("""
+                {"runner_id": "w-1", "max_sources": 32,
+                 "cp": {"base_url": "https://cp.example.com/api/", "max_cameras": 16, "timeout_ms": 3000}}""",
+                "fleet.json", null);
+        assertEquals("https://cp.example.com/api", c.cp().baseUrl().toString(), "the trailing slash dropped");
+        assertEquals(16, c.cp().maxCameras());
+        assertEquals(Duration.ofSeconds(3), c.cp().requestTimeout());
+        assertEquals(Duration.ofSeconds(2), c.cp().acquireInterval());
+        assertNull(c.cp().inlineToken());
+        assertEquals(List.of(), c.sources());
+        assertEquals("env-token", c.cp().token("env-token"), "the environment's token first");
+    }
+
+    @Test
+    void theSeedsCpBlockBesideSourcesKeepsTheFilesShard() {
+        ShardConfig c = ConfigLoader.parse(SEED, "seed.json", null);
+        assertNull(c.cp(), "the seed's shard is its file's");
+        assertEquals(1, c.sources().size());
+    }
+
+    @Test
+    void aBrokenCpBlockNamesEachKey() {
+        ConfigException e = problem("""
+                {"max_sources": 8, "cp": {"base_url": "ftp://cp", "max_cameras": 9, "acquire_interval_ms": 5000,
+                 "acquire_max_interval_ms": 1000, "tokn": "x"}}""");
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("cp.base_url: must be an http:// or https:// URL"), all);
+        assertTrue(all.contains("cp.max_cameras: 9 is more than max_sources (8)"), all);
+        assertTrue(all.contains("cp.acquire_max_interval_ms: must be >= acquire_interval_ms"), all);
+        assertTrue(all.contains("cp.tokn"), all);
+        assertTrue(problem("{\"cp\": {}}").problems().contains("cp.base_url: missing"));
+    }
+
+    @Test
+    void aLeasedShardIsValidatedWithPathsFromShard() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"sources": [{"camera_uuid": "c-1", "url": "rtsp://h/1"}, {"camera_uuid": "c-1", "url": "rtsp://h/2"},
+                             {"url": "rtsp://h/3"}], "max_fps": 0}""");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(json, 8));
+        assertTrue(e.problems().contains("shard.sources[1].camera_uuid: duplicate camera_uuid 'c-1'"), e.problems().toString());
+        assertTrue(e.problems().contains("shard.sources[2].camera_uuid: missing"), e.problems().toString());
+        assertTrue(e.problems().contains("shard.max_fps: must be > 0, got 0.0"), e.problems().toString());
+        LeasedShard ok = ConfigLoader.parseLeasedShard(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"sources\": [], \"max_fps\": 4}"), 8);
+        assertEquals(List.of(), ok.sources());
+        assertEquals(4.0, ok.maxFps());
+        assertNull(ok.motion(), "the worker's own motion settings stay");
+    }
 }

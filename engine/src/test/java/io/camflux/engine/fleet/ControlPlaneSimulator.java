@@ -68,6 +68,7 @@ public final class ControlPlaneSimulator implements AutoCloseable {
     private final List<Grant> grants = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<JsonNode> reports = new CopyOnWriteArrayList<>();
+    private final List<Long> reportTimes = new CopyOnWriteArrayList<>();
     private final List<String> releases = new CopyOnWriteArrayList<>();
     private final String token;
     private final int ttlSeconds;
@@ -128,6 +129,20 @@ public final class ControlPlaneSimulator implements AutoCloseable {
 
     public List<JsonNode> reports() {
         return List.copyOf(reports);
+    }
+
+    /** Renewals per minute of one runner, over the span from its first renewal to its last. */
+    public double renewalsPerMinute(String runnerId) {
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < reports.size(); i++) {
+            if (reports.get(i).path("runner_id").asText().equals(runnerId)) {
+                times.add(reportTimes.get(i));
+            }
+        }
+        if (times.size() < 2) {
+            return Double.NaN;
+        }
+        return (times.size() - 1) / ((times.get(times.size() - 1) - times.get(0)) / 60e9);
     }
 
     public List<String> releases() {
@@ -228,6 +243,7 @@ public final class ControlPlaneSimulator implements AutoCloseable {
     private Mono<Void> renew(String id, JsonNode report, HttpServerResponse res) {
         check("StatusReport", report);
         reports.add(report);
+        reportTimes.add(nanos.getAsLong());
         String json;
         synchronized (this) {
             LeaseRow l = leases.get(id);

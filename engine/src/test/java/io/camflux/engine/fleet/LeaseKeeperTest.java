@@ -96,7 +96,9 @@ class LeaseKeeperTest {
         await(() -> count("a") >= 6 && count("b") >= 6, 20, "both cameras of the lease publish");
         assertEquals(List.of("a", "b"), engine.cameras().stream().map(CameraView::cameraUuid).sorted().toList());
         assertTrue(tags.stream().allMatch(t -> t.equals(new LeaseTag("shard-1", 1))), "events carry shard and epoch");
-        await(() -> cp.reports().size() >= 2, 10, "two renewals (every ttl/3 = 2 s)");
+        await(() -> cp.reports().size() >= 3, 10, "three renewals (every ttl/3 = 2 s)");
+        double perMinute = cp.renewalsPerMinute("runner-T");
+        assertTrue(perMinute > 25 && perMinute < 35, "every ttl/3 = 2 s, 30 a minute: " + perMinute);
         JsonNode report = cp.reports().get(cp.reports().size() - 1);
         assertEquals("runner-T", report.path("runner_id").asText());
         assertEquals(1, report.path("epoch").asLong());
