@@ -253,12 +253,12 @@ public final class ConfigLoader {
                     root.has("emit_empty") ? root.bool("emit_empty", false) : null);
         }
 
-        private static ControlPlaneConfig controlPlane(JsonFields c, int maxSources) {
+        private ControlPlaneConfig controlPlane(JsonFields c, int maxSources) {
             if (c == null) {
                 return null;
             }
             c.knownKeys(Set.of("base_url", "token", "max_cameras", "timeout_ms", "acquire_interval_ms",
-                    "acquire_max_interval_ms"));
+                    "acquire_max_interval_ms", "ca_file"));
             c.rejectUnknownKeys();
             String base = c.requiredString("base_url");
             URI uri = null;
@@ -284,8 +284,16 @@ public final class ConfigLoader {
                 c.problem("acquire_max_interval_ms", "must be >= acquire_interval_ms (" + interval + "), got "
                         + maxInterval);
             }
+            Path ca = null;
+            String caFile = c.string("ca_file", null);
+            if (caFile != null) {
+                ca = baseDir == null ? Path.of(caFile) : baseDir.resolve(caFile);
+                if (!Files.isReadable(ca)) {
+                    c.problem("ca_file", "file not found or not readable: " + ca);
+                }
+            }
             return new ControlPlaneConfig(uri, token, maxCameras, Duration.ofMillis(timeout),
-                    Duration.ofMillis(interval), Duration.ofMillis(maxInterval));
+                    Duration.ofMillis(interval), Duration.ofMillis(maxInterval), ca);
         }
 
         private AmqpConfig amqp(JsonFields a) {

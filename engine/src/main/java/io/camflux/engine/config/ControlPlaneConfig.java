@@ -13,9 +13,16 @@ import java.time.Duration;
  * @param requestTimeout  one request's limit ({@code cp.timeout_ms})
  * @param acquireInterval the first wait before asking again when nothing is offered or the control plane is away
  *                        ({@code cp.acquire_interval_ms}); it doubles up to {@code acquireMaxInterval}, with jitter
+ * @param caFile          PEM certificates to trust for an https control plane ({@code cp.ca_file}, a private CA);
+ *                        null: the JDK's trust store
  */
 public record ControlPlaneConfig(URI baseUrl, String inlineToken, int maxCameras, Duration requestTimeout,
-                                 Duration acquireInterval, Duration acquireMaxInterval) {
+                                 Duration acquireInterval, Duration acquireMaxInterval, java.nio.file.Path caFile) {
+
+    public ControlPlaneConfig(URI baseUrl, String inlineToken, int maxCameras, Duration requestTimeout,
+                              Duration acquireInterval, Duration acquireMaxInterval) {
+        this(baseUrl, inlineToken, maxCameras, requestTimeout, acquireInterval, acquireMaxInterval, null);
+    }
     public static final String TOKEN_ENV = "CAMFLUX_CP_TOKEN";
 
     /**

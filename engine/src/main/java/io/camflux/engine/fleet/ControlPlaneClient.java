@@ -44,7 +44,14 @@ public final class ControlPlaneClient {
         this.maxSources = maxSources;
         this.registry = registry;
         Duration timeout = config.requestTimeout();
-        this.http = HttpClient.create()
+        HttpClient base = HttpClient.create();
+        if (config.caFile() != null) {
+            // https:// with a private CA; without it, https:// uses the JDK's trust store
+            java.io.File ca = config.caFile().toFile();
+            base = base.secure(spec -> spec.sslContext(reactor.netty.http.Http11SslContextSpec.forClient()
+                    .configure(b -> b.trustManager(ca))));
+        }
+        this.http = base
                 .responseTimeout(timeout)
                 .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
                 .headers(h -> {

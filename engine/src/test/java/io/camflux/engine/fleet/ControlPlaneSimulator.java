@@ -83,14 +83,26 @@ public final class ControlPlaneSimulator implements AutoCloseable {
     }
 
     public ControlPlaneSimulator(String token, int ttlSeconds, LongSupplier nanos) {
+        this(token, ttlSeconds, nanos, null);
+    }
+
+    /** @param tls null: plain http; else https with this server context */
+    public ControlPlaneSimulator(String token, int ttlSeconds, LongSupplier nanos, io.netty.handler.ssl.SslContext tls) {
         this.token = token;
         this.ttlSeconds = ttlSeconds;
         this.nanos = nanos;
-        this.server = HttpServer.create().host("127.0.0.1").port(0).handle(this::handle).bindNow();
+        HttpServer http = HttpServer.create().host("127.0.0.1").port(0).handle(this::handle);
+        if (tls != null) {
+            http = http.secure(spec -> spec.sslContext(tls));
+        }
+        this.scheme = tls == null ? "http" : "https";
+        this.server = http.bindNow();
     }
 
+    private final String scheme;
+
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.port() + "/api";
+        return scheme + "://127.0.0.1:" + server.port() + "/api";
     }
 
     /** Adds a shard (its sources as in a config's {@code sources}). */
