@@ -2,12 +2,12 @@ package io.camflux.engine.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
@@ -153,10 +153,10 @@ class FleetIT {
     @Test
     @Order(1)
     void eachShardIsHeldByExactlyOneWorkerAndItsEventsCarryTheEpoch() throws Exception {
-        await(() -> cp.holder("shard-A") != null && cp.holder("shard-B") != null, 90, "both shards held");
+        Await.until(() -> cp.holder("shard-A") != null && cp.holder("shard-B") != null, 90, "both shards held");
         assertNotEquals(cp.holder("shard-A"), cp.holder("shard-B"), "two workers, one shard each");
         long since = System.nanoTime();
-        await(() -> List.of("cam-1", "cam-2", "cam-3", "cam-4").stream()
+        Await.until(() -> List.of("cam-1", "cam-2", "cam-3", "cam-4").stream()
                 .allMatch(c -> events(since).stream().anyMatch(e -> e.camera.equals(c))), 60, "every camera's events");
         Map<String, String> runnerOf = new LinkedHashMap<>();
         for (Event e : events(since)) {
@@ -172,7 +172,7 @@ class FleetIT {
         assertEquals(503, standby.get("/ready"), "no lease: not ready");
         assertEquals(200, standby.get("/ready?lease=optional"), "a healthy standby, for an orchestrator's rollout");
         assertEquals(200, worker(cp.holder("shard-A")).get("/ready"));
-        await(() -> cp.reports().stream().filter(r -> r.path("runner_id").asText().equals(cp.holder("shard-A")))
+        Await.until(() -> cp.reports().stream().filter(r -> r.path("runner_id").asText().equals(cp.holder("shard-A")))
                 .count() >= 4, 20, "renewals");
         double perMinute = cp.renewalsPerMinute(cp.holder("shard-A"));
         System.out.printf(Locale.ROOT, "FLEET renewals per worker per minute: %.1f (ttl %d s)%n", perMinute, TTL);
@@ -186,17 +186,17 @@ class FleetIT {
         long updated = System.nanoTime();
         int connectsOfCam1 = statusCount("cam-1", "CONNECTING");
         cp.updateShard("shard-A", sources("cam-1", "cam1.mp4", "cam-5", "cam3.mp4"));
-        await(() -> events(updated).stream().anyMatch(e -> e.camera.equals("cam-5")), 30, "the added camera's event");
+        Await.until(() -> events(updated).stream().anyMatch(e -> e.camera.equals("cam-5")), 30, "the added camera's event");
         Event first = events(updated).stream().filter(e -> e.camera.equals("cam-5")).findFirst().orElseThrow();
         System.out.printf(Locale.ROOT, "FLEET shard update to the new camera's first event: %.2f s%n",
                 (first.receivedNanos - updated) / 1e9);
-        await(() -> statuses(updated).stream().anyMatch(s -> s.path("camera_uuid").asText().equals("cam-2")
+        Await.until(() -> statuses(updated).stream().anyMatch(s -> s.path("camera_uuid").asText().equals("cam-2")
                 && s.path("state").asText().equals("DISCONNECTED") && s.path("reason").asText().equals("removed")),
                 20, "cam-2 removed");
         assertEquals(connectsOfCam1, statusCount("cam-1", "CONNECTING"), "cam-1 did not reconnect");
         long lastCam1 = events(0).stream().filter(e -> e.camera.equals("cam-1") && e.receivedNanos < updated)
                 .mapToLong(Event::frameId).max().orElseThrow();
-        await(() -> events(updated).stream().anyMatch(e -> e.camera.equals("cam-1")), 20, "cam-1 goes on");
+        Await.until(() -> events(updated).stream().anyMatch(e -> e.camera.equals("cam-1")), 20, "cam-1 goes on");
         assertTrue(events(updated).stream().filter(e -> e.camera.equals("cam-1")).allMatch(e -> e.frameId > lastCam1),
                 "cam-1's frame ids go on from where they were");
     }
@@ -218,13 +218,13 @@ class FleetIT {
             long killed = cp.nowNanos();
             holder.process.destroyForcibly();
             holder.process.waitFor(10, TimeUnit.SECONDS);
-            await(() -> cp.grants().size() > grantsBefore, TTL + 10, "shard-A granted again");
+            Await.until(() -> cp.grants().size() > grantsBefore, TTL + 10, "shard-A granted again");
             ControlPlaneSimulator.Grant next = cp.grants().get(grantsBefore);
             assertEquals("shard-A", next.shardId());
             assertEquals(epoch + 1, next.epoch(), "the next epoch");
             assertNotEquals(holder.name, next.runnerId());
             double gap = (next.atNanos() - killed) / 1e9;
-            await(() -> events(killed).stream().anyMatch(e -> e.shard.equals("shard-A") && e.epoch == next.epoch()),
+            Await.until(() -> events(killed).stream().anyMatch(e -> e.shard.equals("shard-A") && e.epoch == next.epoch()),
                     30, "events of the new epoch");
             Event first = events(killed).stream().filter(e -> e.shard.equals("shard-A") && e.epoch == next.epoch())
                     .findFirst().orElseThrow();
@@ -232,7 +232,7 @@ class FleetIT {
             eventGaps.add((first.receivedNanos - killed) / 1e9);
             assertTrue(gap <= TTL + 1.0 + 1.5, "within ttl + one acquire interval (+ slack): " + gap + " s");
             Worker replacement = new Worker("w" + (++replacements), TOKEN); // the orchestrator replaces the pod
-            await(() -> replacement.output().contains("health on"), 90, "the replacement runs");
+            Await.until(() -> replacement.output().contains("health on"), 90, "the replacement runs");
         }
         System.out.printf(Locale.ROOT, "FLEET kill -9 to the next grant, %d kills: median %.2f s, worst %.2f s (%s)%n",
                 KILLS, median(grantGaps), grantGaps.stream().mapToDouble(d -> d).max().orElseThrow(), grantGaps);
@@ -249,15 +249,15 @@ class FleetIT {
     @Test
     @Order(4)
     void aPartitionedHolderPublishesNothingOfItsOldEpochOnceTheNewHolderHasBegun() throws Exception {
-        await(() -> cp.holder("shard-B") != null, 10, "shard-B held");
+        Await.until(() -> cp.holder("shard-B") != null, 10, "shard-B held");
         Worker holder = worker(cp.holder("shard-B"));
         int grantsBefore = cp.grants().size();
         holder.signal("STOP");
-        await(() -> cp.grants().size() > grantsBefore, TTL + 10, "shard-B granted to another worker");
+        Await.until(() -> cp.grants().size() > grantsBefore, TTL + 10, "shard-B granted to another worker");
         ControlPlaneSimulator.Grant next = cp.grants().get(grantsBefore);
         assertEquals("shard-B", next.shardId());
         long since = System.nanoTime();
-        await(() -> events(since).stream().anyMatch(e -> e.shard.equals("shard-B") && e.epoch == next.epoch()), 30,
+        Await.until(() -> events(since).stream().anyMatch(e -> e.shard.equals("shard-B") && e.epoch == next.epoch()), 30,
                 "the new holder's events");
         holder.signal("CONT");
         Thread.sleep(5000);
@@ -268,16 +268,16 @@ class FleetIT {
                 && e.receivedNanos > firstNew).count();
         System.out.printf(Locale.ROOT, "FLEET partition: old-epoch events after the new epoch's first: %d%n", overlaps);
         assertEquals(0, overlaps, "no event of the stale holder after the new holder began");
-        await(() -> holder.output().contains("fenced") || holder.output().contains("is lost"), 20,
+        Await.until(() -> holder.output().contains("fenced") || holder.output().contains("is lost"), 20,
                 "the continued worker knows it lost the lease");
-        await(() -> statusesOf(holder.name).stream().anyMatch(s -> s.path("reason").asText().equals("lease_lost")),
+        Await.until(() -> statusesOf(holder.name).stream().anyMatch(s -> s.path("reason").asText().equals("lease_lost")),
                 20, "its cameras go DISCONNECTED with reason lease_lost");
     }
 
     @Test
     @Order(5)
     void aDrainReleasesTheLeaseAndTheShardMovesAtOnce() throws Exception {
-        await(() -> cp.holder("shard-A") != null && cp.holder("shard-B") != null, 30, "both shards held");
+        Await.until(() -> cp.holder("shard-A") != null && cp.holder("shard-B") != null, 30, "both shards held");
         Worker holder = worker(cp.holder("shard-A"));
         int grantsBefore = cp.grants().size();
         assertEquals(202, holder.post("/drain"));
@@ -285,7 +285,7 @@ class FleetIT {
         assertEquals(0, holder.process.exitValue());
         long exited = cp.nowNanos();
         assertTrue(cp.releases().size() >= 1, "the lease was released");
-        await(() -> cp.grants().size() > grantsBefore, 10, "shard-A granted again");
+        Await.until(() -> cp.grants().size() > grantsBefore, 10, "shard-A granted again");
         double gap = (cp.grants().get(grantsBefore).atNanos() - exited) / 1e9;
         System.out.printf(Locale.ROOT, "FLEET drain exit to the next grant: %.2f s%n", gap);
         assertTrue(gap < TTL - 1, "at once, not after the lease's ttl: " + gap + " s");
@@ -294,7 +294,7 @@ class FleetIT {
     @Test
     @Order(6)
     void aControlPlaneAnswering500StopsProcessingAtTheDeadlineAndItResumes() throws Exception {
-        await(() -> cp.holder("shard-A") != null && cp.holder("shard-B") != null, 30, "both shards held");
+        Await.until(() -> cp.holder("shard-A") != null && cp.holder("shard-B") != null, 30, "both shards held");
         cp.failWith(500);
         long failed = System.nanoTime();
         Thread.sleep(TTL * 1000L);
@@ -306,7 +306,7 @@ class FleetIT {
         assertTrue(!before.isEmpty(), "processing went on at first");
         cp.failWith(0);
         long back = System.nanoTime();
-        await(() -> events(back).stream().map(Event::shard).distinct().count() == 2, 60, "both shards publish again");
+        Await.until(() -> events(back).stream().map(Event::shard).distinct().count() == 2, 60, "both shards publish again");
         System.out.printf(Locale.ROOT, "FLEET control plane back to events of both shards: %.2f s%n",
                 (events(back).stream().mapToLong(Event::receivedNanos).max().orElseThrow() - back) / 1e9);
     }
@@ -315,7 +315,7 @@ class FleetIT {
     @Order(7)
     void aWrongTokenIsAClearErrorNamingTheControlPlanesAnswer() throws Exception {
         Worker wrong = new Worker("w-wrong", "not-the-token");
-        await(() -> wrong.output().contains("refused"), 60, "the refusal logged");
+        Await.until(() -> wrong.output().contains("refused"), 60, "the refusal logged");
         String out = wrong.output();
         assertTrue(out.contains("401") && out.contains("invalid token") && out.contains("CAMFLUX_CP_TOKEN"), out);
         assertTrue(!out.contains("not-the-token"), "the token is never logged");
@@ -370,19 +370,4 @@ class FleetIT {
         }
     }
 
-    private static void await(Check condition, int seconds, String what) throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.ok()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within " + seconds + " s: " + what);
-            }
-            Thread.sleep(100);
-        }
-        assertNotNull(what);
-    }
-
-    @FunctionalInterface
-    private interface Check {
-        boolean ok() throws Exception;
-    }
 }

@@ -2,7 +2,6 @@ package io.camflux.engine.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +13,7 @@ import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.event.LeaseTag;
+import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,10 +92,10 @@ class LeaseKeeperTest {
     @Test
     void acquiresRunsTheShardAndRenewsWithConformingReports() throws Exception {
         keeper(TOKEN);
-        await(() -> count("a") >= 6 && count("b") >= 6, 20, "both cameras of the lease publish");
+        Await.until(() -> count("a") >= 6 && count("b") >= 6, 20, "both cameras of the lease publish");
         assertEquals(List.of("a", "b"), engine.cameras().stream().map(CameraView::cameraUuid).sorted().toList());
         assertTrue(tags.stream().allMatch(t -> t.equals(new LeaseTag("shard-1", 1))), "events carry shard and epoch");
-        await(() -> cp.reports().size() >= 3, 10, "three renewals (every ttl/3 = 2 s)");
+        Await.until(() -> cp.reports().size() >= 3, 10, "three renewals (every ttl/3 = 2 s)");
         double perMinute = cp.renewalsPerMinute("runner-T");
         assertTrue(perMinute > 25 && perMinute < 35, "every ttl/3 = 2 s, 30 a minute: " + perMinute);
         JsonNode report = cp.reports().get(cp.reports().size() - 1);
@@ -115,14 +114,14 @@ class LeaseKeeperTest {
     @Test
     void aShardUpdateInARenewalAddsAndRemovesACameraLeavingTheOtherAlone() throws Exception {
         keeper(TOKEN);
-        await(() -> count("a") >= 6 && count("b") >= 6, 20, "both cameras publish");
+        Await.until(() -> count("a") >= 6 && count("b") >= 6, 20, "both cameras publish");
         cp.updateShard("shard-1", ControlPlaneSimulator.sources("a", CLIP, "c", CLIP));
         int aBefore = count("a");
-        await(() -> count("c") >= 3, 20, "the added camera publishes");
+        Await.until(() -> count("c") >= 3, 20, "the added camera publishes");
         assertEquals(List.of("a", "c"), engine.cameras().stream().map(CameraView::cameraUuid).sorted().toList());
         assertTrue(statuses.stream().anyMatch(s -> s.cameraUuid().equals("b") && s.state() == CameraState.DISCONNECTED
                 && "removed".equals(s.reason())), "b removed by the update");
-        await(() -> count("a") > aBefore + 3, 10, "a goes on");
+        Await.until(() -> count("a") > aBefore + 3, 10, "a goes on");
         List<Long> a = published.get("a");
         for (int i = 1; i < a.size(); i++) {
             assertTrue(a.get(i) > a.get(i - 1), "a was not restarted: its frame ids only go up");
@@ -133,15 +132,15 @@ class LeaseKeeperTest {
     @Test
     void renewalsFailingUntilTheMarginFenceTheShardThenItIsAcquiredAgain() throws Exception {
         keeper(TOKEN);
-        await(() -> count("a") >= 3, 20, "the lease's cameras publish");
+        Await.until(() -> count("a") >= 3, 20, "the lease's cameras publish");
         long failedAt = System.nanoTime();
         cp.failWith(500);
-        await(() -> !fence.held(), 10, "fenced");
+        Await.until(() -> !fence.held(), 10, "fenced");
         double fencedAfter = (System.nanoTime() - failedAt) / 1e9;
         // the last good renewal was sent at most ttl/3 = 2 s before the failures began: fence at ttl - 2 s = 4 s
         assertTrue(fencedAfter <= 4.5, "fenced before the control plane's deadline: " + fencedAfter + " s");
         assertNull(fence.admit("a"), "nothing is admitted once fenced");
-        await(() -> engine.cameras().isEmpty(), 10, "the shard's cameras stop");
+        Await.until(() -> engine.cameras().isEmpty(), 10, "the shard's cameras stop");
         assertTrue(statuses.stream().anyMatch(s -> s.cameraUuid().equals("a") && s.state() == CameraState.DISCONNECTED
                 && LeaseKeeper.LOST_REASON.equals(s.reason())), "DISCONNECTED with reason lease_lost");
         assertEquals(0.0, engine.meterRegistry().get("cp.lease.state").gauge().value());
@@ -149,14 +148,14 @@ class LeaseKeeperTest {
         Thread.sleep(1000);
         assertEquals(published, tags.size(), "no event after the fence");
         cp.failWith(0);
-        await(() -> fence.held() && count("a") > 0 && tags.get(tags.size() - 1).epoch() == 2, 20,
+        Await.until(() -> fence.held() && count("a") > 0 && tags.get(tags.size() - 1).epoch() == 2, 20,
                 "acquired again with the next epoch");
     }
 
     @Test
     void aDrainReleasesTheLeaseAndTheShardIsFreeAtOnce() throws Exception {
         keeper(TOKEN);
-        await(fence::held, 10, "a lease");
+        Await.until(fence::held, 10, "a lease");
         keeper.drain();
         keeper.release(Duration.ofSeconds(5));
         assertEquals(1, cp.releases().size());
@@ -207,14 +206,4 @@ class LeaseKeeperTest {
         return ids == null ? 0 : ids.size();
     }
 
-    private static void await(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within " + seconds + " s: " + what);
-            }
-            Thread.sleep(20);
-        }
-        assertNotNull(what);
-    }
 }
