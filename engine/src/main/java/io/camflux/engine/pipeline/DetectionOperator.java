@@ -2,6 +2,7 @@ package io.camflux.engine.pipeline;
 
 import io.camflux.engine.FrameDetector;
 import io.camflux.model.Detection;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,8 +51,16 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
     public record Input<T>(T payload, List<Mat> images) {
     }
 
-    /** @param detections null when {@code error} is set */
-    public record Output<T>(T payload, List<List<Detection>> detections, long inferenceNanos, Throwable error) {
+    /**
+     * @param detections  null when {@code error} is set; an entry is null for a frame of {@code frameErrors}
+     * @param frameErrors null when every frame was prepared; else, per frame, why it could not be (null: it was).
+     *                    A frame that cannot be prepared costs only itself: its batch-mates are detected.
+     */
+    public record Output<T>(T payload, List<List<Detection>> detections, long inferenceNanos, Throwable error,
+                            List<Throwable> frameErrors) {
+        public Output(T payload, List<List<Detection>> detections, long inferenceNanos, Throwable error) {
+            this(payload, detections, inferenceNanos, error, null);
+        }
     }
 
     @Override
@@ -135,6 +144,8 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
         private final AtomicInteger state = new AtomicInteger(IDLE);
         private FrameDetector.Prepared prepared;
         private Throwable error;
+        /** Null, or per image why it could not be prepared (null for those that were). */
+        private List<Throwable> frameErrors;
         private long inferenceNanos;
 
         InFlight(Input<T> input, LiveBatches live) {
@@ -165,12 +176,44 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
             try {
                 prepared = detector.prepare(input.images());
             } catch (Exception e) {
+                isolate(e);
+            }
+        }
+
+        /**
+         * The batch could not be prepared: each image alone finds the ones at fault, and the batch goes on without
+         * them. When none fails alone, the failure is the batch's.
+         */
+        private void isolate(Exception batchFailure) {
+            List<Mat> images = input.images();
+            Throwable[] failures = new Throwable[images.size()];
+            List<Mat> good = new ArrayList<>(images.size());
+            boolean anyBad = false;
+            for (int i = 0; i < images.size(); i++) {
+                try (FrameDetector.Prepared alone = detector.prepare(java.util.Collections.singletonList(images.get(i)))) {
+                    good.add(images.get(i));
+                } catch (Exception e) {
+                    failures[i] = e;
+                    anyBad = true;
+                }
+            }
+            if (!anyBad) {
+                error = batchFailure;
+                return;
+            }
+            frameErrors = java.util.Arrays.asList(failures);
+            if (good.isEmpty()) {
+                return;
+            }
+            try {
+                prepared = detector.prepare(good);
+            } catch (Exception e) {
                 error = e;
             }
         }
 
         void infer() {
-            if (error != null) {
+            if (error != null || prepared == null) {
                 return;
             }
             long start = System.nanoTime();
@@ -202,7 +245,16 @@ public final class DetectionOperator<T> implements Function<Flux<DetectionOperat
                 return new Output<>(payload, null, inferenceNanos, error);
             }
             try {
-                return new Output<>(payload, prepared.decode(), inferenceNanos, null);
+                if (frameErrors == null) {
+                    return new Output<>(payload, prepared.decode(), inferenceNanos, null);
+                }
+                List<List<Detection>> decoded = prepared == null ? List.of() : prepared.decode();
+                List<List<Detection>> all = new ArrayList<>(frameErrors.size());
+                int next = 0;
+                for (Throwable failure : frameErrors) {
+                    all.add(failure == null ? decoded.get(next++) : null);
+                }
+                return new Output<>(payload, all, inferenceNanos, null, frameErrors);
             } catch (RuntimeException e) {
                 return new Output<>(payload, null, inferenceNanos, e);
             }

@@ -49,6 +49,8 @@ final class InferenceStage {
         emitEmpty = value;
     }
 
+    private final java.util.Map<String, Long> lastUnpreparedLog = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Releases the batch's frames and turns its detections into events. */
     List<DetectionEvent> toEvents(DetectionOperator.Output<List<VideoFrame>> done) {
         List<VideoFrame> batch = done.payload();
@@ -59,12 +61,31 @@ final class InferenceStage {
             return List.of();
         }
         List<List<Detection>> results = done.detections();
-        batch.forEach(f -> f.release(DropReason.INFERRED));
+        List<Throwable> frameErrors = done.frameErrors();
+        for (int i = 0; i < batch.size(); i++) {
+            if (frameErrors != null && frameErrors.get(i) != null) {
+                VideoFrame bad = batch.get(i);
+                Long last = lastUnpreparedLog.get(bad.cameraUuid());
+                long now = System.nanoTime();
+                if (last == null || now - last > 10_000_000_000L) {
+                    lastUnpreparedLog.put(bad.cameraUuid(), now);
+                    log.warn("camera {}: frame {} cannot be prepared for the detector ({}); dropped, its batch-mates are"
+                        + " detected (said once per 10 s a camera)", bad.cameraUuid(), bad.frameId(),
+                        frameErrors.get(i).toString());
+                }
+                bad.release(DropReason.INFERENCE_ERROR);
+            } else {
+                batch.get(i).release(DropReason.INFERRED);
+            }
+        }
         inferenceLatency.record(done.inferenceNanos(), TimeUnit.NANOSECONDS);
         batchSize.record(batch.size());
         double inferenceS = done.inferenceNanos() / 1e9;
         List<DetectionEvent> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
+            if (results.get(i) == null) {
+                continue;
+            }
             VideoFrame frame = batch.get(i);
             CameraMeters meters = frame.meters();
             meters.inferred(frame.grabNanos());

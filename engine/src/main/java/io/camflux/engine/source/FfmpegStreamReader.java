@@ -121,6 +121,17 @@ public final class FfmpegStreamReader implements StreamReader {
 
     /** The grabber reuses its buffer for the next frame: the pipeline gets its own copy. */
     private DecodedImage copy(Frame frame) {
+        if (frame.imageDepth == Frame.DEPTH_UBYTE && frame.imageStride >= 3 * frame.imageWidth
+                && frame.image[0] instanceof java.nio.ByteBuffer buffer) {
+            // the picture is BGR24 (configured above). JavaCV derives its channel count from the line size, so a
+            // padded line (16x16: 48 bytes of pixels in a 192-byte line) becomes "12 channels, 16 wide" and no
+            // image; a view with 3 channels, the real width and the line as its step is right at any size
+            try (org.bytedeco.javacpp.BytePointer data = new org.bytedeco.javacpp.BytePointer(buffer);
+                 Mat view = new Mat(frame.imageHeight, frame.imageWidth, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+                         data, frame.imageStride)) {
+                return new DecodedImage(view.clone(), frame.timestamp, sourceWidth, sourceHeight);
+            }
+        }
         Mat view = toMat.convert(frame);
         return new DecodedImage(view.clone(), frame.timestamp, sourceWidth, sourceHeight);
     }

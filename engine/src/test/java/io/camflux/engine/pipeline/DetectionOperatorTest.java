@@ -198,4 +198,55 @@ class DetectionOperatorTest {
             assertEquals(0, detector.usedAfterClose.get(), where + ": no batch closed before its inference");
         }
     }
+
+    /** A detector that cannot take images narrower than 10 pixels (as preprocessing once failed on tiny frames). */
+    private static final class RefusesTinyImages implements FrameDetector {
+        final List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public List<List<Detection>> detect(List<Mat> images) {
+            batchSizes.add(images.size());
+            List<List<Detection>> out = new ArrayList<>();
+            for (Mat m : images) {
+                if (m.cols() < 10) {
+                    throw new IllegalArgumentException("image too small: " + m.cols());
+                }
+                out.add(List.of(new Detection(0, "person", 0.9f, 0, 0, m.cols(), m.rows())));
+            }
+            return out;
+        }
+
+        @Override
+        public Prepared prepare(List<Mat> images) throws Exception {
+            for (Mat m : images) {
+                if (m.cols() < 10) {
+                    throw new IllegalArgumentException("image too small: " + m.cols());
+                }
+            }
+            return FrameDetector.super.prepare(images);
+        }
+    }
+
+    @Test
+    void aFrameThatCannotBePreparedCostsOnlyItselfNotItsBatchMates() {
+        RefusesTinyImages detector = new RefusesTinyImages();
+        DetectionOperator<String> operator = new DetectionOperator<>(detector, cpu, inference, 2, 1, p -> { });
+        List<Mat> images = List.of(new Mat(20, 40, org.bytedeco.opencv.global.opencv_core.CV_8UC3),
+                new Mat(16, 4, org.bytedeco.opencv.global.opencv_core.CV_8UC3),
+                new Mat(30, 50, org.bytedeco.opencv.global.opencv_core.CV_8UC3));
+        StepVerifier.create(operator.apply(Flux.just(new DetectionOperator.Input<>("b", images))))
+                .assertNext(out -> {
+                    assertNull(out.error(), "the batch did not fail");
+                    assertEquals(3, out.frameErrors().size());
+                    assertNull(out.frameErrors().get(0));
+                    assertTrue(out.frameErrors().get(1).getMessage().contains("too small"));
+                    assertNull(out.frameErrors().get(2));
+                    assertEquals(40f, out.detections().get(0).get(0).x2(), "the first frame's own detections");
+                    assertNull(out.detections().get(1));
+                    assertEquals(50f, out.detections().get(2).get(0).x2(), "the third frame's own detections");
+                })
+                .verifyComplete();
+        assertEquals(List.of(2), detector.batchSizes, "the two good frames ran as one batch");
+        images.forEach(Mat::close);
+    }
 }

@@ -92,4 +92,36 @@ class FfmpegStreamReaderTest {
             image.image().close();
         }
     }
+
+    /** 16x16 (a 48-byte row in a padded line) once came out as a "12-channel" image no detector could take. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"16,16", "20,20", "32,32", "48,18"})
+    void smallPicturesBecomeBgrImagesOfTheirOwnSize(int width, int height, @org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path clip = dir.resolve("small.mp4");
+        Process ffmpeg = new ProcessBuilder("ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                "color=c=0x2080E0:size=" + width + "x" + height + ":rate=10", "-t", "1", "-pix_fmt", "yuv444p",
+                "-c:v", "libx264", "-qp", "0", clip.toString()).redirectErrorStream(true).start();
+        String out = new String(ffmpeg.getInputStream().readAllBytes());
+        assertEquals(0, ffmpeg.waitFor(), out);
+        var source = TestConfigs.file("small", clip.toString(), false, false);
+        int images = 0;
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> true)) != null; ) {
+                try (Mat image = d.image()) {
+                    assertEquals(opencv_core.CV_8UC3, image.type(), "BGR, 3 channels");
+                    assertEquals(width, image.cols());
+                    assertEquals(height, image.rows());
+                    // the colour 0x2080E0 is B=0xE0, G=0x80, R=0x20, everywhere, the last row and column included
+                    org.bytedeco.javacpp.indexer.UByteIndexer px = image.createIndexer();
+                    assertEquals(0xE0, px.get(height - 1, width - 1, 0), 6);
+                    assertEquals(0x80, px.get(height - 1, width - 1, 1), 6);
+                    assertEquals(0x20, px.get(0, 0, 2), 6);
+                    px.close();
+                }
+                images++;
+            }
+        }
+        assertEquals(10, images);
+    }
 }
