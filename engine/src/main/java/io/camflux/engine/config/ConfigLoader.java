@@ -168,7 +168,7 @@ public final class ConfigLoader {
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
             s.knownKeys(Set.of("camera_uuid", "url", "site_id", "tenant_id", "rtsp_transport", "loop", "realtime",
                     "timeout_ms", "name", "motion_mask", "decoder"));
-            String id = s.requiredString("camera_uuid");
+            String id = routingWord(s, "camera_uuid", s.requiredString("camera_uuid"));
             String url = s.requiredString("url");
             if (url != null) {
                 url = checkUrl(s, url);
@@ -181,13 +181,28 @@ public final class ConfigLoader {
             if (timeoutMs <= 0) {
                 s.problem("timeout_ms", "must be > 0, got " + timeoutMs);
             }
-            return new SourceConfig(id, url, s.string("site_id", "default"), s.string("tenant_id", "default"),
+            return new SourceConfig(id, url, routingWord(s, "site_id", s.string("site_id", "default")),
+                    routingWord(s, "tenant_id", s.string("tenant_id", "default")),
                     transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs),
                     s.polygons("motion_mask"), decoder(s, defaultDecoder));
         }
 
         static VideoDecoder decoder(JsonFields f, VideoDecoder fallback) {
             return f.parsed("decoder", fallback, VideoDecoder::parse);
+        }
+
+        /**
+         * An id that becomes a word of a routing key ({@code detections.{tenant_id}.{site_id}.{camera_uuid}}): letters,
+         * digits, {@code -} and {@code _}, at most {@link SourceConfig#MAX_ID_LENGTH} characters. A {@code .} would split
+         * the key, {@code *} and {@code #} are wildcards to consumers, and with three ids of at most 64 ASCII characters
+         * every key stays within AMQP's 255 bytes.
+         */
+        private static String routingWord(JsonFields s, String key, String value) {
+            if (value != null && !SourceConfig.ID.matcher(value).matches()) {
+                s.problem(key, "'" + (value.length() > 80 ? value.substring(0, 80) + "…" : value) + "' is not a valid id: "
+                        + SourceConfig.ID_RULE);
+            }
+            return value;
         }
 
         private String checkUrl(JsonFields s, String url) {

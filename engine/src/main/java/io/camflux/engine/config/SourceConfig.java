@@ -18,6 +18,13 @@ import java.util.List;
 public record SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
                            boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask,
                            VideoDecoder decoder) {
+    /** The most characters of {@code camera_uuid}, {@code tenant_id} and {@code site_id}. */
+    public static final int MAX_ID_LENGTH = 64;
+    /** Ids are routing-key words: see {@link #ID_RULE}. */
+    public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1," + MAX_ID_LENGTH + "}");
+    public static final String ID_RULE = "1 to " + MAX_ID_LENGTH + " of A-Z a-z 0-9 - _ (ids are words of routing keys:"
+            + " no '.', '*', '#', spaces or other characters)";
+
 
     public SourceConfig {
         motionMask = List.copyOf(motionMask);

@@ -65,6 +65,11 @@ class AdminApiTest {
             assertTrue(bad.body().contains("timeout_ms: must be > 0") && bad.body().contains("bogus: unknown key"),
                     bad.body());
             assertEquals(400, send(base + "/sources/d", "PUT", "{not json", "s3cret").statusCode());
+            HttpResponse<String> dotted = send(base + "/sources/cam.7", "PUT",
+                    "{\"url\": \"cam4.mp4\", \"site_id\": \"site #1\"}", "s3cret");
+            assertEquals(400, dotted.statusCode(), "an id that would split or wildcard a routing key");
+            assertTrue(dotted.body().contains("camera_uuid: 'cam.7' is not a valid id")
+                    && dotted.body().contains("site_id: 'site #1' is not a valid id"), dotted.body());
             HttpResponse<String> full = send(base + "/sources/d", "PUT", moved, "s3cret");
             assertEquals(409, full.statusCode(), "max_sources is 3: " + full.body());
 

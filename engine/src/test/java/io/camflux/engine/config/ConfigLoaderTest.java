@@ -266,4 +266,23 @@ class ConfigLoaderTest {
         assertEquals(4.0, ok.maxFps());
         assertNull(ok.motion(), "the worker's own motion settings stay");
     }
+
+    @Test
+    void idsAreRoutingKeyWordsAndEveryBadOneIsNamed() {
+        String longId = "c".repeat(65);
+        ConfigException e = problem(withSources("""
+                {"camera_uuid": "cam.1", "url": "rtsp://h/1"},
+                {"camera_uuid": "cam-2", "url": "rtsp://h/2", "tenant_id": "t*", "site_id": "site A"},
+                {"camera_uuid": "%s", "url": "rtsp://h/3", "site_id": "#"},
+                {"camera_uuid": "Cam_4-ok", "url": "rtsp://h/4", "tenant_id": "T-1", "site_id": "s_2"}""".formatted(longId)));
+        List<String> p = e.problems();
+        assertTrue(p.contains("sources[0].camera_uuid: 'cam.1' is not a valid id: " + SourceConfig.ID_RULE), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("sources[1].tenant_id: 't*'")), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("sources[1].site_id: 'site A'")), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("sources[2].camera_uuid: '" + longId + "'")), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.startsWith("sources[2].site_id: '#'")), p.toString());
+        assertEquals(5, p.size(), "the valid fourth source has no problem: " + p);
+        String key = "stream.status." + "t".repeat(64) + "." + "s".repeat(64) + "." + "c".repeat(64);
+        assertTrue(key.length() <= 255, "the longest ids keep the longest routing key within AMQP's 255 bytes");
+    }
 }
