@@ -6,6 +6,7 @@ import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.fleet.ControlPlaneClient;
+import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.fleet.LeaseFence;
 import io.camflux.engine.fleet.LeaseKeeper;
 import reactor.core.scheduler.Scheduler;
@@ -25,6 +26,8 @@ public final class Main {
     static final int EXIT_OK = 0;
     static final int EXIT_FATAL = 1;
     static final int EXIT_USAGE = 2;
+    /** The run ended as asked, but some events will never reach the broker (counted in events_lost_total). */
+    static final int EXIT_EVENTS_LOST = 3;
 
     private Main() {
     }
@@ -82,6 +85,9 @@ public final class Main {
             }
             try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
                 return runner.run(args.duration());
+            } catch (HealthServer.BindFailure e) {
+                err.println("camflux: " + e.getMessage());
+                return EXIT_FATAL;
             }
         }
         // the shard is the control plane's: no file reload, no admin API changing it behind the lease
@@ -103,6 +109,9 @@ public final class Main {
         }
         try {
             return runner.run(args.duration());
+        } catch (HealthServer.BindFailure e) {
+            err.println("camflux: " + e.getMessage());
+            return EXIT_FATAL;
         } finally {
             keeper.close();
             leaseThread.dispose();

@@ -166,8 +166,8 @@ final class ShardRunner implements Controls {
             if (rabbit != null) {
                 int unconfirmed = rabbit.abandonPending("shutdown");
                 if (unconfirmed > 0) {
-                    log.error("{} events were not confirmed by the broker before the exit (events_lost_total{{reason=\"shutdown\"}})",
-                            unconfirmed);
+                    log.error("{} events were not confirmed by the broker before the exit; counted in events_lost_total"
+                            + " with reason shutdown", unconfirmed);
                     err.printf("broker: %d events were not confirmed before the exit and are counted as lost%n",
                             unconfirmed);
                 } else {
@@ -190,7 +190,19 @@ final class ShardRunner implements Controls {
             log.error("the pipeline failed", failure);
             return Main.EXIT_FATAL;
         }
+        long lost = eventsLost();
+        if (lost > 0) {
+            err.printf("camflux: %d events were lost (events_lost_total by reason); exit status %d%n", lost,
+                    Main.EXIT_EVENTS_LOST);
+            return Main.EXIT_EVENTS_LOST;
+        }
         return Main.EXIT_OK;
+    }
+
+    /** Events that will never be delivered, whatever the reason (broker buffer full, shutdown, a fenced lease). */
+    private long eventsLost() {
+        return (long) registry.find("events.lost").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     /** The last state changes (DISCONNECTED) are still sent and confirmed, for a few seconds at most. */

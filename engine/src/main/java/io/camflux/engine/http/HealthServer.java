@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Locale;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -52,13 +53,54 @@ public final class HealthServer implements AutoCloseable {
     }
 
     public HealthServer start() {
-        health = HttpServer.create().host(config.host()).port(config.port()).handle(this::health).bindNow();
-        metrics = HttpServer.create().host(config.host()).port(config.metricsPort()).handle(this::metrics).bindNow();
+        health = bind(config.port(), "http.port", this::health);
+        try {
+            metrics = bind(config.metricsPort(), "http.metrics_port", this::metrics);
+        } catch (RuntimeException e) {
+            health.disposeNow();
+            throw e;
+        }
         log.info("health on {}:{} (/healthz /ready /drain /terminate), metrics on {}:{}/metrics; drain and terminate {}",
                 config.host(), health.port(), config.host(), metrics.port(),
                 token != null ? "need the bearer token" : "answer loopback callers only (no " + TOKEN_ENV + ")");
         return this;
     }
+
+    /** A port that cannot be listened on: the message says which and why, in one line. */
+    public static final class BindFailure extends RuntimeException {
+        BindFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A server on {@code port}. A request's headers must all arrive within {@link #READ_TIMEOUT} of the connection
+     * (or the previous response): a client that sends them a byte at a time is cut off ({@link HeaderDeadline});
+     * its body within {@link #REQUEST_TIMEOUT}; idle keep-alive connections close after {@link #IDLE_TIMEOUT}.
+     */
+    private DisposableServer bind(int port, String key,
+                                  java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> handler) {
+        try {
+            return HttpServer.create().host(config.host()).port(port)
+                    .readTimeout(READ_TIMEOUT).requestTimeout(REQUEST_TIMEOUT).idleTimeout(IDLE_TIMEOUT)
+                    .doOnChannelInit((observer, channel, remote) -> channel.pipeline().addAfter(
+                            reactor.netty.NettyPipeline.HttpCodec, "camflux.headerDeadline",
+                            new HeaderDeadline(READ_TIMEOUT)))
+                    .handle(handler).bindNow();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root instanceof java.net.BindException || String.valueOf(root.getMessage()).contains("in use")
+                    ? "the address is already in use" : root.getMessage() == null ? root.toString() : root.getMessage();
+            throw new BindFailure("cannot listen on " + config.host() + ":" + port + " (" + key + "): " + why, e);
+        }
+    }
+
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     public int port() {
         return health.port();
@@ -204,8 +246,10 @@ public final class HealthServer implements AutoCloseable {
 
     private static Mono<Void> only(HttpMethod method, HttpServerRequest req, HttpServerResponse res,
                                    java.util.function.Supplier<Mono<Void>> handler) {
-        if (!req.method().equals(method)) {
-            return res.status(HttpResponseStatus.METHOD_NOT_ALLOWED).header(HttpHeaderNames.ALLOW, method.name())
+        // HEAD wherever GET is served (probes that use it); Netty's codec sends no body for it
+        boolean head = method.equals(HttpMethod.GET) && req.method().equals(HttpMethod.HEAD);
+        if (!req.method().equals(method) && !head) {
+            return res.status(HttpResponseStatus.METHOD_NOT_ALLOWED).header(HttpHeaderNames.ALLOW, method.equals(HttpMethod.GET) ? "GET, HEAD" : method.name())
                     .sendString(Mono.just("method not allowed\n")).then();
         }
         return handler.get();

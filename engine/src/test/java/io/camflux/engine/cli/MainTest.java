@@ -95,4 +95,34 @@ class MainTest {
         assertEquals(80, detections, 2, "a 20 s clip sampled at 4 fps, people in every frame");
         assertTrue(err().contains("run summary"), err());
     }
+
+    @Test
+    void aBusyPortIsOneLineAndExitOne() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            Path config = Files.writeString(dir.resolve("busy.json"), """
+                    {"sources": [{"camera_uuid": "cam-1", "url": "%s"}], "http": {"port": %d, "metrics_port": 0}}"""
+                    .formatted(TestAssets.media("cam4.mp4"), taken.getLocalPort()));
+            assertEquals(1, run("--config", config.toString()));
+            List<String> lines = err().lines().filter(l -> l.startsWith("camflux:")).toList();
+            assertEquals(List.of("camflux: cannot listen on 0.0.0.0:" + taken.getLocalPort()
+                    + " (http.port): the address is already in use"), lines);
+            assertTrue(!err().contains("\tat "), "no stack trace: " + err());
+        }
+    }
+
+    @Test
+    void lostEventsEndWithExitStatusThree() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        // a broker nobody answers at: the events wait, the drain's grace runs out, they are counted as lost
+        Path config = Files.writeString(dir.resolve("lost.json"), """
+                {"sources": [{"camera_uuid": "cam-1", "url": "%s", "loop": false, "realtime": false}],
+                 "amqp": {"host": "127.0.0.1", "port": %d}, "batch": {"max_size": 2, "max_wait_ms": 20},
+                 "http": {"port": 0, "metrics_port": 0, "drain_grace_seconds": 1}}"""
+                .formatted(TestAssets.media("cam4.mp4"), closed));
+        assertEquals(3, run("--config", config.toString(), "--duration", "3s"));
+        assertTrue(err().contains("events were lost (events_lost_total by reason); exit status 3"), err());
+    }
 }

@@ -12,6 +12,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -103,7 +104,7 @@ class HealthServerTest {
         start("127.0.0.1", null);
         HttpResponse<String> r = call("POST", health("/healthz"), null);
         assertEquals(405, r.statusCode());
-        assertEquals("GET", r.headers().firstValue("Allow").orElse(""));
+        assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(""));
         assertEquals(405, call("GET", health("/drain"), null).statusCode());
         assertEquals(404, call("GET", health("/nope"), null).statusCode());
         assertEquals(404, call("GET", "http://127.0.0.1:" + server.metricsPort() + "/other", null).statusCode());
@@ -152,5 +153,46 @@ class HealthServerTest {
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         assertTrue(r.body().contains("detections_published_total{camera_uuid=\"cam-1\"} 3.0"), r.body());
+    }
+
+    @Test
+    void headIsAnsweredWhereGetIs() throws Exception {
+        start("127.0.0.1", null);
+        HttpResponse<String> head = call("HEAD", health("/healthz"), null);
+        assertEquals(200, head.statusCode(), "probes that use HEAD");
+        assertEquals("", head.body());
+        assertEquals(200, call("HEAD", health("/ready"), null).statusCode());
+        assertEquals(200, call("HEAD", "http://127.0.0.1:" + server.metricsPort() + "/metrics", null).statusCode());
+        assertEquals(405, call("HEAD", health("/drain"), null).statusCode());
+    }
+
+    @Test
+    void aBusyPortIsOneLineNamingTheKey() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            HealthServer busy = new HealthServer(new HttpConfig("127.0.0.1", taken.getLocalPort(), 0, 0.8,
+                    Duration.ofSeconds(5)), controls, registry, null);
+            HealthServer.BindFailure e = org.junit.jupiter.api.Assertions.assertThrows(HealthServer.BindFailure.class,
+                    busy::start);
+            assertEquals("cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (http.port): the address is already in use", e.getMessage());
+        }
+    }
+
+    @Test
+    void aClientThatSendsItsHeadersSlowlyIsCutOff() throws Exception {
+        start("127.0.0.1", null);
+        long started = System.nanoTime();
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", server.port())) {
+            slow.setSoTimeout(60_000);
+            java.io.OutputStream out = slow.getOutputStream();
+            out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // the request never ends: within the read timeout the server closes the connection
+            int read = slow.getInputStream().read();
+            double after = (System.nanoTime() - started) / 1e9;
+            assertEquals(-1, read, "closed without an answer");
+            assertTrue(after >= HealthServer.READ_TIMEOUT.toSeconds() - 1
+                    && after < HealthServer.REQUEST_TIMEOUT.toSeconds() + 5, "closed after " + after + " s");
+        }
     }
 }
