@@ -484,15 +484,25 @@ public final class OnnxDetector implements AutoCloseable {
                 return null;
             }
             boolean[] allowedIds = new boolean[classCount];
+            java.util.List<String> unknown = new java.util.ArrayList<>();
             for (String wanted : settings.classFilter()) {
                 int id = labels.names().indexOf(wanted);
-                if (id < 0 && wanted.chars().allMatch(Character::isDigit)) {
+                if (id < 0 && !wanted.isEmpty() && wanted.chars().allMatch(Character::isDigit) && wanted.length() < 10) {
                     id = Integer.parseInt(wanted);
                 }
                 if (id < 0 || id >= allowedIds.length) {
-                    throw new IllegalArgumentException("model.classes: unknown class '" + wanted + "'");
+                    unknown.add("'" + wanted + "'");
+                    continue;
                 }
                 allowedIds[id] = true;
+            }
+            if (!unknown.isEmpty()) {
+                java.util.List<String> names = labels.names();
+                String known = String.join(", ", names.subList(0, Math.min(12, names.size())))
+                        + (names.size() > 12 ? ", … (" + names.size() + " in all)" : "");
+                throw new SettingException("model.classes: unknown class" + (unknown.size() > 1 ? "es " : " ")
+                        + String.join(", ", unknown) + "; this model's classes are " + known + ", or ids 0.."
+                        + (classCount - 1));
             }
             return allowedIds;
         }

@@ -32,6 +32,15 @@ public final class Main {
     private Main() {
     }
 
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static void main(String[] argv) {
         System.exit(run(argv, System.out, System.err, true));
     }
@@ -72,7 +81,7 @@ public final class Main {
             engine = CamFlux.builder(config).meterRegistry(registry).build();
         } catch (Exception e) {
             err.println("camflux: " + e.getMessage());
-            return EXIT_FATAL;
+            return causedBy(e, io.camflux.model.SettingException.class) ? EXIT_USAGE : EXIT_FATAL;
         }
         RabbitSink rabbit = config.amqp() == null ? null : new RabbitSink(config.amqp(), amqpPassword,
                 "camflux-" + config.runnerId() + "-" + config.shardId(), registry, Schedulers.parallel());

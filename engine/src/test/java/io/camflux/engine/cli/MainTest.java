@@ -125,4 +125,14 @@ class MainTest {
         assertEquals(3, run("--config", config.toString(), "--duration", "3s"));
         assertTrue(err().contains("events were lost (events_lost_total by reason); exit status 3"), err());
     }
+
+    @Test
+    void unknownModelClassesAreAConfigMistakeNamingEveryOne() throws Exception {
+        Path config = Files.writeString(dir.resolve("classes.json"), """
+                {"sources": [{"camera_uuid": "cam-1", "url": "%s"}], "model": {"classes": ["persn", "dog", "car2"]},
+                 "http": {"port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam4.mp4")));
+        assertEquals(2, run("--config", config.toString()));
+        assertTrue(err().contains("model.classes: unknown classes 'persn', 'car2'; this model's classes are person,"),
+                err());
+    }
 }
