@@ -69,6 +69,12 @@ public final class FfmpegStreamReader implements StreamReader {
     private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber) throws FFmpegFrameGrabber.Exception {
         try {
             grabber.start();
+            if (grabber.getVideoStream() < 0 || grabber.getImageWidth() <= 0) {
+                // an audio-only source opens and then "ends": say what it is instead
+                throw new StreamError(StreamError.NO_VIDEO, "no video stream in " + grabber.getFormat() + " source "
+                        + SourceConfig.redact(grabber.getFormatContext() == null ? "" : urlOf(grabber))
+                        + " (audio or data only)", null);
+            }
             return grabber;
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
             try {
@@ -78,6 +84,11 @@ public final class FfmpegStreamReader implements StreamReader {
             }
             throw e;
         }
+    }
+
+    private static String urlOf(FFmpegFrameGrabber grabber) {
+        org.bytedeco.javacpp.BytePointer url = grabber.getFormatContext().url();
+        return url == null || url.isNull() ? "" : url.getString();
     }
 
     private static void closeQuietly(FFmpegFrameGrabber grabber) {

@@ -13,6 +13,8 @@ public final class StreamError extends RuntimeException {
     public static final String DECODE_ERROR = "DECODE_ERROR";
     public static final String EOF = "EOF";
     public static final String STREAM_ERROR = "STREAM_ERROR";
+    /** The source opened but carries no video stream (audio only, data only). */
+    public static final String NO_VIDEO = "NO_VIDEO";
     /** Not the stream: the camera's own settings cannot work (e.g. a motion mask outside the image). */
     public static final String CONFIG_ERROR = "CONFIG_ERROR";
 
@@ -47,7 +49,9 @@ public final class StreamError extends RuntimeException {
             av = Integer.parseInt(m.group(1));
         }
         String code;
-        if (Integer.valueOf(-111).equals(av) || lower.contains("connection refused")) {
+        if (lower.contains("no video stream")) {
+            code = NO_VIDEO;
+        } else if (Integer.valueOf(-111).equals(av) || lower.contains("connection refused")) {
             code = CONNECT_REFUSED;
         } else if (Integer.valueOf(-110).equals(av) || lower.contains("timed out") || lower.contains("timeout")) {
             code = CONNECT_TIMEOUT;

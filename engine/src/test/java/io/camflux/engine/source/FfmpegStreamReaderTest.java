@@ -124,4 +124,22 @@ class FfmpegStreamReaderTest {
         }
         assertEquals(10, images);
     }
+
+    @Test
+    void aSourceWithoutVideoIsNoVideoNotAnEndOfFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path audio = dir.resolve("audio.m4a");
+        Process ffmpeg = new ProcessBuilder("ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                "sine=frequency=440:duration=2", "-c:a", "aac", audio.toString()).redirectErrorStream(true).start();
+        String out = new String(ffmpeg.getInputStream().readAllBytes());
+        assertEquals(0, ffmpeg.waitFor(), out);
+        var source = TestConfigs.file("audio", audio.toString(), true, false);
+        StreamError e = org.junit.jupiter.api.Assertions.assertThrows(StreamError.class,
+                () -> FfmpegStreamReader.open(source).close());
+        assertEquals(StreamError.NO_VIDEO, e.code());
+        assertTrue(e.getMessage().contains("no video stream") && e.getMessage().contains("audio.m4a"), e.getMessage());
+        // the NVDEC reader's demuxer says it with FFmpeg's "stream not found" number
+        assertEquals(StreamError.NO_VIDEO, StreamError.classify(
+                new java.io.IOException("no video stream in x: error -1381258232")).code());
+    }
 }
