@@ -67,7 +67,8 @@ public final class DetectionPipeline {
         // gate reads the decoded luma), so their cost spreads over cores, frames they drop cost no conversion, and
         // the latest-wins slot only holds a frame worth detecting
         Camera camera = run.camera();
-        RateSampler sampler = new RateSampler(() -> maxFps);
+        boolean live = camera.config().isNetwork() || camera.config().realtime();
+        RateSampler sampler = new RateSampler(() -> maxFps, live ? System::nanoTime : null);
         MotionGate gate = motionGates.apply(camera.config());
         // the run ends at whichever comes first: the end of intake, or the camera set stopping it
         Flux<VideoFrame> frames = camera.frames(sampler::accept, gate::open,

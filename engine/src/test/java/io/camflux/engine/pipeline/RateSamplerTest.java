@@ -16,11 +16,15 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 
 class RateSamplerTest {
 
+    /** Frames arriving as they are timed, like a live camera's. */
     private static int kept(double sourceFps, double maxFps, double seconds) {
-        RateSampler sampler = new RateSampler(maxFps);
+        long[] arrival = {0};
+        RateSampler sampler = new RateSampler(() -> maxFps, () -> arrival[0]);
         int kept = 0;
         for (long i = 0; i < sourceFps * seconds; i++) {
-            if (sampler.accept(Math.round(i * 1_000_000 / sourceFps))) {
+            long ts = Math.round(i * 1_000_000 / sourceFps);
+            arrival[0] = ts * 1000;
+            if (sampler.accept(ts)) {
                 kept++;
             }
         }
@@ -66,12 +70,61 @@ class RateSamplerTest {
 
     @Test
     void timestampsGoingBackwardsRestartTheSchedule() {
-        RateSampler sampler = new RateSampler(1);
+        long[] arrival = {0};
+        RateSampler sampler = new RateSampler(() -> 1, () -> arrival[0]);
         assertTrue(sampler.accept(10_000_000));
+        arrival[0] = 500_000_000L;
         assertFalse(sampler.accept(10_500_000));
+        arrival[0] = 3_000_000_000L;
         assertTrue(sampler.accept(0), "a reconnect restarts media time");
+        arrival[0] = 3_400_000_000L;
         assertFalse(sampler.accept(400_000));
+        arrival[0] = 4_000_000_000L;
         assertTrue(sampler.accept(1_000_000));
+    }
+
+    /** Live at 25 fps, max_fps 6: what passes per second of arrival, with the timestamps {@code media} gives. */
+    private static int[] passedPerSecond(int seconds, java.util.function.IntToLongFunction media) {
+        long[] arrival = {0};
+        RateSampler sampler = new RateSampler(() -> 6, () -> arrival[0]);
+        int[] passed = new int[seconds];
+        for (int i = 0; i < seconds * 25; i++) {
+            arrival[0] = i * 40_000_000L;
+            if (sampler.accept(media.applyAsLong(i))) {
+                passed[i / 25]++;
+            }
+        }
+        return passed;
+    }
+
+    @Test
+    void aStreamWhoseTimestampsJumpBackOnceGoesOnAtMaxFps() {
+        // a concatenated recording: media time goes back 30 s at frame 250 and runs on from there
+        int[] passed = passedPerSecond(20, i -> i < 250 ? 60_000_000L + i * 40_000L : 30_000_000L + i * 40_000L);
+        for (int s = 0; s < passed.length; s++) {
+            assertTrue(passed[s] >= 5 && passed[s] <= 7, "second " + s + ": " + java.util.Arrays.toString(passed));
+        }
+    }
+
+    @Test
+    void timestampsBouncingBetweenTwoTimelinesCannotPassMoreThanMaxFps() {
+        // two segments' timestamps interleaved (every other frame 100 s back): each frame is a discontinuity
+        int[] passed = passedPerSecond(20, i -> (i % 2 == 0 ? 100_000_000L : 0L) + i * 40_000L);
+        for (int s = 0; s < passed.length; s++) {
+            assertTrue(passed[s] <= 7, "second " + s + " passed " + passed[s] + ": "
+                    + java.util.Arrays.toString(passed));
+        }
+        assertTrue(java.util.Arrays.stream(passed).sum() >= 5 * 20, "and the camera is not starved either: "
+                + java.util.Arrays.toString(passed));
+    }
+
+    @Test
+    void timestampsJumpingBackEveryFewFramesStayAtMaxFps() {
+        // a wrapping or broken clock: media time goes back 1 s every 10 frames
+        int[] passed = passedPerSecond(20, i -> 5_000_000L + (i % 10) * 40_000L + (i / 10) * 400_000L - (i / 10) * 1_000_000L);
+        for (int s = 0; s < passed.length; s++) {
+            assertTrue(passed[s] <= 7, "second " + s + ": " + java.util.Arrays.toString(passed));
+        }
     }
 
     @Test
