@@ -182,6 +182,9 @@ public final class Camera implements CameraView {
     private StreamReader.DecodedImage nextDecoded(Session session, LongPredicate wanted, PictureFilter filter)
             throws Exception {
         StreamReader.DecodedImage decoded = session.reader.next(wanted, filter);
+        if (decoded == null && config.isFile()) {
+            checkComplete(session);
+        }
         if (decoded == null && config.isFile() && config.loop()) {
             session.ptsOffset = session.lastPts + session.frameIntervalMicros();
             session.reader.rewind();
@@ -189,6 +192,23 @@ public final class Camera implements CameraView {
         }
         return decoded;
     }
+
+    /**
+     * A file that ends well before the duration its header declares is truncated (a copy cut short, a recording
+     * that stopped): a {@code DECODE_ERROR} then, so the camera says so and retries with backoff, instead of
+     * looping its first seconds as if nothing were wrong.
+     */
+    private void checkComplete(Session session) {
+        long declared = session.reader.declaredDurationMicros();
+        long reached = session.lastPts - session.ptsOffset + session.frameIntervalMicros();
+        if (declared > 0 && session.frames > 0 && reached < declared - TRUNCATION_SLACK_MICROS) {
+            throw new StreamError(StreamError.DECODE_ERROR, String.format(java.util.Locale.ROOT,
+                    "the file ends at %.1f s of the %.1f s its header declares: truncated", reached / 1e6,
+                    declared / 1e6), null);
+        }
+    }
+
+    private static final long TRUNCATION_SLACK_MICROS = 1_000_000;
 
     /** The run's filter in the camera's media time (continued across loops of a file); its failures end the run. */
     private record ContinuedTime(PictureFilter filter, Session session) implements PictureFilter {

@@ -41,6 +41,11 @@ public final class FfmpegStreamReader implements StreamReader {
         }
     }
 
+    @Override
+    public long declaredDurationMicros() {
+        return grabber.getLengthInTime();
+    }
+
     /** The FFmpeg decoder in use (the CPU decoder's name). */
     @Override
     public String decoderName() {

@@ -353,6 +353,11 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     @Override
+    public long declaredDurationMicros() {
+        return format.duration(); // AV_TIME_BASE is microseconds
+    }
+
+    @Override
     public void rewind() throws IOException {
         check(av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD), "cannot seek to the start");
         avcodec_flush_buffers(decoder);

@@ -26,6 +26,11 @@ public interface StreamReader extends AutoCloseable {
     /** For files: back to the start, for looping. */
     void rewind() throws Exception;
 
+    /** The duration the container declares (files), in microseconds; 0 or less when unknown (live streams). */
+    default long declaredDurationMicros() {
+        return 0;
+    }
+
     /** The stream's nominal frame rate, 0 when unknown. */
     double frameRate();
 
