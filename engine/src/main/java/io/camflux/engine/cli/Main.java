@@ -47,6 +47,8 @@ public final class Main {
 
     /** @param handleSignals whether SIGTERM/SIGINT drain this run (the process's own run; not in tests) */
     static int run(String[] argv, PrintStream out, PrintStream err, boolean handleSignals) {
+        // first of all: a SIGTERM while the model loads must not become the JVM's exit under native code
+        Signals signals = handleSignals ? Signals.install() : null;
         Args args;
         try {
             args = Args.parse(argv);
@@ -89,8 +91,8 @@ public final class Main {
         if (cp == null) {
             ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
                     new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
-            if (handleSignals) {
-                Signals.onTermination(runner);
+            if (signals != null) {
+                signals.attach(runner);
             }
             try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
                 return runner.run(args.duration());
@@ -113,8 +115,8 @@ public final class Main {
                 cp, config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
                 System::nanoTime, Math::random);
         ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err, null, keeper, fence);
-        if (handleSignals) {
-            Signals.onTermination(runner);
+        if (signals != null) {
+            signals.attach(runner);
         }
         try {
             return runner.run(args.duration());
