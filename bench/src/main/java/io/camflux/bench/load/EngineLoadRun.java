@@ -293,8 +293,9 @@ final class EngineLoadRun {
                 (cpu / seconds) / (baseline.cpuSeconds() / o.duration().toSeconds()), baseline.frames(),
                 (cpu / decodedInWindow) / baseline.cpuSecondsPerFrame());
         boolean sustained = everyCameraKeepsUp && lat[2] < 1000 && lost == 0;
+        long startupInferred = a.released().stream().mapToLong(m -> m.getOrDefault(DropReason.INFERRED, 0L)).sum();
         return new RunResult(n, seconds, o.maxFps(), o.height(), o.scene(), o.motion(), cameras, pipeline, process,
-                base, sustained, drainS, gpu, nvdecCameras, churn, timeline);
+                base, sustained, drainS, gpu, nvdecCameras, churn, timeline, startupInferred);
     }
 
     /** p50, p95, p99 in ms; these are for the whole run (Micrometer's percentiles decay over a few minutes). */

@@ -126,6 +126,10 @@ final class LoadBench {
                     .append(best).append("**\n");
             charts(() -> sweepCharts(results, stem));
         }
+        md.append("\nStart-up, before each window: ");
+        md.append(String.join("; ", results.stream().map(r -> String.format(Locale.ROOT,
+                "N = %d: %d frames detected (%.1f per camera)", r.cameras(), r.startupInferred(),
+                (double) r.startupInferred() / r.cameras())).toList())).append("\n");
         RunResult last = results.get(results.size() - 1);
         md.append("\nPer camera, N = ").append(last.cameras()).append(":\n\n")
                 .append("| camera | source fps | sampled fps | inferred fps | motion pass | dropped |\n|---|---|---|---|---|---|\n");

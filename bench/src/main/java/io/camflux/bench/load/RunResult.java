@@ -3,11 +3,14 @@ package io.camflux.bench.load;
 import java.util.List;
 import java.util.Map;
 
-/** Everything one load run measured; written as JSON and Markdown. */
+/**
+ * Everything one load run measured; written as JSON and Markdown. {@code startupInferred}: frames the detector
+ * took before the window began (the cameras' start, the motion gates' first frames).
+ */
 record RunResult(int cameras, double durationS, double maxFps, int height, String scene, boolean motion,
                  List<CameraResult> perCamera, Pipeline pipeline, ProcessFigures process, Baseline baseline,
                  boolean sustained, double drainS, Gpu gpu, int nvdecCameras, Churn churn,
-                 List<Map<String, Object>> fpsTimeline) {
+                 List<Map<String, Object>> fpsTimeline, long startupInferred) {
 
     /**
      * One more camera added and removed beside the N during the window (null without {@code --churn}).

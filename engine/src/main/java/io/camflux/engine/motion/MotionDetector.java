@@ -57,6 +57,11 @@ public final class MotionDetector implements AutoCloseable {
         this.camera = camera;
     }
 
+    /** Whether a picture of this size has been seen, so that the next has something to be compared with. */
+    public synchronized boolean hasBackground(int sourceWidth, int sourceHeight) {
+        return background != null && sourceWidth == this.sourceWidth && sourceHeight == this.sourceHeight;
+    }
+
     /** The moving area of {@code bgr}, an image at its source's own size; see below. */
     public double movingArea(Mat bgr) {
         return movingArea(PictureFilter.Picture.bgr(bgr, 0, bgr.cols(), bgr.rows()));

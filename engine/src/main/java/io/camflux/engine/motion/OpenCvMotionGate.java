@@ -80,7 +80,14 @@ public final class OpenCvMotionGate implements MotionGate {
                 timeline = new MotionTimeline(now.decaySeconds(), now.cooldownSeconds());
                 current = now;
             }
+            boolean first = !detector.hasBackground(picture.sourceWidth(), picture.sourceHeight());
             boolean motion = detector.movingArea(picture) > now.pixelThreshold();
+            if (first) {
+                // nothing to compare the first picture with: it passes alone (the scene as it starts), without
+                // holding the gate open for the decay; every camera of a shard starting at once would otherwise
+                // send its first seconds to the detector together. Real motion shows from the second picture on.
+                return true;
+            }
             return timeline.pass(picture.ptsMicros(), motion);
         }
 
