@@ -497,6 +497,7 @@ public final class OnnxDetector implements AutoCloseable {
                 allowedIds[id] = true;
             }
             if (!unknown.isEmpty()) {
+                unknown.sort(null);
                 java.util.List<String> names = labels.names();
                 String known = String.join(", ", names.subList(0, Math.min(12, names.size())))
                         + (names.size() > 12 ? ", … (" + names.size() + " in all)" : "");

@@ -8,7 +8,7 @@ import java.util.List;
  * {@code ... jmh [JMH options]} runs the JMH micro-benchmarks; {@code ... gpu ...} the detector operator against
  * the raw session ({@link io.camflux.bench.gpu.GpuBench}); {@code ... decode ...} CPU against NVDEC decoding
  * ({@link io.camflux.bench.gpu.DecodeBench}); {@code ... shapes ...} what a change of batch size costs a session
- * ({@link io.camflux.bench.gpu.ShapeSwitchBench}).
+ * ({@link io.camflux.bench.gpu.ShapeSwitchBench}); {@code ... soak ...} the chaos soak ({@link ChaosSoak}).
  */
 public final class BenchMain {
     private BenchMain() {
@@ -18,6 +18,15 @@ public final class BenchMain {
         if (args.length > 0 && args[0].equals("jmh")) {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
             return;
+        }
+        if (args.length > 0 && args[0].equals("soak")) {
+            try {
+                ChaosSoak.main(Arrays.copyOfRange(args, 1, args.length));
+            } catch (IllegalArgumentException e) {
+                System.err.println("camflux-bench soak: " + e.getMessage());
+                System.exit(2);
+            }
+            System.exit(0);
         }
         if (args.length > 0 && List.of("gpu", "decode", "shapes").contains(args[0])) {
             String[] rest = Arrays.copyOfRange(args, 1, args.length);

@@ -18,9 +18,14 @@ final class RtspCameras implements CameraSet {
     private final int port;
 
     RtspCameras(Path repoRoot, Path clip, int cameras) throws IOException {
+        this(repoRoot, clip, 1, cameras, 0);
+    }
+
+    /** Cameras {@code first..last} on {@code port} (0: a free one), so that a restarted server serves the same URLs. */
+    RtspCameras(Path repoRoot, Path clip, int first, int last, int listenPort) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", repoRoot.resolve("scripts/rtsp_server.py").toString(),
-                "--port", "0"));
-        for (int i = 1; i <= cameras; i++) {
+                "--port", Integer.toString(listenPort)));
+        for (int i = first; i <= last; i++) {
             cmd.addAll(List.of("--stream", mount(i) + "=" + clip));
         }
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -132,7 +132,7 @@ class MainTest {
                 {"sources": [{"camera_uuid": "cam-1", "url": "%s"}], "model": {"classes": ["persn", "dog", "car2"]},
                  "http": {"port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam4.mp4")));
         assertEquals(2, run("--config", config.toString()));
-        assertTrue(err().contains("model.classes: unknown classes 'persn', 'car2'; this model's classes are person,"),
+        assertTrue(err().contains("model.classes: unknown classes 'car2', 'persn'; this model's classes are person,"),
                 err());
     }
 }

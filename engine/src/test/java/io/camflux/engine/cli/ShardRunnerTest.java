@@ -132,7 +132,7 @@ class ShardRunnerTest {
         java.util.regex.Matcher pending = java.util.regex.Pattern.compile("events_pending (\\d+)").matcher(text);
         assertTrue(pending.find() && Integer.parseInt(pending.group(1)) > 0, "events wait for the broker");
         assertEquals(202, call("POST", "http://127.0.0.1:" + http + "/terminate").statusCode());
-        assertEquals(0, exit.get(20, TimeUnit.SECONDS));
+        assertEquals(Main.EXIT_EVENTS_LOST, exit.get(20, TimeUnit.SECONDS), "the waiting events are lost at the exit");
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("were not confirmed before the exit and are counted as lost"),
                 err.toString(StandardCharsets.UTF_8));
         assertEquals(0, out.size(), "with a broker configured nothing goes to standard output");
