@@ -86,39 +86,35 @@ final class ShardRunner implements Controls {
         this.err = err;
     }
 
-    private Mono<Void> publishDetections(StdoutSink stdout) {
-        if (rabbit == null) {
-            return stdout.write(engine.detections().mapNotNull(e -> {
-                LeaseTag lease = null;
-                if (fence != null) {
-                    lease = fence.admit(e.cameraUuid());
-                    if (lease == null) {
-                        fenced();
-                        return null;
-                    }
-                }
-                published(e);
-                return EventJson.detection(e, lease);
-            }));
-        }
-        if (fence == null) {
-            return rabbit.publish(engine.detections().map(e -> routing.detection(e, () -> published(e))));
-        }
-        return rabbit.publish(engine.detections().mapNotNull(e -> {
-            LeaseTag lease = fence.admit(e.cameraUuid());
-            if (lease == null) {
-                fenced();
-                return null;
-            }
-            return routing.detection(e, lease, () -> published(e), () -> lease.equals(fence.admit(e.cameraUuid())));
-        }));
+    /** A detection this worker may publish, with the lease it goes out under (null without a control plane). */
+    private record Admitted(DetectionEvent event, LeaseTag lease) {
     }
 
-    /** An event of a camera no lease held now permits: not published, counted. */
-    private void fenced() {
-        io.micrometer.core.instrument.Counter.builder("events.lost")
-                .description("events that will never reach the broker, by reason")
-                .tag("reason", RabbitSink.LEASE_FENCED).register(registry).increment();
+    /** The detections the fence admits (all of them without a control plane); the others are counted as lost. */
+    private Flux<Admitted> admitted() {
+        return engine.detections().mapNotNull(e -> {
+            if (fence == null) {
+                return new Admitted(e, null);
+            }
+            LeaseTag lease = fence.admit(e.cameraUuid());
+            if (lease == null) {
+                RabbitSink.lostCounter(registry, RabbitSink.LEASE_FENCED).increment();
+                return null;
+            }
+            return new Admitted(e, lease);
+        });
+    }
+
+    private Mono<Void> publishDetections(StdoutSink stdout) {
+        if (rabbit == null) {
+            return stdout.write(admitted().map(a -> {
+                published(a.event());
+                return EventJson.detection(a.event(), a.lease());
+            }));
+        }
+        return rabbit.publish(admitted().map(a -> routing.detection(a.event(), a.lease(), () -> published(a.event()),
+                // asked again right before each send: the lease may have been fenced while the event waited
+                a.lease() == null ? () -> true : () -> a.lease().equals(fence.admit(a.event().cameraUuid())))));
     }
 
     private Mono<Void> publishStatuses(StdoutSink stdout) {

@@ -235,6 +235,11 @@ public final class RabbitSink implements AutoCloseable {
     public static final String LEASE_FENCED = "lease_fenced";
 
     private Counter lostCounter(String reason) {
+        return lostCounter(registry, reason);
+    }
+
+    /** {@code events_lost_total{reason}}: events that will never reach the broker (or standard output). */
+    public static Counter lostCounter(MeterRegistry registry, String reason) {
         return Counter.builder("events.lost").description("events that will never reach the broker, by reason")
                 .tag("reason", reason).register(registry);
     }
