@@ -5,13 +5,17 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling]   (probe: the decode variants and OpenCV pool A/B
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm]   (probe: the decode variants and OpenCV pool A/B
 #   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
-#   around it, motion gate off and on)
+#   around it, motion gate off and on; paced: the decoders with every stream paced at 25 fps as cameras send, one
+#   session per stream as the engine runs them, NVDEC with one and with two frame threads per session, and the
+#   engine at N around it with each)
 set -uo pipefail
 here=$(dirname "$0")
 final=${OUT:-/tmp/gpu-final}
 work=/tmp/cph; rm -rf $work; mkdir -p $work
+# confirm writes straight into $OUT, so what finished comes back even if the device time runs out mid-call
+[ "${1:-}" = confirm ] && work=$final
 [ -f .gpu/gtk.tar.xz ] && [ ! -d /tmp/gpu/gtk ] && tar -C /tmp/gpu -xJf .gpu/gtk.tar.xz
 export OUT=$work STEP_TIMEOUT=${STEP_TIMEOUT:-200}
 D=io.camflux.bench.load.BenchMain
@@ -36,6 +40,58 @@ case $plan in
     run "-Dcamflux.nvdec.frames_per_second=$b ${ENGINE_OPTIONS:-}" \
       "busy1080:--sweep ${N1080:-104,112,120} --clip vtest-1080p.mp4 --batch 32 --decoder auto" \
       "busy1080motion:--sweep ${NMOTION:-96,112} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"
+    ;;
+  paced)
+    # paced decode ceilings: NVDEC alone, then beside CPU streams, with 1 and 2 frame threads per NVDEC session
+    for t in 1 2; do
+      DECODE_EXTRA="--paced --seconds 6 --with-cpu ${NCPU_STREAMS:-48}" \
+        decode paced-t$t vtest-1080p.mp4 ${NPACED:-57,72,88} nvdec 4 "-Dcamflux.nvdec.threads=$t"
+    done
+    DECODE_EXTRA="--paced --seconds 6" decode paced-cpu vtest-1080p.mp4 ${NPACED_CPU:-64,84} cpu 4
+    echo "NVDEC budgets: 1 thread ${BUDGET:-1440}, 2 threads ${BUDGET2:-1800} frames/s" | tee $work/budget.txt
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-1440}" \
+      "busy1080t1:--sweep ${N1080_T1:-108} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET2:-1800} -Dcamflux.nvdec.threads=2" \
+      "busy1080t2:--sweep ${N1080:-108,120} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    ;;
+  paced2)
+    # cameras out of step with each other; NVDEC on the primary context (shared with ONNX Runtime) or on two of its own
+    DECODE_EXTRA="--paced --seconds 6 --with-cpu ${NCPU_STREAMS:-48}" \
+      decode paced-primary vtest-1080p.mp4 ${NPACED:-57,72} nvdec 4
+    DECODE_EXTRA="--paced --seconds 6 --with-cpu ${NCPU_STREAMS:-48}" \
+      decode paced-own2 vtest-1080p.mp4 ${NPACED:-57,72} nvdec 4 "-Dcamflux.nvdec.primary=false -Dcamflux.nvdec.contexts=2"
+    echo "NVDEC budget ${BUDGET:-1440} frames/s" | tee $work/budget.txt
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-1440}" \
+      "busy1080:--sweep ${N1080:-96,108} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-1440} -Dcamflux.nvdec.primary=false -Dcamflux.nvdec.contexts=2" \
+      "busy1080own2:--sweep ${N1080_OWN:-108} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    ;;
+  cuvid)
+    # NVDEC through FFmpeg's CUVID decoder on the shared device (frames queued per session), cameras out of step
+    DECODE_EXTRA="--paced --seconds 6 --with-cpu ${NCPU_STREAMS:-48}" \
+      decode paced-cuvid vtest-1080p.mp4 ${NPACED:-57,72,88} nvdec 4 "-Dcamflux.nvdec.decoder=cuvid"
+    echo "NVDEC budget ${BUDGET:-2000} frames/s" | tee $work/budget.txt
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-2000} -Dcamflux.nvdec.decoder=cuvid" \
+      "busy1080cuvid:--sweep ${N1080:-108,120} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-2000} -Dcamflux.nvdec.decoder=cuvid -Dcamflux.nvdec.primary=false -Dcamflux.nvdec.contexts=2" \
+      "busy1080cuvidown2:--sweep ${N1080_OWN:-120} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    ;;
+  cuvid2)
+    # the CUVID decoder around 0.9 of the ceiling: NVDEC on contexts of its own, and on ONNX Runtime's primary one
+    echo "NVDEC budget ${BUDGET:-2000} frames/s" | tee $work/budget.txt
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-2000} -Dcamflux.nvdec.decoder=cuvid -Dcamflux.nvdec.primary=false -Dcamflux.nvdec.contexts=2" \
+      "busy1080cuvidown2:--sweep ${N1080_OWN:-108,112,116} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-2000} -Dcamflux.nvdec.decoder=cuvid" \
+      "busy1080cuvid:--sweep ${N1080:-112} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    ;;
+  confirm)
+    # the defaults (CUVID on two contexts of NVDEC's own, budget 2,000) against the host's combined decode ceiling,
+    # measured in this call with both ways of driving NVDEC, 1080p then 720p
+    DECODE_EXTRA="--with-cpu 16" decode ceil1080hwaccel vtest-1080p.mp4 32 nvdec 4 -Dcamflux.nvdec.decoder=hwaccel
+    DECODE_EXTRA="--with-cpu 16" decode ceil1080cuvid vtest-1080p.mp4 32 nvdec 4
+    run "" "busy1080:--sweep ${N1080:-112,116} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
+    DECODE_EXTRA="--with-cpu 16" decode ceil720cuvid vtest-720p.mp4 32 nvdec 4
+    run "" "busy720:--sweep ${N720:-176,192} --clip vtest-720p.mp4 --batch 64 --decoder auto"
     ;;
   probe)
     decode n1080k0 vtest-1080p.mp4 32 nvdec 0
@@ -73,7 +129,8 @@ case $plan in
       "${extra[@]}"
     ;;
 esac
+cp hs_err_pid*.log $work/ 2>/dev/null
 grep -h "where the decoding threads were" $work/*.log > $work/threads.txt 2>/dev/null
-tar -C $work -czf "$final/cameras-per-host.tgz" .
+[ "$work" = "$final" ] || tar -C $work -czf "$final/cameras-per-host.tgz" .
 { cat $work/budget.txt $work/threads.txt; grep -hE "^\||^#" $work/*/gpu-decode.md $work/*.md; } > "$final/summary.md" 2>/dev/null
 ls -la "$final"

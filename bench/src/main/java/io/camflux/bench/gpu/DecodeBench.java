@@ -39,8 +39,17 @@ public final class DecodeBench {
         List<Integer> streams = List.of(1, 4, 8, 16);
         List<VideoDecoder> decoders = List.of(VideoDecoder.CPU, VideoDecoder.NVDEC);
         int keepEvery = 0, withCpu = 0;
+        boolean paced = false;
         double seconds = 8;
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--paced")) {
+                paced = true;
+                i--;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + args[i] + " needs a value");
+            }
             switch (args[i]) {
                 case "--file" -> file = Path.of(args[i + 1]);
                 case "--streams" -> streams = Arrays.stream(args[i + 1].split(",")).map(Integer::parseInt).toList();
@@ -54,7 +63,7 @@ public final class DecodeBench {
         }
         if (file == null) {
             throw new IllegalArgumentException("usage: decode --file CLIP [--streams LIST] [--decoders cpu,nvdec]"
-                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--out DIR]");
+                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--paced] [--out DIR]");
         }
 
         io.camflux.engine.source.OpenCvThreads.apply();
@@ -62,17 +71,23 @@ public final class DecodeBench {
         table.append(String.format(Locale.ROOT, "# Decoding %s: CPU vs NVDEC, %d cores%n%n", file.getFileName(),
                 Runtime.getRuntime().availableProcessors()));
         table.append(String.format(Locale.ROOT, "`java -jar camflux-bench.jar decode --file %s --streams %s --decoders %s"
-                        + " --keep-every %d%s --seconds %d`%n%n", file.getFileName(), joined(streams), joined(decoders),
-                keepEvery, withCpu > 0 ? " --with-cpu " + withCpu : "", (int) seconds));
-        table.append("| streams | decoder | decoders used | frames/s total | frames/s per stream | CPU cores used | frames/s per core |\n");
-        table.append("|---:|---|---|---:|---:|---:|---:|\n");
+                        + " --keep-every %d%s --seconds %d%s`%n%n", file.getFileName(), joined(streams), joined(decoders),
+                keepEvery, withCpu > 0 ? " --with-cpu " + withCpu : "", (int) seconds, paced ? " --paced" : ""));
+        if (paced) {
+            table.append(String.format(Locale.ROOT, "Paced: every stream at its own frame rate, as a camera delivers it; a"
+                    + " stream is sustained at >= %.2f of that rate. NVDEC through %s.%n%n",
+                    SUSTAINED, io.camflux.engine.source.NvdecStreamReader.queuedDecoder() ? "FFmpeg's CUVID decoder" : "the NVDEC hwaccel"));
+        }
+        table.append("| streams | decoder | decoders used | frames/s total | frames/s per stream | CPU cores used | frames/s per core |"
+                + (paced ? " per stream min / median | sustained |" : "") + "\n");
+        table.append("|---:|---|---|---:|---:|---:|---:|" + (paced ? "---|---:|" : "") + "\n");
         System.out.print(table);
         for (int n : streams) {
             for (VideoDecoder decoder : decoders) {
-                Ceiling c = measure(file, n, decoder, seconds, keepEvery);
-                String row = String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%n", n,
+                Ceiling c = measure(file, java.util.Collections.nCopies(n, decoder), seconds, keepEvery, paced);
+                String row = String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%s%n", n,
                         decoder.name().toLowerCase(Locale.ROOT), c.decodersUsed(), c.framesPerSecond(),
-                        c.framesPerSecond() / n, c.cpuCores(), c.framesPerSecond() / c.cpuCores());
+                        c.framesPerSecond() / n, c.cpuCores(), c.framesPerSecond() / c.cpuCores(), c.pacedColumns());
                 System.out.print(row);
                 table.append(row);
             }
@@ -80,11 +95,12 @@ public final class DecodeBench {
                 // the host's decode ceiling: NVDEC's streams and CPU decoders on the cores at the same time
                 List<VideoDecoder> both = new ArrayList<>(java.util.Collections.nCopies(n, VideoDecoder.NVDEC));
                 both.addAll(java.util.Collections.nCopies(withCpu, VideoDecoder.CPU));
-                Ceiling c = measure(file, both, seconds, keepEvery);
+                Ceiling c = measure(file, both, seconds, keepEvery, paced);
                 String row = String.format(Locale.ROOT, "| %d + %d | nvdec + cpu | %s | %.0f (nvdec %.0f, cpu %.0f) | %.1f |"
-                                + " %.2f | %.0f |%n", n, withCpu, c.decodersUsed(), c.framesPerSecond(),
+                                + " %.2f | %.0f |%s%n", n, withCpu, c.decodersUsed(), c.framesPerSecond(),
                         c.framesPerSecond() - c.cpuFramesPerSecond(), c.cpuFramesPerSecond(),
-                        c.framesPerSecond() / both.size(), c.cpuCores(), c.framesPerSecond() / c.cpuCores());
+                        c.framesPerSecond() / both.size(), c.cpuCores(), c.framesPerSecond() / c.cpuCores(),
+                        c.pacedColumns());
                 System.out.print(row);
                 table.append(row);
             }
@@ -100,17 +116,38 @@ public final class DecodeBench {
     /** What {@code streams} readers of one file decode together, as fast as they go, in this process. */
     /** @param decoder the decoders asked for ({@code cpu}, {@code nvdec}, {@code nvdec+cpu}) */
     public record Ceiling(int streams, String decoder, String decodersUsed, double framesPerSecond,
-                          double cpuFramesPerSecond, double cpuCores) {
+                          double cpuFramesPerSecond, double cpuCores, double[] perStream, double[] nominal) {
+        /** Paced runs: the slowest and the median stream's frames/s, and how many kept up (else empty). */
+        String pacedColumns() {
+            if (nominal == null) {
+                return "";
+            }
+            double[] sorted = perStream.clone();
+            Arrays.sort(sorted);
+            int sustained = 0;
+            for (int i = 0; i < perStream.length; i++) {
+                sustained += perStream[i] >= SUSTAINED * nominal[i] ? 1 : 0;
+            }
+            return String.format(Locale.ROOT, " %.1f / %.1f | %d of %d |", sorted[0], sorted[sorted.length / 2],
+                    sustained, perStream.length);
+        }
     }
+
+    /** A paced stream keeps up at this fraction of its frame rate (the load bench's rule for sampled fps). */
+    static final double SUSTAINED = 0.95;
 
     /** Converting every {@code keepEvery}-th frame of each stream to BGR (0: none). */
     public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds, int keepEvery)
             throws Exception {
-        return measure(file, java.util.Collections.nCopies(streams, decoder), seconds, keepEvery);
+        return measure(file, java.util.Collections.nCopies(streams, decoder), seconds, keepEvery, false);
     }
 
-    /** One stream per entry of {@code decoders}, all at once. */
-    static Ceiling measure(Path file, List<VideoDecoder> decoders, double seconds, int keepEvery) throws Exception {
+    /**
+     * One stream per entry of {@code decoders}, all at once; {@code paced}: each at its frame rate, as cameras send,
+     * counted after a second of start-up, instead of as fast as it goes.
+     */
+    static Ceiling measure(Path file, List<VideoDecoder> decoders, double seconds, int keepEvery, boolean paced)
+            throws Exception {
         int streams = decoders.size();
         List<StreamReader> readers = new ArrayList<>();
         AnalysisSize size = new AnalysisSize(416, 416, 0);
@@ -132,19 +169,33 @@ public final class DecodeBench {
         Set<String> names = ConcurrentHashMap.newKeySet();
         readers.forEach(r -> names.add(r.decoderName()));
         AtomicLong frames = new AtomicLong(), cpuFrames = new AtomicLong();
+        AtomicLong[] own = new AtomicLong[streams];
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         CountDownLatch done = new CountDownLatch(streams);
-        long cpuStart = os.getProcessCpuTime(), start = System.nanoTime();
-        long deadline = start + (long) (seconds * 1e9);
+        long begin = System.nanoTime();
+        // paced streams are counted from a common instant a second in, when every thread is running at its rate
+        long from = paced ? begin + 1_000_000_000L : begin;
+        long deadline = from + (long) (seconds * 1e9);
         for (int i = 0; i < streams; i++) {
             StreamReader reader = readers.get(i);
-            AtomicLong[] counters = decoders.get(i) == VideoDecoder.CPU ? new AtomicLong[] {frames, cpuFrames}
-                    : new AtomicLong[] {frames};
-            Thread t = new Thread(() -> decodeUntil(reader, deadline, keepEvery, counters, done), "decode");
+            own[i] = new AtomicLong();
+            AtomicLong[] counters = decoders.get(i) == VideoDecoder.CPU ? new AtomicLong[] {frames, cpuFrames, own[i]}
+                    : new AtomicLong[] {frames, own[i]};
+            Pace pace = paced ? new Pace(reader.frameRate(), begin) : null;
+            Thread t = new Thread(() -> decodeUntil(reader, deadline, keepEvery, counters, done, pace), "decode");
             t.setDaemon(true);
             t.start();
         }
         ThreadSampler sampler = ThreadSampler.start("decode");
+        long cpuStart;
+        if (paced) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.max(0, from - System.nanoTime()));
+            for (AtomicLong c : counters(frames, cpuFrames, own)) {
+                c.set(0);
+            }
+        }
+        cpuStart = os.getProcessCpuTime();
+        long start = System.nanoTime();
         done.await();
         double wall = (System.nanoTime() - start) / 1e9;
         System.err.printf(Locale.ROOT, "decode %d %s streams, where the decoding threads were (top frames of %d samples): %s%n",
@@ -153,14 +204,59 @@ public final class DecodeBench {
         readers.forEach(StreamReader::close);
         String asked = String.join("+", new java.util.LinkedHashSet<>(decoders).stream()
                 .map(d -> d.name().toLowerCase(Locale.ROOT)).toList());
-        return new Ceiling(streams, asked, String.join(",", names), frames.get() / wall, cpuFrames.get() / wall, cores);
+        double[] perStream = new double[streams], nominal = paced ? new double[streams] : null;
+        for (int i = 0; i < streams; i++) {
+            perStream[i] = own[i].get() / wall;
+            if (paced) {
+                nominal[i] = Pace.rate(readers.get(i).frameRate());
+            }
+        }
+        return new Ceiling(streams, asked, String.join(",", names), frames.get() / wall, cpuFrames.get() / wall, cores,
+                perStream, nominal);
+    }
+
+    private static List<AtomicLong> counters(AtomicLong frames, AtomicLong cpuFrames, AtomicLong[] own) {
+        List<AtomicLong> all = new ArrayList<>(Arrays.asList(own));
+        all.add(frames);
+        all.add(cpuFrames);
+        return all;
+    }
+
+    /**
+     * A camera's schedule: frame k is due at {@code phase + k / rate}, the phase drawn within the first interval
+     * (cameras are not in step with each other). A stream that falls more than a second behind is not allowed to
+     * burst beyond it, as a camera's sender would have dropped or the network buffered no more.
+     */
+    static final class Pace {
+        private final long intervalNanos;
+        private long due;
+
+        Pace(double frameRate, long from) {
+            this.intervalNanos = (long) (1e9 / rate(frameRate));
+            this.due = from + java.util.concurrent.ThreadLocalRandom.current().nextLong(intervalNanos);
+        }
+
+        static double rate(double frameRate) {
+            return frameRate > 0 && frameRate <= 120 ? frameRate : 25;
+        }
+
+        void await() {
+            long now = System.nanoTime();
+            due = Math.max(due + intervalNanos, now - 1_000_000_000L);
+            if (due > now) {
+                java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+            }
+        }
     }
 
     private static void decodeUntil(StreamReader reader, long deadline, int keepEvery, AtomicLong[] frames,
-                                    CountDownLatch done) {
+                                    CountDownLatch done, Pace pace) {
         long[] count = {0};
         try {
             while (System.nanoTime() < deadline) {
+                if (pace != null) {
+                    pace.await();
+                }
                 StreamReader.DecodedImage image = reader.next(ts -> keepEvery > 0 && count[0] % keepEvery == 0);
                 if (image == null) {
                     reader.rewind();

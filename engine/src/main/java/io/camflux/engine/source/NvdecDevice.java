@@ -14,10 +14,13 @@ import org.bytedeco.ffmpeg.avutil.AVDictionary;
 
 /**
  * The CUDA device contexts that the NVDEC decoders of the process share, and the decoding rate NVDEC is given.
- * A few contexts for all cameras instead of one per camera (FFmpeg's CUVID decoders open their own: 128 of those
- * ran an H100 out of memory, and the GPU time-slices between contexts). The first is the GPU's primary context,
- * which ONNX Runtime's CUDA provider also uses, when FFmpeg can set its flags (blocking synchronisation) before
- * anyone else makes it active; {@link StreamReaders#prepare} sees to that.
+ * A few contexts for all cameras instead of one per camera (FFmpeg's CUVID decoders open their own unless given a
+ * device: 128 of those ran an H100 out of memory, and the GPU time-slices between contexts). By default two contexts
+ * of NVDEC's own, apart from the GPU's primary context that ONNX Runtime's CUDA provider uses: sharing that one made
+ * every NVDEC camera wait behind inference (an H200, 108 cameras: slowest 4.54 fps with the primary context, 5.19
+ * without; with CUVID 112 cameras sustained only without). {@link #PRIMARY_PROPERTY} {@code true} puts the first
+ * context on the primary one when FFmpeg can set its flags (blocking synchronisation) before anyone else makes it
+ * active; {@link StreamReaders#prepare} sees to that.
  * NVDEC's throughput is a property of the chip, not of the camera count: a camera gets NVDEC while the cameras'
  * frame rates (in 1080p frames, see {@link NvdecStreamReader.StreamShape#nvdecLoad()}) stay under
  * {@link #BUDGET_PROPERTY}; the rest decode on the CPU. Over-subscribed, every NVDEC camera would slow down together.
@@ -33,13 +36,16 @@ public final class NvdecDevice {
     public static final String BUDGET_PROPERTY = "camflux.nvdec.frames_per_second";
     public static final String DEVICE_PROPERTY = "camflux.nvdec.device";
     public static final String CONTEXTS_PROPERTY = "camflux.nvdec.contexts";
+    /** true: NVDEC's first context is the primary one, shared with ONNX Runtime (default false: all its own). */
+    public static final String PRIMARY_PROPERTY = "camflux.nvdec.primary";
     /**
-     * Frames per second (of 1080p H.264 or smaller) that NVDEC is given by default: 0.9 of what one H200's decoders
-     * sustained in one process with 64 streams of 1080p, every 4th frame kept (1,595 frames/s,
-     * bench/results/gpu-e2e-2026-12-01-h200.md): 57 cameras at 25 fps. Throughput falls with more streams (1,761 /
-     * 1,752 / 1,349 frames/s with 32 / 64 / 96), so the budget is set where the cameras it admits are.
+     * Frames per second (of 1080p H.264 or smaller) that NVDEC is given by default: 80 cameras at 25 fps, what one
+     * H200's decoders kept through CUVID on two contexts of their own while 32 more cameras decoded on its 16 cores
+     * (112 cameras sustained, bench/results/gpu-cuvid-2026-12-01-h200.md). With 40 cameras on the cores the same 80
+     * fell behind: NVDEC's sessions need CPU time of their own, so the budget is where the whole host held.
      */
-    static final double DEFAULT_BUDGET = 1440;
+    static final double DEFAULT_BUDGET = 2000;
+    static final int DEFAULT_CONTEXTS = 2;
 
     private static final Object LOCK = new Object();
     private static final AtomicBoolean WARNED = new AtomicBoolean();
@@ -95,14 +101,15 @@ public final class NvdecDevice {
     private static void create() {
         ATTEMPTS.incrementAndGet();
         String id = System.getProperty(DEVICE_PROPERTY, "0");
-        int wanted = Math.max(1, Integer.getInteger(CONTEXTS_PROPERTY, 1));
+        int wanted = Math.max(1, Integer.getInteger(CONTEXTS_PROPERTY, DEFAULT_CONTEXTS));
         List<Context> created = new ArrayList<>();
         int[] error = {0};
-        AVBufferRef primary = create(id, AV_CUDA_USE_PRIMARY_CONTEXT, error);
+        boolean usePrimary = Boolean.parseBoolean(System.getProperty(PRIMARY_PROPERTY, "false"));
+        AVBufferRef primary = usePrimary ? create(id, AV_CUDA_USE_PRIMARY_CONTEXT, error) : null;
         boolean onPrimary = primary != null;
         if (primary != null) {
             created.add(new Context(primary));
-        } else if (error[0] != AVERROR_ENOTSUP) {
+        } else if (usePrimary && error[0] != AVERROR_ENOTSUP) {
             failure = NvdecStreamReader.failure("no CUDA device " + id + " for NVDEC", error[0]).getMessage();
             return;
         }
@@ -120,7 +127,8 @@ public final class NvdecDevice {
         contexts = created;
         log.info("NVDEC: CUDA device {}, {} context(s){}, {} frames/s for decoding ({})", id, created.size(),
                 onPrimary ? " (the first is the primary one)"
-                        : " of its own (the primary one was already active with other flags)",
+                        : usePrimary ? " of its own (the primary one was already active with other flags)"
+                        : " of its own (" + PRIMARY_PROPERTY + "=false)",
                 budget(), BUDGET_PROPERTY);
     }
 

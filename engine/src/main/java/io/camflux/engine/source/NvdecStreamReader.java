@@ -5,6 +5,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
@@ -75,6 +76,14 @@ public final class NvdecStreamReader implements StreamReader {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NvdecStreamReader.class);
     private static final int AVERROR_EAGAIN = -11;
     private static final AVRational MICROS = new AVRational().num(1).den(1_000_000);
+    /**
+     * How NVDEC is driven: {@code cuvid} (the default: FFmpeg's CUVID decoder on the shared device; NVIDIA's parser
+     * queues frames ahead, so a session is not bound by one frame's round trip) or {@code hwaccel} (FFmpeg's own
+     * decoder for the codec with the NVDEC hwaccel: one frame in flight per session). On an H200 beside 32 CPU
+     * cameras, 80 CUVID sessions kept 25 fps each where 57 hwaccel sessions fell to 20-24
+     * (bench/results/gpu-cuvid-2026-12-01-h200.md). A stream CUVID does not open falls back to the hwaccel.
+     */
+    public static final String QUEUE_PROPERTY = "camflux.nvdec.decoder";
 
     private final String cameraUuid;
     private final AVFormatContext format;
@@ -96,6 +105,8 @@ public final class NvdecStreamReader implements StreamReader {
     /** Scalers this reader built: one, unless the stream changes size. */
     private boolean scalerFailed;
     private boolean draining;
+    /** {@link #packet} was refused for now (EAGAIN) and is sent again before the next one is read. */
+    private boolean pending;
     private boolean warnedSoftware;
     private long lastPts = Long.MIN_VALUE;
 
@@ -171,15 +182,20 @@ public final class NvdecStreamReader implements StreamReader {
             StreamShape shape = new StreamShape(stream.codecpar().width(), stream.codecpar().height(), fps);
             AVBufferRef device = choice.deviceFor(shape);
             chosen = true;
-            decoder = avcodec_alloc_context3(codec);
-            check(avcodec_parameters_to_context(decoder, stream.codecpar()), "cannot configure the decoder");
-            decoder.pkt_timebase(stream.time_base());
-            // NVDEC does the decoding; the CPU only parses. Without a device, one thread: the cameras are the parallelism
-            decoder.thread_count(1);
-            if (device != null) {
-                decoder.hw_device_ctx(av_buffer_ref(device));
+            AVCodec pipelined = device != null && queuedDecoder() ? avcodec_find_decoder_by_name(
+                    codec.name().getString() + "_cuvid") : null;
+            if (pipelined != null && !pipelined.isNull()) {
+                decoder = opened(pipelined, stream, device);
+                if (decoder != null) {
+                    codec = pipelined;
+                }
             }
-            check(avcodec_open2(decoder, codec, (AVDictionary) null), "cannot open decoder " + codec.name().getString());
+            if (decoder == null) {
+                decoder = opened(codec, stream, device);
+            }
+            if (decoder == null) {
+                throw new IOException("cannot open decoder " + codec.name().getString());
+            }
             String name = codec.name().getString() + (device != null ? " (nvdec)" : "");
             return new NvdecStreamReader(source.cameraUuid(), format, decoder, index, stream, fps, name,
                     device != null, size, onClose);
@@ -193,6 +209,41 @@ public final class NvdecStreamReader implements StreamReader {
             }
             throw e;
         }
+    }
+
+    /**
+     * {@code codec}'s decoder for {@code stream}, on {@code device} when there is one (FFmpeg's NVDEC hwaccel, or the
+     * CUVID decoder itself, which takes the shared device too); null when it does not open.
+     */
+    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device) throws IOException {
+        AVCodecContext decoder = avcodec_alloc_context3(codec);
+        int configured = avcodec_parameters_to_context(decoder, stream.codecpar());
+        if (configured < 0) {
+            avcodec_free_context(decoder);
+            throw failure("cannot configure the decoder", configured);
+        }
+        decoder.pkt_timebase(stream.time_base());
+        // NVDEC does the decoding; the CPU only parses. Without a device, one thread: the cameras are the parallelism
+        decoder.thread_count(1);
+        if (device != null) {
+            decoder.hw_device_ctx(av_buffer_ref(device));
+        }
+        int r = avcodec_open2(decoder, codec, (AVDictionary) null);
+        if (r < 0) {
+            log.debug("decoder {} does not open: {}", codec.name().getString(), failure("", r).getMessage());
+            avcodec_free_context(decoder);
+            return null;
+        }
+        return decoder;
+    }
+
+    /** {@link #QUEUE_PROPERTY}: NVDEC through FFmpeg's CUVID decoder, which keeps frames in flight per session. */
+    public static boolean queuedDecoder() {
+        String value = System.getProperty(QUEUE_PROPERTY, "cuvid");
+        if (!value.equals("cuvid") && !value.equals("hwaccel")) {
+            throw new IllegalArgumentException(QUEUE_PROPERTY + " must be cuvid or hwaccel, got '" + value + "'");
+        }
+        return value.equals("cuvid");
     }
 
     /** The decoder in use, e.g. {@code h264 (nvdec)}. */
@@ -224,6 +275,19 @@ public final class NvdecStreamReader implements StreamReader {
             if (r != AVERROR_EAGAIN) {
                 throw failure("decoding failed", r);
             }
+            if (pending) {
+                // a decoder that had no room took the packet back: it goes in again now that a frame was asked for
+                r = avcodec_send_packet(decoder, packet);
+                if (r == AVERROR_EAGAIN) {
+                    continue;
+                }
+                pending = false;
+                av_packet_unref(packet);
+                if (r < 0 && r != AVERROR_INVALIDDATA) {
+                    throw failure("decoding failed", r);
+                }
+                continue;
+            }
             r = av_read_frame(format, packet);
             if (r == AVERROR_EOF) {
                 draining = true;
@@ -231,16 +295,20 @@ public final class NvdecStreamReader implements StreamReader {
                 continue;
             }
             check(r, "reading failed");
+            boolean kept = false;
             try {
                 if (packet.stream_index() == streamIndex) {
                     r = avcodec_send_packet(decoder, packet);
+                    kept = pending = r == AVERROR_EAGAIN;
                     // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
                     if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
                         throw failure("decoding failed", r);
                     }
                 }
             } finally {
-                av_packet_unref(packet);
+                if (!kept) {
+                    av_packet_unref(packet);
+                }
             }
         }
     }
@@ -361,6 +429,10 @@ public final class NvdecStreamReader implements StreamReader {
     public void rewind() throws IOException {
         check(av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD), "cannot seek to the start");
         avcodec_flush_buffers(decoder);
+        if (pending) {
+            av_packet_unref(packet);
+            pending = false;
+        }
         draining = false;
         lastPts = Long.MIN_VALUE;
     }

@@ -18,8 +18,9 @@ public final class StreamReaders {
 
     /**
      * Creates the NVDEC device now if any of these sources may decode on it. The engine calls this before it opens
-     * the model: the device is the GPU's primary context, and FFmpeg can only share it if it sets its flags first
-     * (blocking synchronisation, which also spares ONNX Runtime's threads from spinning on the GPU).
+     * the model: should NVDEC use the GPU's primary context ({@link NvdecDevice#PRIMARY_PROPERTY}), FFmpeg can only
+     * share it if it sets its flags first (blocking synchronisation); its own contexts are made now, before the
+     * model takes GPU memory, so a start-up failure shows at once.
      */
     public static void prepare(java.util.List<SourceConfig> sources) {
         if (sources.stream().anyMatch(StreamReaders::mayUseNvdec)) {

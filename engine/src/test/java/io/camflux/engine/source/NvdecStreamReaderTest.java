@@ -102,6 +102,27 @@ class NvdecStreamReaderTest {
     }
 
     @Test
+    void nvdecIsDrivenThroughCuvidUnlessTheHwaccelIsAskedForAndAnythingElseIsRefused() {
+        String before = System.getProperty(NvdecStreamReader.QUEUE_PROPERTY);
+        try {
+            System.clearProperty(NvdecStreamReader.QUEUE_PROPERTY);
+            assertTrue(NvdecStreamReader.queuedDecoder(), "CUVID by default");
+            System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, "hwaccel");
+            assertFalse(NvdecStreamReader.queuedDecoder());
+            System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, "cuda");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, NvdecStreamReader::queuedDecoder);
+            assertTrue(e.getMessage().contains(NvdecStreamReader.QUEUE_PROPERTY) && e.getMessage().contains("cuda"),
+                    e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(NvdecStreamReader.QUEUE_PROPERTY);
+            } else {
+                System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void nvdecShareIsReservedUpToTheBudgetAndGivenBack() {
         String before = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
         System.setProperty(NvdecDevice.BUDGET_PROPERTY, "100");
