@@ -88,7 +88,7 @@ public final class CamFlux implements AutoCloseable {
             Camera camera = new Camera(source, options.opener(), backoff, grabThread, timer, clock, ledger);
             ledger.meters().bind(camera, clock);
             return camera;
-        }, name -> daemonPool(name, 1), timer, options.maxSources());
+        }, CamFlux::cameraThread, timer, options.maxSources());
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
@@ -349,6 +349,23 @@ public final class CamFlux implements AutoCloseable {
         ExecutorService executor = daemonPool(name, size);
         threads.add(executor);
         return executor;
+    }
+
+    /**
+     * A camera's own thread (named by {@link LiveCameras}: {@code camflux-grab-<camera_uuid>}); whatever it logs
+     * carries the camera's id in the MDC ({@code camera_uuid} in JSON logs).
+     */
+    private static ExecutorService cameraThread(String name) {
+        String cameraUuid = name.startsWith(LiveCameras.THREAD_PREFIX) ? name.substring(LiveCameras.THREAD_PREFIX.length())
+                : name;
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(() -> {
+                org.slf4j.MDC.put("camera_uuid", cameraUuid);
+                r.run();
+            }, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private static ExecutorService daemonPool(String name, int size) {

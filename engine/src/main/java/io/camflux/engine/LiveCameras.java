@@ -52,6 +52,8 @@ final class LiveCameras implements AutoCloseable {
     private final Set<Sinks.Many<CameraRun>> runListeners = new LinkedHashSet<>();
     private final Set<Sinks.Many<Camera>> cameraListeners = new LinkedHashSet<>();
     private final BiFunction<SourceConfig, Scheduler, Camera> cameras;
+    /** A camera's grab thread is named this and its id. */
+    static final String THREAD_PREFIX = "camflux-grab-";
     private final Function<String, ExecutorService> threads;
     private final Scheduler timer;
     private final int maxSources;
@@ -276,7 +278,7 @@ final class LiveCameras implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the engine is closed");
         }
-        ExecutorService thread = threads.apply("camflux-grab-" + source.cameraUuid());
+        ExecutorService thread = threads.apply(THREAD_PREFIX + source.cameraUuid());
         Entry e = new Entry(cameras.apply(source, Schedulers.fromExecutorService(thread)), thread);
         entries.put(source.cameraUuid(), e);
         cameraListeners.forEach(l -> l.tryEmitNext(e.camera));

@@ -38,7 +38,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
 /**
- * {@code java -jar bench/target/camflux-bench.jar soak [--minutes 60] [--cameras 16] [--name NAME] [--out DIR]}:
+ * {@code java -jar bench/target/camflux-bench.jar soak [--minutes 60] [--cameras 16] [--busy N] [--name NAME] [--out DIR]}:
  * the engine jar as its own process against N RTSP cameras of the bench's server, RabbitMQ from the distribution
  * and a consumer, the motion gate on, with faults on a schedule: the broker away 30 s every 10 minutes, the RTSP
  * server restarted every 7 minutes, one more camera flapping (20 s up, 20 s down) and one never reachable. Every
@@ -58,11 +58,14 @@ public final class ChaosSoak {
     private final double rtspEveryMin;
     private final String name;
     private final Path out;
+    /** Cameras 1..busy serve people walking; the others a still scene, which the motion gate keeps from the model. */
+    private final int busy;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private ChaosSoak(Path root, double minutes, int cameras, double brokerEveryMin, double rtspEveryMin, String name,
-                      Path out) {
+    private ChaosSoak(Path root, double minutes, int cameras, int busy, double brokerEveryMin, double rtspEveryMin,
+                      String name, Path out) {
         this.root = root;
+        this.busy = busy;
         this.minutes = minutes;
         this.cameras = cameras;
         this.brokerEveryMin = brokerEveryMin;
@@ -75,6 +78,7 @@ public final class ChaosSoak {
         Path root = Path.of(System.getProperty("camflux.root", ".")).toAbsolutePath().normalize();
         double minutes = 60, brokerEvery = 10, rtspEvery = 7;
         int cameras = 16;
+        Integer busy = null;
         String name = null;
         Path out = root.resolve("bench/results");
         for (int i = 0; i < args.length; i++) {
@@ -82,6 +86,7 @@ public final class ChaosSoak {
             switch (args[i]) {
                 case "--minutes" -> { minutes = Double.parseDouble(v); i++; }
                 case "--cameras" -> { cameras = Integer.parseInt(v); i++; }
+                case "--busy" -> { busy = Integer.parseInt(v); i++; }
                 case "--broker-every" -> { brokerEvery = Double.parseDouble(v); i++; }
                 case "--rtsp-every" -> { rtspEvery = Double.parseDouble(v); i++; }
                 case "--name" -> { name = v; i++; }
@@ -92,7 +97,8 @@ public final class ChaosSoak {
         if (name == null) {
             name = String.format(Locale.ROOT, "soak-chaos-%dcam-%smin", cameras, trim(minutes));
         }
-        new ChaosSoak(root, minutes, cameras, brokerEvery, rtspEvery, name, out).run();
+        int busyCameras = busy == null ? cameras : Math.max(0, Math.min(cameras, busy));
+        new ChaosSoak(root, minutes, cameras, busyCameras, brokerEvery, rtspEvery, name, out).run();
     }
 
     private static String trim(double v) {
@@ -103,14 +109,32 @@ public final class ChaosSoak {
     private static final class Received {
         final AtomicLong detections = new AtomicLong();
         final Set<String> ids = ConcurrentHashMap.newKeySet();
-        /** Per camera, the monotonic times (ns) it announced STREAMING. */
+        /** Per camera, the times (epoch ms, the events' ts) it became STREAMING. */
         final Map<String, List<Long>> streaming = new ConcurrentHashMap<>();
+        /** Per camera, when those announcements arrived here (epoch ms). */
+        final Map<String, List<Long>> streamingReceived = new ConcurrentHashMap<>();
+        volatile String queue;
+        volatile Channel channel;
+
+        /** Waits until the broker has delivered, and the consumer acknowledged, everything in the queue. */
+        long drain(long timeoutMillis) throws Exception {
+            long deadline = System.currentTimeMillis() + timeoutMillis;
+            long left;
+            do {
+                Thread.sleep(500);
+                left = channel.queueDeclarePassive(queue).getMessageCount();
+            } while (left > 0 && System.currentTimeMillis() < deadline);
+            return left;
+        }
     }
 
     private void run() throws Exception {
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("camflux-soak");
-        Path clip = new BenchMedia(root.resolve(".cache/media")).clip("busy", 720, 130);
+        BenchMedia media = new BenchMedia(root.resolve(".cache/media"));
+        Path clip = media.clip("busy", 720, 130);
+        Path still = busy < cameras ? media.clip("static", 720, 130) : clip;
+        java.util.function.IntFunction<Path> clipOf = i -> i <= busy ? clip : still;
         int rtspPort = freePort(), flapPort = freePort(), closedPort = freePort();
         String rabbit = root.resolve("scripts/rabbitmq.sh").toString();
         String brokerOut = script(rabbit, "start", work.toString());
@@ -118,14 +142,16 @@ public final class ChaosSoak {
                 .findFirst().orElseThrow().substring("AMQP_PORT=".length()).trim());
         Received received = new Received();
         Connection consumer = consume(amqpPort, received);
-        RtspCameras server = new RtspCameras(root, clip, 1, cameras, rtspPort);
+        RtspCameras server = new RtspCameras(root, clipOf, 1, cameras, rtspPort);
         RtspCameras flapping = new RtspCameras(root, clip, cameras + 1, cameras + 1, flapPort);
         int httpPort = freePort(), metricsPort = freePort();
         Path config = work.resolve("soak.json");
         Files.writeString(config, config(rtspPort, flapPort, closedPort, amqpPort, httpPort, metricsPort));
         Path engineLog = work.resolve("engine.log");
         Process engine = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-jar", root.resolve("engine/target/camflux.jar").toString(), "--config", config.toString())
+                // a fixed, pre-touched heap, as in production: RSS growth is then native memory, not G1 sizing its heap
+                "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-XX:+ExitOnOutOfMemoryError",
+                "-jar", root.resolve("engine/target/camflux.jar").toString(), "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(engineLog.toFile()).start();
         List<Map<String, Object>> samples = new ArrayList<>();
         List<Map<String, Object>> faults = new ArrayList<>();
@@ -156,8 +182,8 @@ public final class ChaosSoak {
                 if (now >= nextRtsp) {
                     server.close();
                     Thread.sleep(2000);
-                    server = new RtspCameras(root, clip, 1, cameras, rtspPort);
-                    serverBack.add(System.nanoTime());
+                    server = new RtspCameras(root, clipOf, 1, cameras, rtspPort);
+                    serverBack.add(System.currentTimeMillis());
                     faults.add(fault((System.nanoTime() - start) / 60e9, "RTSP server restarted (2 s away)"));
                     nextRtsp += (long) (rtspEveryMin * 60e9);
                 }
@@ -169,6 +195,10 @@ public final class ChaosSoak {
                     }
                     flapUp = !flapUp;
                     nextFlap += 20_000_000_000L;
+                }
+                if (!engine.isAlive()) {
+                    throw new IllegalStateException("the engine exited with " + engine.exitValue() + " after "
+                            + Math.round((now - start) / 1e9) + " s; its log ends:\n" + tail(engineLog, 20));
                 }
                 if (now >= nextSample) {
                     samples.add(sample(engine, metricsPort, received, (now - start) / 60e9));
@@ -182,9 +212,11 @@ public final class ChaosSoak {
             samples.add(sample(engine, metricsPort, received, (System.nanoTime() - start) / 60e9));
             new ProcessBuilder("kill", "-TERM", Long.toString(engine.pid())).start().waitFor();
             boolean exited = engine.waitFor(60, TimeUnit.SECONDS);
-            Thread.sleep(3000); // the consumer's last deliveries
+            long undelivered = received.drain(60_000);
+            Files.copy(engineLog, out.resolve(name + "-" + LocalDate.now() + "-engine.log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             write(samples, faults, serverBack, received, start, exited ? engine.exitValue() : -1,
-                    Files.readString(engineLog));
+                    Files.readString(engineLog), undelivered);
         } finally {
             engine.destroyForcibly();
             server.close();
@@ -192,6 +224,30 @@ public final class ChaosSoak {
             consumer.abort();
             script(rabbit, "stop", work.toString());
         }
+    }
+
+    /**
+     * For each restart of the server (epoch ms it was back), how long each of its cameras took to be STREAMING again
+     * by {@code times} (per camera, epoch ms), sorted; a camera not seen back adds nothing.
+     */
+    private List<Double> recoveries(List<Long> serverBack, Map<String, List<Long>> times) {
+        List<Double> recoveries = new ArrayList<>();
+        for (long back : serverBack) {
+            for (int i = 1; i <= cameras; i++) {
+                long first = times.getOrDefault(RtspCameras.mount(i), List.of()).stream()
+                        .filter(t -> t >= back - 2000).mapToLong(t -> t).min().orElse(-1);
+                if (first >= 0) {
+                    recoveries.add(Math.max(0, (first - back) / 1e3));
+                }
+            }
+        }
+        recoveries.sort(null);
+        return recoveries;
+    }
+
+    private static String tail(Path log, int lines) throws IOException {
+        List<String> all = Files.readAllLines(log);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private String config(int rtspPort, int flapPort, int closedPort, int amqpPort, int httpPort, int metricsPort) {
@@ -290,9 +346,19 @@ public final class ChaosSoak {
             ch.exchangeDeclare(b[0], "topic", true);
             ch.queueBind(queue, b[0], b[1]);
         }
-        ch.basicConsume(queue, true, new DefaultConsumer(ch) {
+        received.queue = queue;
+        received.channel = ch;
+        // acknowledged one by one after it is counted: what the consumer did not count stays in the queue
+        ch.basicQos(500);
+        ch.basicConsume(queue, false, new DefaultConsumer(ch) {
             @Override
-            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body)
+                    throws java.io.IOException {
+                count(env, props, body);
+                getChannel().basicAck(env.getDeliveryTag(), false);
+            }
+
+            private void count(Envelope env, AMQP.BasicProperties props, byte[] body) {
                 if (env.getRoutingKey().startsWith("detections.")) {
                     received.detections.incrementAndGet();
                     received.ids.add(String.valueOf(props.getMessageId()));
@@ -300,9 +366,13 @@ public final class ChaosSoak {
                     String text = new String(body, StandardCharsets.UTF_8);
                     if (text.contains("\"state\":\"STREAMING\"") && !text.contains("\"summary\":true")) {
                         Matcher m = Pattern.compile("\"camera_uuid\":\"([^\"]+)\"").matcher(text);
-                        if (m.find()) {
+                        Matcher ts = Pattern.compile("\"ts\":\"([^\"]+)\"").matcher(text);
+                        if (m.find() && ts.find()) {
+                            // the engine's own time of the change (its event's ts), not when the broker delivered it
                             received.streaming.computeIfAbsent(m.group(1), k -> new java.util.concurrent
-                                    .CopyOnWriteArrayList<>()).add(System.nanoTime());
+                                    .CopyOnWriteArrayList<>()).add(java.time.Instant.parse(ts.group(1)).toEpochMilli());
+                            received.streamingReceived.computeIfAbsent(m.group(1), k -> new java.util.concurrent
+                                    .CopyOnWriteArrayList<>()).add(System.currentTimeMillis());
                         }
                     }
                 }
@@ -312,22 +382,12 @@ public final class ChaosSoak {
     }
 
     private void write(List<Map<String, Object>> samples, List<Map<String, Object>> faults, List<Long> serverBack,
-                       Received received, long start, int exit, String engineLog) throws IOException {
+                       Received received, long start, int exit, String engineLog, long undelivered)
+            throws IOException {
         // recovery: for each restart of the server, how long each of its cameras took to announce STREAMING again
-        List<Double> recoveries = new ArrayList<>();
-        int notBack = 0;
-        for (long back : serverBack) {
-            for (int i = 1; i <= cameras; i++) {
-                List<Long> times = received.streaming.getOrDefault(RtspCameras.mount(i), List.of());
-                long first = times.stream().filter(t -> t >= back - 2_000_000_000L).mapToLong(t -> t).min().orElse(-1);
-                if (first < 0) {
-                    notBack++;
-                } else {
-                    recoveries.add(Math.max(0, (first - back) / 1e9));
-                }
-            }
-        }
-        recoveries.sort(null);
+        List<Double> recoveries = recoveries(serverBack, received.streaming);
+        List<Double> delivered = recoveries(serverBack, received.streamingReceived);
+        int notBack = serverBack.size() * cameras - recoveries.size();
         double worstRecovery = recoveries.isEmpty() ? Double.NaN : recoveries.get(recoveries.size() - 1);
         Map<String, Object> last = samples.get(samples.size() - 1);
         Map<String, Object> warm = samples.stream().filter(s -> ((Number) s.get("minute")).doubleValue() >= Math.min(5,
@@ -342,7 +402,8 @@ public final class ChaosSoak {
         r.put("name", name);
         r.put("date", LocalDate.now().toString());
         r.put("command", "java -jar bench/target/camflux-bench.jar soak --minutes " + trim(minutes) + " --cameras "
-                + cameras + " --broker-every " + trim(brokerEveryMin) + " --rtsp-every " + trim(rtspEveryMin));
+                + cameras + (busy < cameras ? " --busy " + busy : "") + " --broker-every " + trim(brokerEveryMin)
+                + " --rtsp-every " + trim(rtspEveryMin));
         r.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + ", Java "
                 + System.getProperty("java.version"));
         r.put("engine_exit", exit);
@@ -351,11 +412,14 @@ public final class ChaosSoak {
         r.put("events_received", received.detections.get());
         r.put("events_received_unique", unique);
         r.put("duplicates", duplicates);
+        r.put("left_in_queue", undelivered);
         r.put("events_lost", confirmed < 0 ? -1 : Math.max(0, confirmed - unique));
         r.put("rss_growth_after_warmup", rssGrowth);
         r.put("recovery_median_s", recoveries.isEmpty() ? Double.NaN : recoveries.get(recoveries.size() / 2));
         r.put("recovery_worst_s", worstRecovery);
         r.put("recoveries_missing", notBack);
+        r.put("recovery_delivered_median_s", delivered.isEmpty() ? Double.NaN : delivered.get(delivered.size() / 2));
+        r.put("recovery_delivered_worst_s", delivered.isEmpty() ? Double.NaN : delivered.get(delivered.size() - 1));
         r.set("faults", JSON.valueToTree(faults));
         r.set("samples", JSON.valueToTree(samples));
         String stem = name + "-" + LocalDate.now();
@@ -364,22 +428,28 @@ public final class ChaosSoak {
         md.append("# ").append(name).append(" (").append(LocalDate.now()).append(")\n\n");
         md.append("Command: `").append(r.get("command").asText()).append("`  \nMachine: ").append(r.get("machine").asText())
                 .append("\n\n");
-        md.append(String.format(Locale.ROOT, "%d RTSP cameras (busy 720p25) + 1 flapping (20 s up, 20 s down) + 1 never"
-                + " reachable, motion gate on, max_fps 6; the broker away 30 s every %s min, the RTSP server restarted every"
-                + " %s min.%n%n", cameras, trim(brokerEveryMin), trim(rtspEveryMin)));
+        md.append(String.format(Locale.ROOT, "%d RTSP cameras (720p25: %d busy, %d of a still scene) + 1 flapping (20 s up,"
+                + " 20 s down) + 1 never reachable, motion gate on, max_fps 6; the broker away 30 s every %s min, the RTSP"
+                + " server restarted every %s min.%n%n", cameras, busy, cameras - busy, trim(brokerEveryMin),
+                trim(rtspEveryMin)));
         md.append("| figure | value |\n|---|---|\n");
         md.append(String.format(Locale.ROOT, "| events confirmed by the broker (engine) | %d |%n", confirmed));
         md.append(String.format(Locale.ROOT, "| events received by the consumer (unique / with duplicates) | %d / %d |%n",
                 unique, received.detections.get()));
+        md.append(String.format(Locale.ROOT, "| left in the consumer's queue at the end (acknowledged one by one) | %d |%n",
+                undelivered));
         md.append(String.format(Locale.ROOT, "| events lost | %s |%n", r.get("events_lost").asText()));
         md.append(String.format(Locale.ROOT, "| engine exit status (3: events lost) | %d |%n", exit));
         md.append(String.format(Locale.ROOT, "| RSS growth after warm-up (minute %s to the end) | %+.1f %% |%n",
                 warm.get("minute"), rssGrowth * 100));
         md.append(String.format(Locale.ROOT, "| threads / open files, warm-up → end | %s → %s / %s → %s |%n",
                 warm.get("threads"), last.get("threads"), warm.get("fds"), last.get("fds")));
-        md.append(String.format(Locale.ROOT, "| STREAMING again after the server returned (median / worst, %d restarts) |"
-                + " %.1f / %.1f s (%d camera-restarts not seen back) |%n", serverBack.size(),
+        md.append(String.format(Locale.ROOT, "| STREAMING again after the server returned, by the status events' ts (median"
+                + " / worst, %d restarts) | %.1f / %.1f s (%d camera-restarts not seen back) |%n", serverBack.size(),
                 r.get("recovery_median_s").asDouble(), worstRecovery, notBack));
+        md.append(String.format(Locale.ROOT, "| the same, by when the consumer received those events (median / worst) |"
+                + " %.1f / %.1f s |%n", r.get("recovery_delivered_median_s").asDouble(),
+                r.get("recovery_delivered_worst_s").asDouble()));
         md.append("\n| minute | RSS MB | heap MB | threads | fds | confirmed | received | pending | lost | cameras streaming |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> s : samples) {

@@ -23,10 +23,16 @@ final class RtspCameras implements CameraSet {
 
     /** Cameras {@code first..last} on {@code port} (0: a free one), so that a restarted server serves the same URLs. */
     RtspCameras(Path repoRoot, Path clip, int first, int last, int listenPort) throws IOException {
+        this(repoRoot, i -> clip, first, last, listenPort);
+    }
+
+    /** As above, camera {@code i} serving {@code clipOf.apply(i)}. */
+    RtspCameras(Path repoRoot, java.util.function.IntFunction<Path> clipOf, int first, int last, int listenPort)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", repoRoot.resolve("scripts/rtsp_server.py").toString(),
                 "--port", Integer.toString(listenPort)));
         for (int i = first; i <= last; i++) {
-            cmd.addAll(List.of("--stream", mount(i) + "=" + clip));
+            cmd.addAll(List.of("--stream", mount(i) + "=" + clipOf.apply(i)));
         }
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();

@@ -41,6 +41,26 @@ public final class Main {
         return false;
     }
 
+    static final String LOG_FORMAT = "CAMFLUX_LOG_FORMAT";
+    static final String LOG_LEVEL = "CAMFLUX_LOG_LEVEL";
+
+    /** As logback reads it (logback.xml): the system property, else the environment. */
+    static String setting(String name) {
+        return System.getProperty(name, System.getenv(name));
+    }
+
+    /** What is wrong with the logging settings, or null (logback would otherwise log nothing, or everything). */
+    static String loggingProblem(String format, String level) {
+        if (format != null && !format.equals("text") && !format.equals("json")) {
+            return LOG_FORMAT + " must be text or json, got '" + format + "'";
+        }
+        if (level != null && !java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF")
+                .contains(level.toUpperCase(java.util.Locale.ROOT))) {
+            return LOG_LEVEL + " must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, got '" + level + "'";
+        }
+        return null;
+    }
+
     public static void main(String[] argv) {
         System.exit(run(argv, System.out, System.err, true));
     }
@@ -49,6 +69,11 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err, boolean handleSignals) {
         // first of all: a SIGTERM while the model loads must not become the JVM's exit under native code
         Signals signals = handleSignals ? Signals.install() : null;
+        String logging = loggingProblem(setting(LOG_FORMAT), setting(LOG_LEVEL));
+        if (logging != null) {
+            err.println("camflux: " + logging);
+            return EXIT_USAGE;
+        }
         Args args;
         try {
             args = Args.parse(argv);

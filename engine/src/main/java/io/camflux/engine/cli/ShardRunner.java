@@ -164,10 +164,10 @@ final class ShardRunner implements Controls {
                 if (unconfirmed > 0) {
                     log.error("{} events were not confirmed by the broker before the exit; counted in events_lost_total"
                             + " with reason shutdown", unconfirmed);
-                    err.printf("broker: %d events were not confirmed before the exit and are counted as lost%n",
-                            unconfirmed);
+                    Report.to(err, String.format("broker: %d events were not confirmed before the exit and are counted as"
+                            + " lost", unconfirmed));
                 } else {
-                    err.println("broker: every event was confirmed by the broker");
+                    Report.to(err, "broker: every event was confirmed by the broker");
                 }
                 rabbit.close();
             }
@@ -178,7 +178,7 @@ final class ShardRunner implements Controls {
                 long inFlight = engine.cameras().stream().mapToLong(c -> c.ledger().inFlight()).sum();
                 log.warn("terminated: {} frames were in flight and produce no events", inFlight);
             }
-            err.print(summary.describe(engine, events.get()));
+            Report.to(err, summary.describe(engine, events.get()));
         } finally {
             engine.close();
         }
@@ -188,8 +188,8 @@ final class ShardRunner implements Controls {
         }
         long lost = eventsLost();
         if (lost > 0) {
-            err.printf("camflux: %d events were lost (events_lost_total by reason); exit status %d%n", lost,
-                    Main.EXIT_EVENTS_LOST);
+            Report.to(err, String.format("camflux: %d events were lost (events_lost_total by reason); exit status %d",
+                    lost, Main.EXIT_EVENTS_LOST));
             return Main.EXIT_EVENTS_LOST;
         }
         return Main.EXIT_OK;

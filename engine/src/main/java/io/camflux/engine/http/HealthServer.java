@@ -50,6 +50,16 @@ public final class HealthServer implements AutoCloseable {
         this.sources = sources;
         this.registry = registry;
         this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
+        io.micrometer.core.instrument.Gauge.builder("worker.ready", this, h -> h.ready(true) ? 1 : 0)
+                .description("1 while /ready?lease=optional answers 200 (a fleet standby counts as ready)")
+                .register(registry);
+    }
+
+    /** As {@code /ready} answers; {@code standbyOk}: a fleet worker without a lease counts as ready. */
+    private boolean ready(boolean standbyOk) {
+        int streaming = controls.camerasStreaming(), total = controls.camerasTotal();
+        return !controls.draining() && controls.brokerReady() && (controls.leaseHeld()
+                ? total > 0 && streaming >= config.readyQuorum() * total : standbyOk);
     }
 
     public HealthServer start() {
@@ -123,9 +133,7 @@ public final class HealthServer implements AutoCloseable {
                 boolean broker = controls.brokerReady();
                 boolean lease = controls.leaseHeld();
                 // a fleet's standby (no lease) may count as ready to an orchestrator that asks so (deploy/)
-                boolean standbyOk = req.uri().contains("lease=optional");
-                boolean ready = !controls.draining() && broker && (lease
-                        ? total > 0 && streaming >= config.readyQuorum() * total : standbyOk);
+                boolean ready = ready(req.uri().contains("lease=optional"));
                 String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"%s%s}", ready, streaming,
                         total, broker ? "" : ",\"broker\":\"disconnected\"", lease ? "" : ",\"lease\":\"none\"");
                 return res.status(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)

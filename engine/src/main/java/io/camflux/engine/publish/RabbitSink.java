@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Date;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -55,6 +56,7 @@ public final class RabbitSink implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final Counter confirms;
     private final Counter nacks;
+    private final Counter secondConfirms;
     private final MeterRegistry registry;
 
     public RabbitSink(AmqpConfig config, String password, String clientName, MeterRegistry registry, Scheduler timer) {
@@ -93,6 +95,8 @@ public final class RabbitSink implements AutoCloseable {
         this.confirms = Counter.builder("broker.confirms").description("events the broker confirmed").register(registry);
         this.nacks = Counter.builder("broker.nacks").description("sends the broker refused or that failed; retried")
                 .register(registry);
+        this.secondConfirms = Counter.builder("broker.confirms.repeated")
+                .description("confirm signals for an event already confirmed (not counted again)").register(registry);
         Gauge.builder("broker.connected", this, s -> s.connected() ? 1 : 0)
                 .description("1 while the broker connection is open").register(registry);
         for (String reason : new String[] {"buffer_full", "shutdown"}) {
@@ -184,6 +188,7 @@ public final class RabbitSink implements AutoCloseable {
     }
 
     private Mono<Void> publishOne(OutboundEvent event) {
+        AtomicBoolean settled = new AtomicBoolean();
         OutboundMessage message = new OutboundMessage(event.exchange(), event.routingKey(),
                 new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
                         .messageId(event.messageId()).timestamp(new Date()).build(),
@@ -202,12 +207,24 @@ public final class RabbitSink implements AutoCloseable {
                         : Mono.<OutboundMessageResult>error(new IllegalStateException("the broker did not confirm")))
                 .doOnError(e -> nacks.increment())
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, RETRY_MIN).maxBackoff(RETRY_MAX).scheduler(timer))
-                .doOnNext(result -> {
-                    confirms.increment();
-                    pending.decrementAndGet();
-                    event.onConfirmed().run();
-                })
+                .doOnNext(result -> settle(event, settled))
                 .then();
+    }
+
+    /**
+     * An event is confirmed once, whatever the sender signals: under a channel's recovery Reactor RabbitMQ's
+     * confirm subscriber can signal twice (a confirm and the channel's closing, or two results), and each signal
+     * would otherwise count the event again, so that {@code events_pending} went below zero in the one-hour soak.
+     */
+    private void settle(OutboundEvent event, AtomicBoolean settled) {
+        if (!settled.compareAndSet(false, true)) {
+            secondConfirms.increment();
+            log.debug("a second confirm signal for {}: counted once", event.messageId());
+            return;
+        }
+        confirms.increment();
+        pending.decrementAndGet();
+        event.onConfirmed().run();
     }
 
     /** Not sent: its lease no longer permits it (another worker may hold the shard now). */

@@ -73,7 +73,10 @@ public final class FfmpegStreamReader implements StreamReader {
 
     private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber) throws FFmpegFrameGrabber.Exception {
         try {
-            grabber.start();
+            // not start(): JavaCV holds one lock for every grabber of the process over the whole open (network I/O
+            // and probing included), so cameras connected one at a time and a camera that hangs held up all others;
+            // FFmpeg's own open is thread-safe since 4.0
+            grabber.startUnsafe();
             if (grabber.getVideoStream() < 0 || grabber.getImageWidth() <= 0) {
                 // an audio-only source opens and then "ends": say what it is instead
                 throw new StreamError(StreamError.NO_VIDEO, "no video stream in " + grabber.getFormat() + " source "
@@ -83,7 +86,7 @@ public final class FfmpegStreamReader implements StreamReader {
             return grabber;
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
             try {
-                grabber.release();
+                grabber.releaseUnsafe();
             } catch (FrameGrabber.Exception ignored) {
                 // the open failure is what matters
             }
@@ -98,7 +101,7 @@ public final class FfmpegStreamReader implements StreamReader {
 
     private static void closeQuietly(FFmpegFrameGrabber grabber) {
         try {
-            grabber.close();
+            grabber.releaseUnsafe(); // not close(): the same process-wide lock as start()
         } catch (FrameGrabber.Exception e) {
             // nothing left to save; the connection is gone either way
         }
@@ -202,7 +205,8 @@ public final class FfmpegStreamReader implements StreamReader {
 
     @Override
     public void rewind() throws FrameGrabber.Exception {
-        grabber.restart();
+        grabber.releaseUnsafe(); // restart() would take the process-wide lock twice (see start)
+        grabber.startUnsafe();
     }
 
     @Override

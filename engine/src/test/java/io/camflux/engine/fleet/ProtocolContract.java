@@ -18,11 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The schemas of docs/control-plane.openapi.yaml, to check what goes over the wire against. */
 public final class ProtocolContract {
     public static final Path OPENAPI = TestAssets.root().resolve("docs/control-plane.openapi.yaml");
-    static {
-        // the OpenAPI document's own keywords (openapi, info, paths) are not JSON Schema: not worth a warning each
-        System.setProperty("org.slf4j.simpleLogger.log.com.networknt.schema.UnknownKeywordFactory", "error");
-    }
-
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
             b -> b.metaSchema(OpenApi31.getInstance()).defaultMetaSchemaIri(OpenApi31.getInstance().getIri()));
     private static final Map<String, JsonSchema> SCHEMAS = new ConcurrentHashMap<>();

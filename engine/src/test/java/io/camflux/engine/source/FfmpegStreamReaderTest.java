@@ -1,6 +1,7 @@
 package io.camflux.engine.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -141,5 +142,33 @@ class FfmpegStreamReaderTest {
         // the NVDEC reader's demuxer says it with FFmpeg's "stream not found" number
         assertEquals(StreamError.NO_VIDEO, StreamError.classify(
                 new java.io.IOException("no video stream in x: error -1381258232")).code());
+    }
+
+    /**
+     * A camera whose server accepts the connection and never answers holds its own open until its timeout, not the
+     * other cameras': JavaCV's start() took one lock for the whole process, so cameras connected one at a time.
+     */
+    @Test
+    void aCameraThatHangsWhileConnectingDoesNotHoldUpAnotherCamerasOpen() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+            java.util.concurrent.CompletableFuture<Throwable> hung = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (StreamReader r = FfmpegStreamReader.open(
+                        TestConfigs.rtsp("silent", "rtsp://127.0.0.1:" + silent.getLocalPort() + "/x"))) {
+                    return null;
+                } catch (Exception e) {
+                    return e;
+                }
+            });
+            try (java.net.Socket accepted = silent.accept()) { // the hanging camera is inside its open now
+                try (StreamReader other = FfmpegStreamReader.open(
+                        TestConfigs.file("other", TestAssets.media("cam1.mp4").toString(), false, false))) {
+                    StreamReader.DecodedImage first = other.next(t -> true);
+                    assertTrue(first != null && !first.skipped(), "the other camera opened and decodes");
+                    first.image().close();
+                    assertFalse(hung.isDone(), "while the silent camera is still waiting for its answer");
+                }
+            }
+            assertTrue(hung.get(30, java.util.concurrent.TimeUnit.SECONDS) != null, "the silent camera fails on its own");
+        }
     }
 }
