@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$CAMFLUX_ROOT"
 need_packages ffmpeg opencv-doc python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad prometheus rabbitmq-server
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad prometheus rabbitmq-server chromium
 # deploy/'s tests render the manifests with kubectl kustomize (no cluster needed)
 command -v kubectl >/dev/null || need_packages kubernetes-client
 "$CAMFLUX_ROOT/scripts/prepare-media.sh"

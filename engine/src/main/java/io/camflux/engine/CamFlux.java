@@ -13,6 +13,7 @@ import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.AnalysisSize;
 import io.camflux.engine.source.OpenCvThreads;
 import io.camflux.engine.source.StreamReaders;
+import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.status.StatusEvent;
@@ -59,6 +60,7 @@ public final class CamFlux implements AutoCloseable {
     private final ShardConfig config;
     private final LiveCameras cameras;
     private final DetectionPipeline pipeline;
+    private final Snapshots snapshots;
     private final FrameDetector detector;
     private final MeterRegistry registry;
     private final List<ExecutorService> threads;
@@ -83,19 +85,20 @@ public final class CamFlux implements AutoCloseable {
         this.motionNativesChecked = config.motion().enabled();
         this.threads = new ArrayList<>();
         Backoff backoff = new Backoff(config.reconnect(), options.random());
+        this.snapshots = new Snapshots();
         this.cameras = new LiveCameras(config.sources(), (source, grabThread) -> {
             FrameLedger ledger = new FrameLedger(new CameraMeters(source.cameraUuid(), registry));
             Camera camera = new Camera(source, options.opener(), backoff, grabThread, timer, clock, ledger);
             ledger.meters().bind(camera, clock);
             return camera;
-        }, CamFlux::cameraThread, timer, options.maxSources());
+        }, CamFlux::cameraThread, timer, options.maxSources(), snapshots::forget);
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
         Function<SourceConfig, MotionGate> motionGates = options.motionGates() != null ? options.motionGates()
                 : source -> new OpenCvMotionGate(() -> motion, source);
         this.pipeline = new DetectionPipeline(new PipelineOptions(config, 2 * options.maxSources(), clock, registry,
-                new PipelineOptions.Threads(inferenceThreads, cpu, timer)), motionGates, detector);
+                new PipelineOptions.Threads(inferenceThreads, cpu, timer)), motionGates, detector, snapshots);
         this.detections = pipeline.detections(cameras.runs(), stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
@@ -294,6 +297,11 @@ public final class CamFlux implements AutoCloseable {
     /** Completes when the detection flux has ended (completed, failed or cancelled). */
     public Mono<Void> finished() {
         return finished.asMono();
+    }
+
+    /** Each camera's last inferred frame, and a drawn snapshot of its next one on request. */
+    public Snapshots snapshots() {
+        return snapshots;
     }
 
     /** The cameras now, paused ones included, in the order they were added. */

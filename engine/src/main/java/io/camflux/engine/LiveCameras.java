@@ -55,6 +55,7 @@ final class LiveCameras implements AutoCloseable {
     /** A camera's grab thread is named this and its id. */
     static final String THREAD_PREFIX = "camflux-grab-";
     private final Function<String, ExecutorService> threads;
+    private final java.util.function.Consumer<String> forgotten;
     private final Scheduler timer;
     private final int maxSources;
     private boolean closed;
@@ -63,9 +64,12 @@ final class LiveCameras implements AutoCloseable {
      * @param cameras    makes a camera for a source, reading on the given scheduler
      * @param threads    makes a camera's dedicated grab thread, by name
      * @param maxSources the most cameras at once; an add beyond it is refused
+     * @param forgotten  told a camera's id once it has left the set and its resources are freed
      */
     LiveCameras(List<SourceConfig> initial, BiFunction<SourceConfig, Scheduler, Camera> cameras,
-                Function<String, ExecutorService> threads, Scheduler timer, int maxSources) {
+                Function<String, ExecutorService> threads, Scheduler timer, int maxSources,
+                java.util.function.Consumer<String> forgotten) {
+        this.forgotten = forgotten;
         this.cameras = cameras;
         this.threads = threads;
         this.timer = timer;
@@ -256,6 +260,7 @@ final class LiveCameras implements AutoCloseable {
         e.thread.shutdownNow();
         e.camera.ledger().meters().close();
         e.camera.retire();
+        forgotten.accept(e.camera.cameraUuid());
     }
 
     private Entry existing(String cameraUuid) {

@@ -139,7 +139,8 @@ final class ShardRunner implements Controls {
         ShardConfig config = engine.config();
         StdoutSink sink = new StdoutSink(out, Schedulers.boundedElastic());
         try (EngineMetrics metrics = new EngineMetrics(engine, registry);
-             HealthServer server = new HealthServer(config.http(), this, sources, registry,
+             HealthServer server = new HealthServer(config.http(), this, sources,
+                     new EngineStatusPage(engine, java.time.Clock.systemUTC()), registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
             CompletableFuture<Void> statuses = publishStatuses(sink).toFuture();
             detections = publishDetections(sink)

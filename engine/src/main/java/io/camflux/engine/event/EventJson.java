@@ -26,6 +26,11 @@ public final class EventJson {
         return detection(event, null);
     }
 
+    /** Any part of an event (e.g. its detections) as the wire format writes it. */
+    public static com.fasterxml.jackson.databind.JsonNode tree(Object part) {
+        return JSON.valueToTree(part);
+    }
+
     /** Published under a lease: {@code shard_id} is the lease's and {@code lease_epoch} is added. */
     public static String detection(DetectionEvent event, LeaseTag lease) {
         try {

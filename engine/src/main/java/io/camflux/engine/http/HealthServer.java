@@ -33,6 +33,7 @@ public final class HealthServer implements AutoCloseable {
     private final HttpConfig config;
     private final Controls controls;
     private final SourceAdmin sources;
+    private final StatusPage status;
     private final PrometheusMeterRegistry registry;
     private final byte[] token;
     private DisposableServer health;
@@ -45,6 +46,13 @@ public final class HealthServer implements AutoCloseable {
     /** With {@code sources} null there is no admin API (404). */
     public HealthServer(HttpConfig config, Controls controls, SourceAdmin sources, PrometheusMeterRegistry registry,
                         String token) {
+        this(config, controls, sources, null, registry, token);
+    }
+
+    /** With {@code status} null there is no status page (404). */
+    public HealthServer(HttpConfig config, Controls controls, SourceAdmin sources, StatusPage status,
+                        PrometheusMeterRegistry registry, String token) {
+        this.status = status;
         this.config = config;
         this.controls = controls;
         this.sources = sources;
@@ -141,12 +149,53 @@ public final class HealthServer implements AutoCloseable {
             });
             case "/drain" -> only(HttpMethod.POST, req, res, () -> mutate(req, res, "drain", controls::drain));
             case "/terminate" -> only(HttpMethod.POST, req, res, () -> mutate(req, res, "terminate", controls::terminate));
+            case "/" -> status == null ? text(res, HttpResponseStatus.NOT_FOUND, "not found\n")
+                    : only(HttpMethod.GET, req, res, () -> page(res));
+            case "/cameras" -> status == null ? text(res, HttpResponseStatus.NOT_FOUND, "not found\n")
+                    : only(HttpMethod.GET, req, res, () -> json(res, HttpResponseStatus.OK,
+                            java.util.Map.of("cameras", status.cameras())));
             default -> path.equals("/sources") || path.startsWith("/sources/") ? admin(path, req, res)
+                    : path.startsWith("/cameras/") && path.endsWith("/snapshot.jpg") && status != null
+                    ? snapshot(path, req, res)
                     : text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
         };
     }
 
     /** {@code /sources[/{id}[/pause|/resume]]}. */
+    private static final byte[] PAGE = page();
+
+    private static byte[] page() {
+        try (java.io.InputStream in = HealthServer.class.getResourceAsStream("status.html")) {
+            return in.readAllBytes();
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("the status page is missing from the jar", e);
+        }
+    }
+
+    private static Mono<Void> page(HttpServerResponse res) {
+        return res.status(HttpResponseStatus.OK).header(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .sendByteArray(Mono.just(PAGE)).then();
+    }
+
+    /** A camera's picture shows people: the same protection as /drain (the token, or loopback without one). */
+    private Publisher<Void> snapshot(String path, HttpServerRequest req, HttpServerResponse res) {
+        Mono<Void> denied = authorize(req, res, "see a camera's picture");
+        if (denied != null) {
+            return denied;
+        }
+        String id = java.net.URLDecoder.decode(path.substring("/cameras/".length(), path.length()
+                - "/snapshot.jpg".length()), StandardCharsets.UTF_8);
+        if (!status.has(id)) {
+            return text(res, HttpResponseStatus.NOT_FOUND, "no camera " + id + "\n");
+        }
+        return only(HttpMethod.GET, req, res, () -> status.snapshot(id)
+                .flatMap(jpeg -> res.status(HttpResponseStatus.OK).header(HttpHeaderNames.CONTENT_TYPE, "image/jpeg")
+                        .header(HttpHeaderNames.CACHE_CONTROL, "no-store").sendByteArray(Mono.just(jpeg)).then())
+                .switchIfEmpty(Mono.defer(() -> text(res, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "camera " + id + " had no inferred frame within 5 s (not streaming, or no motion)\n"))));
+    }
+
     private Publisher<Void> admin(String path, HttpServerRequest req, HttpServerResponse res) {
         if (sources == null) {
             return text(res, HttpResponseStatus.NOT_FOUND, "not found\n");

@@ -33,9 +33,12 @@ public final class DetectionPipeline {
     private final DetectionOperator<List<VideoFrame>> detector;
     private final Scheduler timer;
 
-    /** @param motionGates a camera's motion gate, by its config */
+    /**
+     * @param motionGates a camera's motion gate, by its config
+     * @param snapshots   where each inferred frame is offered before its release (the status page)
+     */
     public DetectionPipeline(PipelineOptions options, Function<SourceConfig, MotionGate> motionGates,
-                             FrameDetector detector) {
+                             FrameDetector detector, io.camflux.engine.status.Snapshots snapshots) {
         this.maxRuns = options.maxRuns();
         this.maxFps = options.shard().maxFps();
         this.batch = options.shard().batch();
@@ -43,7 +46,7 @@ public final class DetectionPipeline {
         this.detector = new DetectionOperator<>(detector, options.threads().cpu(), options.threads().inference(),
                 batch.prepareThreads(), detector.concurrency(), DetectionPipeline::releaseAll);
         this.timer = options.threads().timer();
-        this.inference = new InferenceStage(options.shard(), options.clock(), options.registry());
+        this.inference = new InferenceStage(options.shard(), options.clock(), options.registry(), snapshots);
     }
 
     /**

@@ -5,12 +5,14 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.metrics.CameraMeters;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.VideoFrame;
+import io.camflux.engine.status.Snapshots;
 import io.camflux.model.Detection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +31,10 @@ final class InferenceStage {
     private final Timer e2eLatency;
     private final DistributionSummary batchSize;
     private final Counter batchErrors;
+    private final Snapshots snapshots;
 
-    InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry) {
+    InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
+        this.snapshots = snapshots;
         this.runnerId = shard.runnerId();
         this.shardId = shard.shardId();
         this.emitEmpty = shard.emitEmpty();
@@ -62,7 +66,12 @@ final class InferenceStage {
         }
         List<List<Detection>> results = done.detections();
         List<Throwable> frameErrors = done.frameErrors();
+        List<List<DetectionEvent.Detected>> inSource = new ArrayList<>(batch.size());
+        Instant inferredAt = clock.instant();
         for (int i = 0; i < batch.size(); i++) {
+            VideoFrame frame = batch.get(i);
+            inSource.add(results.get(i) == null ? null : results.get(i).stream()
+                    .map(d -> toEvent(d, frame.scaleX(), frame.scaleY())).toList());
             if (frameErrors != null && frameErrors.get(i) != null) {
                 VideoFrame bad = batch.get(i);
                 Long last = lastUnpreparedLog.get(bad.cameraUuid());
@@ -75,7 +84,11 @@ final class InferenceStage {
                 }
                 bad.release(DropReason.INFERENCE_ERROR);
             } else {
-                batch.get(i).release(DropReason.INFERRED);
+                if (results.get(i) != null) {
+                    // the frame is still this stage's: a snapshot someone asked for is drawn from it now
+                    snapshots.inferred(frame, results.get(i), inSource.get(i), inferredAt);
+                }
+                frame.release(DropReason.INFERRED);
             }
         }
         inferenceLatency.record(done.inferenceNanos(), TimeUnit.NANOSECONDS);
@@ -97,7 +110,7 @@ final class InferenceStage {
             e2eLatency.record(e2eNanos, TimeUnit.NANOSECONDS);
             events.add(new DetectionEvent(clock.instant(), runnerId, shardId, frame.source().tenantId(),
                     frame.source().siteId(), frame.cameraUuid(), frame.frameId(), meters.inferredFps(),
-                    found.stream().map(d -> toEvent(d, frame.scaleX(), frame.scaleY())).toList(),
+                    inSource.get(i),
                     new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
         }
         return events;

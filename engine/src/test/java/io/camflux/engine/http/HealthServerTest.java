@@ -195,4 +195,57 @@ class HealthServerTest {
                     && after < HealthServer.REQUEST_TIMEOUT.toSeconds() + 5, "closed after " + after + " s");
         }
     }
+
+    /** A status page with one camera and a snapshot that comes, or never does. */
+    private static final class OneCamera implements StatusPage {
+        volatile byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, 1, 2, 3};
+
+        public java.util.List<java.util.Map<String, Object>> cameras() {
+            return java.util.List.of(java.util.Map.of("camera_uuid", "cam-1", "state", "STREAMING"));
+        }
+
+        public boolean has(String cameraUuid) {
+            return cameraUuid.equals("cam-1");
+        }
+
+        public reactor.core.publisher.Mono<byte[]> snapshot(String cameraUuid) {
+            return jpeg == null ? reactor.core.publisher.Mono.empty() : reactor.core.publisher.Mono.just(jpeg);
+        }
+    }
+
+    @Test
+    void theStatusPageItsCamerasAndSnapshotsBehindTheToken() throws Exception {
+        OneCamera status = new OneCamera();
+        server = new HealthServer(new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(5)), controls, null,
+                status, registry, "s3cret").start();
+        HttpResponse<String> page = call("GET", health("/"), null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("fetch(\"/cameras\""), "the page polls /cameras");
+        HttpResponse<String> cameras = call("GET", health("/cameras"), null);
+        com.fasterxml.jackson.databind.JsonNode listed = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(cameras.body()).path("cameras");
+        assertEquals(1, listed.size());
+        assertEquals("cam-1", listed.get(0).path("camera_uuid").asText());
+        assertEquals("STREAMING", listed.get(0).path("state").asText());
+        assertEquals(401, call("GET", health("/cameras/cam-1/snapshot.jpg"), null).statusCode(),
+                "pictures of people need the token");
+        HttpResponse<byte[]> jpeg = client.send(HttpRequest.newBuilder(URI.create(health("/cameras/cam-1/snapshot.jpg")))
+                .header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, jpeg.statusCode());
+        assertEquals("image/jpeg", jpeg.headers().firstValue("content-type").orElse(""));
+        assertTrue(java.util.Arrays.equals(status.jpeg, jpeg.body()));
+        assertEquals(404, call("GET", health("/cameras/cam-9/snapshot.jpg"), "Bearer s3cret").statusCode());
+        status.jpeg = null;
+        HttpResponse<String> none = call("GET", health("/cameras/cam-1/snapshot.jpg"), "Bearer s3cret");
+        assertEquals(503, none.statusCode());
+        assertTrue(none.body().contains("no inferred frame"), none.body());
+    }
+
+    @Test
+    void withoutAStatusPageTheRootIsNotFound() throws Exception {
+        start("127.0.0.1", null);
+        assertEquals(404, call("GET", health("/"), null).statusCode());
+        assertEquals(404, call("GET", health("/cameras"), null).statusCode());
+    }
 }
