@@ -91,7 +91,7 @@ public final class CamFlux implements AutoCloseable {
             Camera camera = new Camera(source, options.opener(), backoff, grabThread, timer, clock, ledger);
             ledger.meters().bind(camera, clock);
             return camera;
-        }, CamFlux::cameraThread, timer, options.maxSources(), snapshots::forget);
+        }, CamFlux::cameraThread, timer, options.maxSources(), this::forget);
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
@@ -297,6 +297,12 @@ public final class CamFlux implements AutoCloseable {
     /** Completes when the detection flux has ended (completed, failed or cancelled). */
     public Mono<Void> finished() {
         return finished.asMono();
+    }
+
+    /** A camera left the set and its resources are freed: what the pipeline and the status page kept of it goes. */
+    private void forget(String cameraUuid) {
+        snapshots.forget(cameraUuid);
+        pipeline.forget(cameraUuid);
     }
 
     /** Each camera's last inferred frame, and a drawn snapshot of its next one on request. */

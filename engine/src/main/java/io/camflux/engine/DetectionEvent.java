@@ -16,7 +16,17 @@ public record DetectionEvent(Instant ts, String runnerId, String shardId, String
     }
 
     /** One object; the box is in source-image pixels. */
-    public record Detected(String className, int classId, float confidence, Box box) {
+    /** @param trackId the object's track, with tracking on and the track confirmed; else null (not written) */
+    public record Detected(String className, int classId, float confidence, Box box,
+                           @com.fasterxml.jackson.annotation.JsonInclude(
+                                   com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Long trackId) {
+        public Detected(String className, int classId, float confidence, Box box) {
+            this(className, classId, confidence, box, null);
+        }
+
+        public Detected withTrack(long id) {
+            return id == 0 ? this : new Detected(className, classId, confidence, box, id);
+        }
     }
 
     public record Box(float x1, float y1, float x2, float y2) {

@@ -129,7 +129,8 @@ public final class ConfigLoader {
 
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
-                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources"));
+                    "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources",
+                    "tracking"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = root.number("max_fps", 6);
@@ -162,7 +163,8 @@ public final class ConfigLoader {
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
-                    root.bool("emit_empty", false), http(root.object("http")), maxSources, cp);
+                    root.bool("emit_empty", false), http(root.object("http")), maxSources, cp,
+                    tracking(root.object("tracking")));
         }
 
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
@@ -335,6 +337,32 @@ public final class ConfigLoader {
             }
             return new AmqpConfig(a.requiredString("host"), port, a.string("vhost", "/"), a.string("username", "guest"),
                     tls, exStatus, exDetect, buffer, inFlight);
+        }
+
+        private TrackingConfig tracking(JsonFields t) {
+            TrackingConfig d = TrackingConfig.OFF;
+            if (t == null) {
+                return d;
+            }
+            t.knownKeys(Set.of("enabled", "max_lost_seconds", "min_hits", "high_score", "low_score"));
+            t.rejectUnknownKeys();
+            double maxLost = t.number("max_lost_seconds", d.maxLostSeconds());
+            if (!(maxLost > 0)) {
+                t.problem("max_lost_seconds", "must be > 0, got " + maxLost);
+            }
+            int minHits = t.integer("min_hits", d.minHits());
+            if (minHits < 1) {
+                t.problem("min_hits", "must be >= 1, got " + minHits);
+            }
+            double high = t.number("high_score", d.highScore());
+            if (!(high > 0 && high <= 1)) {
+                t.problem("high_score", "must be in (0, 1], got " + high);
+            }
+            double low = t.number("low_score", d.lowScore());
+            if (!(low > 0 && low <= high)) {
+                t.problem("low_score", "must be in (0, high_score], got " + low);
+            }
+            return new TrackingConfig(t.bool("enabled", true), maxLost, minHits, high, low);
         }
 
         private MotionConfig motion(JsonFields m) {

@@ -10,15 +10,26 @@ import java.util.List;
  * @param emitEmpty  publish a detection event for a frame with no detections too
  * @param maxSources the most cameras the live set holds; an add beyond it is refused
  * @param cp         null: the shard is this file's; else it comes from the control plane under a lease
+ * @param tracking   per-camera tracking ({@link TrackingConfig#OFF} by default)
  */
 public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
                           AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
                           BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http,
-                          int maxSources, ControlPlaneConfig cp) {
+                          int maxSources, ControlPlaneConfig cp, TrackingConfig tracking) {
     public static final int DEFAULT_MAX_SOURCES = 256;
+
+    /** Without tracking. */
+    public ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources, AmqpConfig amqp,
+                       Duration reportInterval, MotionConfig motion, ModelConfig model, BatchConfig batch,
+                       ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http, int maxSources,
+                       ControlPlaneConfig cp) {
+        this(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch, reconnect, emitEmpty, http,
+                maxSources, cp, TrackingConfig.OFF);
+    }
 
     public ShardConfig {
         sources = List.copyOf(sources);
+        tracking = tracking == null ? TrackingConfig.OFF : tracking;
     }
 
     /** With the default {@code max_sources}. */
@@ -31,26 +42,31 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
 
     public ShardConfig withSources(List<SourceConfig> replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp);
+                reconnect, emitEmpty, http, maxSources, cp, tracking);
     }
 
     public ShardConfig withModel(ModelConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
-                reconnect, emitEmpty, http, maxSources, cp);
+                reconnect, emitEmpty, http, maxSources, cp, tracking);
     }
 
     public ShardConfig withMotion(MotionConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, replaced, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp);
+                reconnect, emitEmpty, http, maxSources, cp, tracking);
     }
 
     public ShardConfig withHttp(HttpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, replaced, maxSources, cp);
+                reconnect, emitEmpty, replaced, maxSources, cp, tracking);
+    }
+
+    public ShardConfig withTracking(TrackingConfig replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
+                reconnect, emitEmpty, http, maxSources, cp, replaced);
     }
 
     public ShardConfig withAmqp(AmqpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, replaced, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp);
+                reconnect, emitEmpty, http, maxSources, cp, tracking);
     }
 }

@@ -49,6 +49,11 @@ public final class DetectionPipeline {
         this.inference = new InferenceStage(options.shard(), options.clock(), options.registry(), snapshots);
     }
 
+    /** A camera left the set: what the pipeline kept of it (its tracks) goes. */
+    public void forget(String cameraUuid) {
+        inference.forget(cameraUuid);
+    }
+
     /**
      * The detection events of the cameras' runs; cold: each subscription connects them. A run's frames end when
      * it is stopped; {@code stopIntake} ends every run and the arrival of new ones; what is already in flight still

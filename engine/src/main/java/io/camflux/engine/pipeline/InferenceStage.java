@@ -32,6 +32,11 @@ final class InferenceStage {
     private final DistributionSummary batchSize;
     private final Counter batchErrors;
     private final Snapshots snapshots;
+    private final io.camflux.engine.config.TrackingConfig tracking;
+    private final Counter tracksStarted;
+    /** One tracker per camera; this stage sees each camera's frames in order, one batch at a time. */
+    private final java.util.Map<String, io.camflux.engine.tracking.Tracker> trackers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
         this.snapshots = snapshots;
@@ -46,6 +51,9 @@ final class InferenceStage {
         this.batchSize = DistributionSummary.builder("batch.size").description("frames per inference batch")
                 .register(registry);
         this.batchErrors = Counter.builder("inference.errors").description("batches the detector failed on")
+                .register(registry);
+        this.tracking = shard.tracking();
+        this.tracksStarted = Counter.builder("objects.tracked").description("tracks confirmed (objects seen)")
                 .register(registry);
     }
 
@@ -70,8 +78,7 @@ final class InferenceStage {
         Instant inferredAt = clock.instant();
         for (int i = 0; i < batch.size(); i++) {
             VideoFrame frame = batch.get(i);
-            inSource.add(results.get(i) == null ? null : results.get(i).stream()
-                    .map(d -> toEvent(d, frame.scaleX(), frame.scaleY())).toList());
+            inSource.add(results.get(i) == null ? null : tracked(frame, results.get(i)));
             if (frameErrors != null && frameErrors.get(i) != null) {
                 VideoFrame bad = batch.get(i);
                 Long last = lastUnpreparedLog.get(bad.cameraUuid());
@@ -114,6 +121,29 @@ final class InferenceStage {
                     new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
         }
         return events;
+    }
+
+    /** The frame's detections in source pixels, each with its track's id when tracking is on. */
+    private List<DetectionEvent.Detected> tracked(VideoFrame frame, List<Detection> found) {
+        List<DetectionEvent.Detected> out = new ArrayList<>(found.size());
+        long[] ids = null;
+        if (tracking.enabled()) {
+            io.camflux.engine.tracking.Tracker.Update u = trackers.computeIfAbsent(frame.cameraUuid(),
+                    k -> new io.camflux.engine.tracking.Tracker(tracking.settings()))
+                    .update(found, frame.ptsMicros() / 1e6);
+            ids = u.trackIds();
+            tracksStarted.increment(u.started().size());
+        }
+        for (int j = 0; j < found.size(); j++) {
+            DetectionEvent.Detected d = toEvent(found.get(j), frame.scaleX(), frame.scaleY());
+            out.add(ids == null ? d : d.withTrack(ids[j]));
+        }
+        return out;
+    }
+
+    /** A camera left the set: its tracks end with it. */
+    void forget(String cameraUuid) {
+        trackers.remove(cameraUuid);
     }
 
     /** A detection in the frame's image, as an event in source pixels. */
