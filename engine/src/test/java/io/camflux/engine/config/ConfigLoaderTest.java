@@ -285,4 +285,19 @@ class ConfigLoaderTest {
         String key = "stream.status." + "t".repeat(64) + "." + "s".repeat(64) + "." + "c".repeat(64);
         assertTrue(key.length() <= 255, "the longest ids keep the longest routing key within AMQP's 255 bytes");
     }
+
+    @Test
+    void trackingIsOffByDefaultAndItsKeysAreCheckedByName() throws Exception {
+        String one = "[{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}]";
+        assertEquals(TrackingConfig.OFF, ConfigLoader.parse("{\"sources\": " + one + "}", "t.json", null).tracking());
+        TrackingConfig on = ConfigLoader.parse("{\"tracking\": {\"max_lost_seconds\": 3, \"min_hits\": 3},"
+                + " \"sources\": " + one + "}", "t.json", null).tracking();
+        assertEquals(new TrackingConfig(true, 3, 3, 0.5, 0.1), on, "present means enabled");
+        ConfigException bad = problem("{\"tracking\": {\"min_hits\": 0, \"low_score\": 0.9, \"max_lost\": 1},"
+                + " \"sources\": " + one + "}");
+        String message = String.join("\n", bad.problems());
+        assertTrue(message.contains("tracking.min_hits: must be >= 1, got 0"), message);
+        assertTrue(message.contains("tracking.low_score: must be in (0, high_score], got 0.9"), message);
+        assertTrue(message.contains("tracking.max_lost"), "the unknown key is named: " + message);
+    }
 }
