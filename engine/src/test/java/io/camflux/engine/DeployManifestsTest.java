@@ -26,7 +26,6 @@ import io.kubernetes.client.openapi.models.V1Service;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -145,7 +144,7 @@ class DeployManifestsTest {
                 .asText()), "target port " + p));
 
         // the probes' paths, on the engine's own health server with the config's settings (ports made free)
-        int http = freePort(), metrics = freePort();
+        int http = io.camflux.engine.testing.Ports.free(), metrics = io.camflux.engine.testing.Ports.free();
         HttpConfig served = new HttpConfig("127.0.0.1", http, metrics, config.http().readyQuorum(),
                 config.http().drainGrace());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -201,9 +200,4 @@ class DeployManifestsTest {
                 .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
 import io.camflux.model.TestAssets;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,7 @@ class CrashRestartIT {
 
     @Test
     void aKilledWorkerRestartsCleanlyAndLosesAtMostWhatWasPending() throws Exception {
-        int http = freePort(), metrics = freePort();
+        int http = io.camflux.engine.testing.Ports.free(), metrics = io.camflux.engine.testing.Ports.free();
         HttpClient client = HttpClient.newHttpClient();
         try (RabbitBroker broker = RabbitBroker.start();
              RabbitBroker.Consumer consumer = broker.consume("detections.topic", "status.topic")) {
@@ -120,9 +119,4 @@ class CrashRestartIT {
         return total;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

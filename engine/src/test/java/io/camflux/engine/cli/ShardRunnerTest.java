@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.camflux.model.TestAssets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,11 +25,6 @@ class ShardRunnerTest {
     Path dir;
     private final HttpClient client = HttpClient.newHttpClient();
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private HttpResponse<String> call(String method, String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody())
@@ -56,7 +50,7 @@ class ShardRunnerTest {
 
     @Test
     void metricsPassPromtoolAndDrainExitsZeroWithNothingAfter() throws Exception {
-        int http = freePort(), metrics = freePort();
+        int http = io.camflux.engine.testing.Ports.free(), metrics = io.camflux.engine.testing.Ports.free();
         Path config = Files.writeString(dir.resolve("shard.json"), """
                 {"runner_id": "r1", "shard_id": "s1", "max_fps": 5,
                  "sources": [{"camera_uuid": "cam-ok", "url": "%s", "loop": true, "realtime": true},
@@ -109,7 +103,7 @@ class ShardRunnerTest {
 
     @Test
     void anUnreachableBrokerKeepsTheWorkerRunningButNotReady() throws Exception {
-        int http = freePort(), metrics = freePort(), nothing = freePort();
+        int http = io.camflux.engine.testing.Ports.free(), metrics = io.camflux.engine.testing.Ports.free(), nothing = io.camflux.engine.testing.Ports.free();
         Path config = Files.writeString(dir.resolve("nobroker.json"), """
                 {"max_fps": 5,
                  "sources": [{"camera_uuid": "cam-ok", "url": "%s", "loop": true, "realtime": true}],

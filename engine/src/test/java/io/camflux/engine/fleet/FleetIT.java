@@ -11,7 +11,6 @@ import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,8 +62,8 @@ class FleetIT {
 
         Worker(String name, String token) throws IOException {
             this.name = name;
-            this.port = freePort();
-            int metrics = freePort();
+            this.port = io.camflux.engine.testing.Ports.free();
+            int metrics = io.camflux.engine.testing.Ports.free();
             ObjectNode config = JSON.createObjectNode();
             config.put("runner_id", name);
             config.put("max_fps", 2);
@@ -368,10 +367,5 @@ class FleetIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
 }

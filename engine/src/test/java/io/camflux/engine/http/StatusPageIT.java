@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camflux.engine.testing.Await;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +39,7 @@ class StatusPageIT {
 
     @Test
     void everyCameraShowsStreamingWithItsFpsAndASnapshotThatDecodes() throws Exception {
-        int port = freePort();
+        int port = io.camflux.engine.testing.Ports.free();
         StringBuilder sources = new StringBuilder();
         for (int i = 1; i <= 4; i++) {
             sources.append(i > 1 ? "," : "").append("""
@@ -125,9 +124,4 @@ class StatusPageIT {
         return out;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

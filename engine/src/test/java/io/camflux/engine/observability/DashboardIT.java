@@ -11,7 +11,6 @@ import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -54,10 +53,10 @@ class DashboardIT {
             cp.addShard("shard-D", List.of(
                     ControlPlaneSimulator.source("cam-d1", TestAssets.media("cam1.mp4").toString()),
                     ControlPlaneSimulator.source("cam-d2", TestAssets.media("cam2.mp4").toString()),
-                    ControlPlaneSimulator.source("cam-gone", "rtsp://127.0.0.1:" + freePort() + "/nothing")));
-            int metrics = freePort();
+                    ControlPlaneSimulator.source("cam-gone", "rtsp://127.0.0.1:" + io.camflux.engine.testing.Ports.free() + "/nothing")));
+            int metrics = io.camflux.engine.testing.Ports.free();
             Process worker = worker(broker.port(), cp.baseUrl(), metrics);
-            int promPort = freePort();
+            int promPort = io.camflux.engine.testing.Ports.free();
             Process prometheus = prometheus(metrics, promPort);
             try {
                 String api = "http://127.0.0.1:" + promPort;
@@ -120,7 +119,7 @@ class DashboardIT {
         config.putObject("amqp").put("host", "127.0.0.1").put("port", amqpPort);
         config.putObject("cp").put("base_url", cpUrl).put("acquire_interval_ms", 500)
                 .put("acquire_max_interval_ms", 1000).put("timeout_ms", 2000);
-        config.putObject("http").put("host", "127.0.0.1").put("port", freePort()).put("metrics_port", metrics);
+        config.putObject("http").put("host", "127.0.0.1").put("port", io.camflux.engine.testing.Ports.free()).put("metrics_port", metrics);
         config.putObject("model").put("path", "yolox_nano").put("provider", "cpu").put("threads", 1);
         config.putObject("batch").put("max_size", 4).put("max_wait_ms", 50);
         config.putObject("motion_config").put("enabled", true);
@@ -175,9 +174,4 @@ class DashboardIT {
         return result.isEmpty() ? -1 : Double.parseDouble(result.get(0).path("value").get(1).asText());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }
