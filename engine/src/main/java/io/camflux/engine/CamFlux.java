@@ -299,6 +299,15 @@ public final class CamFlux implements AutoCloseable {
         return finished.asMono();
     }
 
+    /**
+     * What tracked objects do, with {@code tracking} on and {@code events} objects or both: {@code object.new},
+     * {@code object.end}, {@code zone.enter}, {@code zone.exit}, {@code line.cross}. Hot, and produced by the
+     * pipeline that {@link #detections()} runs: subscribe to it first; it completes when the detections do.
+     */
+    public Flux<ObjectEvent> objectEvents() {
+        return pipeline.objects();
+    }
+
     /** A camera left the set and its resources are freed: what the pipeline and the status page kept of it goes. */
     private void forget(String cameraUuid) {
         snapshots.forget(cameraUuid);

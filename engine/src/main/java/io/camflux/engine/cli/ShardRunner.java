@@ -117,6 +117,28 @@ final class ShardRunner implements Controls {
                 a.lease() == null ? () -> true : () -> a.lease().equals(fence.admit(a.event().cameraUuid())))));
     }
 
+    /** Object events (tracking on, {@code events} objects or both); nothing otherwise. */
+    private Mono<Void> publishObjects(StdoutSink stdout) {
+        if (!engine.config().tracking().events().objects()) {
+            return Mono.empty();
+        }
+        Flux<io.camflux.engine.ObjectEvent> admitted = engine.objectEvents().filter(e -> {
+            if (fence == null || fence.admit(e.cameraUuid()) != null) {
+                return true;
+            }
+            RabbitSink.lostCounter(registry, RabbitSink.LEASE_FENCED).increment();
+            return false;
+        });
+        if (rabbit == null) {
+            return stdout.write(admitted.map(e -> EventJson.object(e, fence == null ? null : fence.tagOf(e.cameraUuid()))));
+        }
+        return rabbit.publish(admitted.map(e -> {
+            LeaseTag lease = fence == null ? null : fence.tagOf(e.cameraUuid());
+            return routing.object(e, lease,
+                    lease == null ? () -> true : () -> lease.equals(fence.admit(e.cameraUuid())));
+        }));
+    }
+
     private Mono<Void> publishStatuses(StdoutSink stdout) {
         ShardConfig config = engine.config();
         if (rabbit == null) {
@@ -143,7 +165,12 @@ final class ShardRunner implements Controls {
                      new EngineStatusPage(engine, java.time.Clock.systemUTC()), registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
             CompletableFuture<Void> statuses = publishStatuses(sink).toFuture();
-            detections = publishDetections(sink)
+            // the object events first: they are hot, and the detections' subscription starts the pipeline
+            Mono<Void> objects = publishObjects(sink).cache();
+            objects.subscribe(null, e -> failure = e);
+            Mono<Void> frames = config.tracking().events().frames() ? publishDetections(sink)
+                    : admitted().then();
+            detections = Mono.when(frames, objects)
                     .doFinally(signal -> done.countDown())
                     .subscribe(null, e -> failure = e);
             if (duration != null) {

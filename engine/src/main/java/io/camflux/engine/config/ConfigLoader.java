@@ -130,7 +130,7 @@ public final class ConfigLoader {
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
                     "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources",
-                    "tracking"));
+                    "tracking", "events"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = root.number("max_fps", 6);
@@ -164,12 +164,12 @@ public final class ConfigLoader {
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
                     root.bool("emit_empty", false), http(root.object("http")), maxSources, cp,
-                    tracking(root.object("tracking")));
+                    tracking(root, sources));
         }
 
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
             s.knownKeys(Set.of("camera_uuid", "url", "site_id", "tenant_id", "rtsp_transport", "loop", "realtime",
-                    "timeout_ms", "name", "motion_mask", "decoder"));
+                    "timeout_ms", "name", "motion_mask", "decoder", "zones", "lines"));
             String id = routingWord(s, "camera_uuid", s.requiredString("camera_uuid"));
             String url = s.requiredString("url");
             if (url != null) {
@@ -186,7 +186,47 @@ public final class ConfigLoader {
             return new SourceConfig(id, url, routingWord(s, "site_id", s.string("site_id", "default")),
                     routingWord(s, "tenant_id", s.string("tenant_id", "default")),
                     transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs),
-                    s.polygons("motion_mask"), decoder(s, defaultDecoder));
+                    s.polygons("motion_mask"), decoder(s, defaultDecoder), scene(s));
+        }
+
+        /** A source's {@code zones} and {@code lines}. */
+        private SceneConfig scene(JsonFields s) {
+            Set<String> names = new java.util.HashSet<>();
+            List<SceneConfig.Zone> zones = s.optionalObjects("zones", z -> {
+                z.knownKeys(Set.of("name", "polygon", "classes", "min_seconds"));
+                z.rejectUnknownKeys();
+                String name = sceneName(z, names);
+                double min = z.number("min_seconds", 0.5);
+                if (!(min >= 0)) {
+                    z.problem("min_seconds", "must be >= 0, got " + min);
+                }
+                Polygon polygon = z.polygon("polygon");
+                return polygon == null ? null : new SceneConfig.Zone(name, polygon, Set.copyOf(z.strings("classes")), min);
+            });
+            List<SceneConfig.Line> lines = s.optionalObjects("lines", l -> {
+                l.knownKeys(Set.of("name", "from", "to", "classes"));
+                l.rejectUnknownKeys();
+                String name = sceneName(l, names);
+                Polygon.Point from = l.point("from"), to = l.point("to");
+                if (from != null && from.equals(to)) {
+                    l.problem("to", "must differ from from");
+                }
+                return from == null || to == null ? null
+                        : new SceneConfig.Line(name, from, to, Set.copyOf(l.strings("classes")));
+            });
+            return new SceneConfig(zones.stream().filter(java.util.Objects::nonNull).toList(),
+                    lines.stream().filter(java.util.Objects::nonNull).toList());
+        }
+
+        /** Zone and line names are words of metric labels and events: the id rule, unique within the source. */
+        private static String sceneName(JsonFields f, Set<String> taken) {
+            String name = f.requiredString("name");
+            if (name != null && !SourceConfig.ID.matcher(name).matches()) {
+                f.problem("name", "must be " + SourceConfig.ID_RULE + ", got '" + name + "'");
+            } else if (name != null && !taken.add(name)) {
+                f.problem("name", "'" + name + "' names another zone or line of this source");
+            }
+            return name;
         }
 
         static VideoDecoder decoder(JsonFields f, VideoDecoder fallback) {
@@ -337,6 +377,32 @@ public final class ConfigLoader {
             }
             return new AmqpConfig(a.requiredString("host"), port, a.string("vhost", "/"), a.string("username", "guest"),
                     tls, exStatus, exDetect, buffer, inFlight);
+        }
+
+        /** {@code tracking} and {@code events}; zones, lines and object events need tracking on. */
+        private TrackingConfig tracking(JsonFields root, List<SourceConfig> sources) {
+            TrackingConfig t = tracking(root.object("tracking"));
+            String events = root.string("events", "frames").toLowerCase(Locale.ROOT);
+            TrackingConfig.Events mode = switch (events) {
+                case "frames" -> TrackingConfig.Events.FRAMES;
+                case "objects" -> TrackingConfig.Events.OBJECTS;
+                case "both" -> TrackingConfig.Events.BOTH;
+                default -> {
+                    root.problem("events", "must be frames, objects or both, got '" + events + "'");
+                    yield TrackingConfig.Events.FRAMES;
+                }
+            };
+            if (mode.objects() && !t.enabled()) {
+                root.problem("events", "'" + events + "' needs tracking (\"tracking\": {\"enabled\": true})");
+            }
+            if (!t.enabled()) {
+                for (int i = 0; i < sources.size(); i++) {
+                    if (!sources.get(i).scene().isEmpty()) {
+                        root.problem("sources[" + i + "]", "zones and lines need tracking (\"tracking\": {\"enabled\": true})");
+                    }
+                }
+            }
+            return t.withEvents(mode);
         }
 
         private TrackingConfig tracking(JsonFields t) {

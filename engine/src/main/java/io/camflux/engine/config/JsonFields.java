@@ -85,25 +85,56 @@ final class JsonFields {
             return out;
         }
         for (int i = 0; i < v.size(); i++) {
-            String at = path(key) + "[" + i + "]";
-            JsonNode poly = v.get(i);
-            if (!poly.isArray() || poly.size() < 3) {
-                problems.add(at + ": must be an array of at least 3 [x, y] points");
-                continue;
+            Polygon p = polygon(v.get(i), path(key) + "[" + i + "]");
+            if (p != null) {
+                out.add(p);
             }
-            List<Polygon.Point> points = new ArrayList<>();
-            for (int j = 0; j < poly.size(); j++) {
-                JsonNode p = poly.get(j);
-                if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()
-                        || p.get(0).asDouble() < 0 || p.get(1).asDouble() < 0) {
-                    problems.add(at + "[" + j + "]: must be [x, y] with x, y >= 0 (source pixels), got " + describe(p));
-                    continue;
-                }
-                points.add(new Polygon.Point(p.get(0).asDouble(), p.get(1).asDouble()));
-            }
-            out.add(new Polygon(points));
         }
         return out;
+    }
+
+    /** One polygon, {@code [[x, y], ...]} in source pixels; null (and a problem) when it is not one. */
+    Polygon polygon(String key) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            problem(key, "is required");
+            return null;
+        }
+        return polygon(v, path(key));
+    }
+
+    private Polygon polygon(JsonNode poly, String at) {
+        if (!poly.isArray() || poly.size() < 3) {
+            problems.add(at + ": must be an array of at least 3 [x, y] points");
+            return null;
+        }
+        List<Polygon.Point> points = new ArrayList<>();
+        for (int j = 0; j < poly.size(); j++) {
+            Polygon.Point p = point(poly.get(j), at + "[" + j + "]");
+            if (p != null) {
+                points.add(p);
+            }
+        }
+        return points.size() == poly.size() ? new Polygon(points) : null;
+    }
+
+    /** A point {@code [x, y]} in source pixels; null (and a problem) when it is not one. */
+    Polygon.Point point(String key) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            problem(key, "is required");
+            return null;
+        }
+        return point(v, path(key));
+    }
+
+    private Polygon.Point point(JsonNode p, String at) {
+        if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()
+                || p.get(0).asDouble() < 0 || p.get(1).asDouble() < 0) {
+            problems.add(at + ": must be [x, y] with x, y >= 0 (source pixels), got " + describe(p));
+            return null;
+        }
+        return new Polygon.Point(p.get(0).asDouble(), p.get(1).asDouble());
     }
 
     boolean has(String key) {

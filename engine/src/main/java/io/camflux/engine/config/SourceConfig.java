@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
                            boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask,
-                           VideoDecoder decoder) {
+                           VideoDecoder decoder, SceneConfig scene) {
     /** The most characters of {@code camera_uuid}, {@code tenant_id} and {@code site_id}. */
     public static final int MAX_ID_LENGTH = 64;
     /** Ids are routing-key words: see {@link #ID_RULE}. */
@@ -28,6 +28,15 @@ public record SourceConfig(String cameraUuid, String url, String siteId, String 
 
     public SourceConfig {
         motionMask = List.copyOf(motionMask);
+        scene = scene == null ? SceneConfig.NONE : scene;
+    }
+
+    /** Without zones or lines. */
+    public SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
+                        boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask,
+                        VideoDecoder decoder) {
+        this(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask, decoder,
+                SceneConfig.NONE);
     }
 
     /** A source decoded on the CPU. */
@@ -38,7 +47,12 @@ public record SourceConfig(String cameraUuid, String url, String siteId, String 
 
     public SourceConfig withDecoder(VideoDecoder value) {
         return new SourceConfig(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask,
-                value);
+                value, scene);
+    }
+
+    public SourceConfig withScene(SceneConfig value) {
+        return new SourceConfig(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask,
+                decoder, value);
     }
 
     public boolean isFile() {

@@ -12,10 +12,38 @@ import io.camflux.engine.tracking.Tracker;
  * @param highScore      boxes at or above it start and first continue tracks
  * @param lowScore       boxes from it up to {@code highScore} only continue tracks (ByteTrack's second pass); the
  *                       detector's {@code model.confidence} bounds what reaches the tracker
+ * @param events         what is published: frames (default), objects or both; objects need tracking
  */
-public record TrackingConfig(boolean enabled, double maxLostSeconds, int minHits, double highScore, double lowScore) {
+public record TrackingConfig(boolean enabled, double maxLostSeconds, int minHits, double highScore, double lowScore,
+                             Events events) {
     public static final TrackingConfig OFF = new TrackingConfig(false, Tracker.Settings.DEFAULT.maxLostSeconds(),
             Tracker.Settings.DEFAULT.minHits(), Tracker.Settings.DEFAULT.highScore(), Tracker.Settings.DEFAULT.lowScore());
+
+    /** The top-level {@code events}: what the worker publishes. */
+    public enum Events {
+        /** a detection event per inferred frame (the default, as before tracking) */
+        FRAMES,
+        /** object events only (object.new/end, zone.enter/exit, line.cross) */
+        OBJECTS,
+        BOTH;
+
+        public boolean frames() {
+            return this != OBJECTS;
+        }
+
+        public boolean objects() {
+            return this != FRAMES;
+        }
+    }
+
+    /** Frames published, as before tracking. */
+    public TrackingConfig(boolean enabled, double maxLostSeconds, int minHits, double highScore, double lowScore) {
+        this(enabled, maxLostSeconds, minHits, highScore, lowScore, Events.FRAMES);
+    }
+
+    public TrackingConfig withEvents(Events value) {
+        return new TrackingConfig(enabled, maxLostSeconds, minHits, highScore, lowScore, value);
+    }
 
     public Tracker.Settings settings() {
         Tracker.Settings d = Tracker.Settings.DEFAULT;

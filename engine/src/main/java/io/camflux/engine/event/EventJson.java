@@ -26,6 +26,12 @@ public final class EventJson {
         return detection(event, null);
     }
 
+    /** An object event; under a lease (null: none) tagged with it. */
+    public static String object(io.camflux.engine.ObjectEvent event, LeaseTag lease) {
+        ObjectNode node = JSON.valueToTree(event);
+        return write(lease == null ? node : stamp(node, lease));
+    }
+
     /** Any part of an event (e.g. its detections) as the wire format writes it. */
     public static com.fasterxml.jackson.databind.JsonNode tree(Object part) {
         return JSON.valueToTree(part);

@@ -49,6 +49,15 @@ public final class DetectionPipeline {
         this.inference = new InferenceStage(options.shard(), options.clock(), options.registry(), snapshots);
     }
 
+    /**
+     * What tracked objects do (with tracking on and {@code events} objects or both), while the detections flux
+     * runs; it completes when that flux ends. Subscribe before the detections: earlier events wait in a bounded
+     * buffer for the first subscriber only.
+     */
+    public Flux<io.camflux.engine.ObjectEvent> objects() {
+        return inference.objects();
+    }
+
     /** A camera left the set: what the pipeline kept of it (its tracks) goes. */
     public void forget(String cameraUuid) {
         inference.forget(cameraUuid);
@@ -65,6 +74,7 @@ public final class DetectionPipeline {
                 .map(frames -> new DetectionOperator.Input<>(frames, frames.stream().map(VideoFrame::image).toList()))
                 .transform(detector)
                 .concatMapIterable(inference::toEvents, 1)
+                .doFinally(signal -> inference.complete())
                 .doOnDiscard(DetectionOperator.Output.class, out -> releaseAll((Collection<?>) out.payload()))
                 .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.CANCELLED))
                 .doOnDiscard(Collection.class, DetectionPipeline::releaseAll);

@@ -37,6 +37,13 @@ final class InferenceStage {
     /** One tracker per camera; this stage sees each camera's frames in order, one batch at a time. */
     private final java.util.Map<String, io.camflux.engine.tracking.Tracker> trackers =
             new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, io.camflux.engine.tracking.SceneAnalytics> scenes =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final reactor.core.publisher.Sinks.Many<io.camflux.engine.ObjectEvent> objects =
+            reactor.core.publisher.Sinks.many().multicast().onBackpressureBuffer(4096, false);
+    private final MeterRegistry registry;
+    private final java.util.Map<java.util.List<String>, java.util.concurrent.atomic.AtomicInteger> occupancy =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
         this.snapshots = snapshots;
@@ -53,6 +60,7 @@ final class InferenceStage {
         this.batchErrors = Counter.builder("inference.errors").description("batches the detector failed on")
                 .register(registry);
         this.tracking = shard.tracking();
+        this.registry = registry;
         this.tracksStarted = Counter.builder("objects.tracked").description("tracks confirmed (objects seen)")
                 .register(registry);
     }
@@ -127,8 +135,9 @@ final class InferenceStage {
     private List<DetectionEvent.Detected> tracked(VideoFrame frame, List<Detection> found) {
         List<DetectionEvent.Detected> out = new ArrayList<>(found.size());
         long[] ids = null;
+        io.camflux.engine.tracking.Tracker.Update u = null;
         if (tracking.enabled()) {
-            io.camflux.engine.tracking.Tracker.Update u = trackers.computeIfAbsent(frame.cameraUuid(),
+            u = trackers.computeIfAbsent(frame.cameraUuid(),
                     k -> new io.camflux.engine.tracking.Tracker(tracking.settings()))
                     .update(found, frame.ptsMicros() / 1e6);
             ids = u.trackIds();
@@ -138,11 +147,77 @@ final class InferenceStage {
             DetectionEvent.Detected d = toEvent(found.get(j), frame.scaleX(), frame.scaleY());
             out.add(ids == null ? d : d.withTrack(ids[j]));
         }
+        if (u != null && tracking.events().objects()) {
+            io.camflux.engine.tracking.SceneAnalytics scene = scenes.computeIfAbsent(frame.cameraUuid(),
+                    k -> new io.camflux.engine.tracking.SceneAnalytics(frame.source(), runnerId, shardId));
+            for (io.camflux.engine.ObjectEvent e : scene.frame(u, out, frame.ptsMicros() / 1e6, clock.instant(),
+                    frame.scaleX(), frame.scaleY())) {
+                emit(e);
+            }
+        }
         return out;
+    }
+
+    /** zone_occupancy and line_crossings_total from the events that change them. */
+    private void count(io.camflux.engine.ObjectEvent e) {
+        switch (e.type()) {
+            case io.camflux.engine.ObjectEvent.ZONE_ENTER, io.camflux.engine.ObjectEvent.ZONE_EXIT -> {
+                java.util.concurrent.atomic.AtomicInteger n = occupancy.computeIfAbsent(
+                        java.util.List.of(e.cameraUuid(), e.zone(), e.className()), key -> {
+                            java.util.concurrent.atomic.AtomicInteger v = new java.util.concurrent.atomic.AtomicInteger();
+                            io.micrometer.core.instrument.Gauge.builder("zone.occupancy", v,
+                                            java.util.concurrent.atomic.AtomicInteger::get)
+                                    .description("tracked objects in a zone now").tag("camera_uuid", key.get(0))
+                                    .tag("zone", key.get(1)).tag("class", key.get(2)).register(registry);
+                            return v;
+                        });
+                n.addAndGet(e.type().equals(io.camflux.engine.ObjectEvent.ZONE_ENTER) ? 1 : -1);
+            }
+            case io.camflux.engine.ObjectEvent.LINE_CROSS -> Counter.builder("line.crossings")
+                    .description("tracked objects that crossed a line").tag("camera_uuid", e.cameraUuid())
+                    .tag("line", e.line()).tag("direction", e.direction()).register(registry).increment();
+            default -> {
+            }
+        }
+    }
+
+    /** Object events (with tracking and {@code events} objects or both); completes with {@link #complete()}. */
+    reactor.core.publisher.Flux<io.camflux.engine.ObjectEvent> objects() {
+        return objects.asFlux();
+    }
+
+    /** The detections flux ended: so do the object events. */
+    synchronized void complete() {
+        for (String camera : List.copyOf(trackers.keySet())) {
+            finish(camera);
+        }
+        objects.tryEmitComplete();
+    }
+
+    /** A camera's tracks end (it left, or the pipeline ended): their object.end events go out. */
+    private void finish(String cameraUuid) {
+        io.camflux.engine.tracking.Tracker tracker = trackers.remove(cameraUuid);
+        io.camflux.engine.tracking.SceneAnalytics scene = scenes.remove(cameraUuid);
+        if (tracker == null || scene == null) {
+            return;
+        }
+        for (io.camflux.engine.ObjectEvent e : scene.close(tracker.close(), clock.instant())) {
+            emit(e);
+        }
+    }
+
+    /** One at a time: the pipeline's thread and a camera's removal may both emit. */
+    private synchronized void emit(io.camflux.engine.ObjectEvent e) {
+        count(e);
+        if (objects.tryEmitNext(e).isFailure()) {
+            log.warn("camera {}: an object event was dropped (no one takes them fast enough): {}", e.cameraUuid(),
+                    e.type());
+        }
     }
 
     /** A camera left the set: its tracks end with it. */
     void forget(String cameraUuid) {
+        finish(cameraUuid);
         trackers.remove(cameraUuid);
     }
 

@@ -40,6 +40,13 @@ public final class Routing {
                 id, EventJson.detection(e, lease).getBytes(StandardCharsets.UTF_8), onConfirmed, permitted);
     }
 
+    /** {@code objects.{tenant}.{site}.{camera}} on the detection exchange; under a lease (null: none) tagged. */
+    public OutboundEvent object(io.camflux.engine.ObjectEvent e, LeaseTag lease, java.util.function.BooleanSupplier permitted) {
+        String id = runnerId + "/" + e.cameraUuid() + "/objects/" + STARTED + "-" + statusSequence.incrementAndGet();
+        return new OutboundEvent(amqp.exDetect(), e.routingKey(), id,
+                EventJson.object(e, lease).getBytes(StandardCharsets.UTF_8), () -> { }, permitted);
+    }
+
     /** {@code stream.status.…} or {@code stream.error.…}. */
     public OutboundEvent status(StatusEvent e) {
         return status(e, null);

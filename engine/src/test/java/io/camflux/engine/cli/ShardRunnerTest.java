@@ -131,4 +131,27 @@ class ShardRunnerTest {
                 err.toString(StandardCharsets.UTF_8));
         assertEquals(0, out.size(), "with a broker configured nothing goes to standard output");
     }
+
+    @Test
+    void withEventsObjectsStandardOutputCarriesObjectEventsAndNoFrameEvents() throws Exception {
+        Path config = Files.writeString(dir.resolve("objects.json"), """
+                {"runner_id": "r1", "shard_id": "s1", "max_fps": 6, "events": "objects",
+                 "tracking": {"enabled": true},
+                 "sources": [{"camera_uuid": "cam-o", "url": "%s",
+                              "lines": [{"name": "middle", "from": [384, 0], "to": [384, 576]}]}],
+                 "http": {"host": "127.0.0.1", "port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam1.mp4")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(new String[] {"--config", config.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).toList();
+        List<String> objects = lines.stream().filter(l -> l.contains("\"type\":\"object.") || l.contains("\"type\":\"line.")
+                || l.contains("\"type\":\"zone.")).toList();
+        assertTrue(objects.stream().anyMatch(l -> l.contains("\"type\":\"object.new\"")), lines.toString());
+        assertTrue(objects.stream().anyMatch(l -> l.contains("\"type\":\"line.cross\"")), lines.toString());
+        assertEquals(objects.stream().filter(l -> l.contains("object.new")).count(),
+                objects.stream().filter(l -> l.contains("object.end")).count(), "every object ended by the file's end");
+        assertTrue(lines.stream().noneMatch(l -> l.contains("\"frame_id\"")), "no frame events with events: objects");
+    }
 }

@@ -300,4 +300,34 @@ class ConfigLoaderTest {
         assertTrue(message.contains("tracking.low_score: must be in (0, high_score], got 0.9"), message);
         assertTrue(message.contains("tracking.max_lost"), "the unknown key is named: " + message);
     }
+
+    @Test
+    void zonesLinesAndObjectEventsAreCheckedByNameAndNeedTracking() throws Exception {
+        String source = "{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\","
+                + " \"zones\": [{\"name\": \"door\", \"polygon\": [[0, 0], [100, 0], [100, 100]], \"classes\": [\"person\"]}],"
+                + " \"lines\": [{\"name\": \"gate\", \"from\": [0, 50], \"to\": [200, 50]}]}";
+        ShardConfig ok = ConfigLoader.parse("{\"tracking\": {}, \"events\": \"both\", \"sources\": [" + source + "]}",
+                "o.json", null);
+        assertEquals(TrackingConfig.Events.BOTH, ok.tracking().events());
+        assertEquals("door", ok.sources().get(0).scene().zones().get(0).name());
+        assertEquals(java.util.Set.of("person"), ok.sources().get(0).scene().zones().get(0).classes());
+        assertEquals(0.5, ok.sources().get(0).scene().zones().get(0).minSeconds());
+        assertEquals("gate", ok.sources().get(0).scene().lines().get(0).name());
+
+        String without = String.join("\n", problem("{\"events\": \"objects\", \"sources\": [" + source + "]}").problems());
+        assertTrue(without.contains("events: 'objects' needs tracking"), without);
+        assertTrue(without.contains("sources[0]: zones and lines need tracking"), without);
+
+        String bad = "{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\","
+                + " \"zones\": [{\"name\": \"a.b\", \"polygon\": [[0, 0], [1, 1]]}],"
+                + " \"lines\": [{\"name\": \"gate\", \"from\": [0, 50], \"to\": [0, 50], \"colour\": 1},"
+                + " {\"name\": \"gate\", \"from\": [0, 1], \"to\": [-1, 2]}]}";
+        String message = String.join("\n", problem("{\"tracking\": {}, \"events\": \"all\", \"sources\": [" + bad + "]}").problems());
+        for (String expected : new String[] {"events: must be frames, objects or both, got 'all'",
+                "sources[0].zones[0].name: must be 1 to 64", "sources[0].zones[0].polygon: must be an array of at least 3",
+                "sources[0].lines[0].to: must differ from from", "sources[0].lines[0].colour",
+                "sources[0].lines[1].name: 'gate' names another zone or line", "sources[0].lines[1].to: must be [x, y]"}) {
+            assertTrue(message.contains(expected), expected + " in:\n" + message);
+        }
+    }
 }

@@ -61,4 +61,48 @@ class TrackingFootageTest {
         String json = io.camflux.engine.event.EventJson.detection(events.get(events.size() / 2));
         assertTrue(json.contains("\"track_id\":"), json);
     }
+
+    @Test
+    void objectEventsOnFootageAreFewAndConsistentWithTheTracks() throws Exception {
+        String clip = TestAssets.media("cam1.mp4").toString();
+        // the clip is 768x576: a zone over its lower half and a line across it from top to bottom
+        io.camflux.engine.config.SceneConfig scene = new io.camflux.engine.config.SceneConfig(
+                List.of(new io.camflux.engine.config.SceneConfig.Zone("lower", new io.camflux.engine.config.Polygon(List.of(
+                        new io.camflux.engine.config.Polygon.Point(0, 288), new io.camflux.engine.config.Polygon.Point(768, 288),
+                        new io.camflux.engine.config.Polygon.Point(768, 576), new io.camflux.engine.config.Polygon.Point(0, 576))),
+                        java.util.Set.of("person"), 0.5)),
+                List.of(new io.camflux.engine.config.SceneConfig.Line("middle", new io.camflux.engine.config.Polygon.Point(384, 0),
+                        new io.camflux.engine.config.Polygon.Point(384, 576), java.util.Set.of())));
+        var config = TestConfigs.shard(6, 4, List.of(TestConfigs.file("cam-o", clip, false, false).withScene(scene)))
+                .withTracking(new TrackingConfig(true, 2.0, 2, 0.5, 0.1, TrackingConfig.Events.BOTH));
+        List<io.camflux.engine.ObjectEvent> objects;
+        List<DetectionEvent> frames;
+        try (CamFlux engine = CamFlux.builder(config).build()) {
+            var objectsLater = engine.objectEvents().collectList().toFuture();
+            frames = engine.detections().collectList().block(Duration.ofMinutes(2));
+            objects = objectsLater.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        java.util.Set<Long> tracks = new java.util.HashSet<>();
+        frames.forEach(e -> e.detections().forEach(d -> {
+            if (d.trackId() != null) {
+                tracks.add(d.trackId());
+            }
+        }));
+        Map<String, Long> byType = new java.util.TreeMap<>();
+        objects.forEach(o -> byType.merge(o.type(), 1L, Long::sum));
+        System.out.printf("OBJECTS cam1.mp4: %d detection events, %d object events %s, %d tracks; %.1fx fewer events%n",
+                frames.size(), objects.size(), byType, tracks.size(), (double) frames.size() / objects.size());
+        assertEquals(tracks.size(), byType.getOrDefault("object.new", 0L), "one object.new per track");
+        assertEquals(tracks.size(), byType.getOrDefault("object.end", 0L), "and one object.end: every track ended");
+        assertEquals(byType.getOrDefault("zone.enter", 0L), byType.getOrDefault("zone.exit", 0L),
+                "every entry has its exit by the end");
+        assertTrue(byType.getOrDefault("zone.enter", 0L) >= 1, "someone walks in the lower half: " + byType);
+        assertTrue(byType.getOrDefault("line.cross", 0L) >= 1, "someone crosses the middle: " + byType);
+        assertTrue(objects.size() < frames.size(), "fewer object events than frame events");
+        for (io.camflux.engine.ObjectEvent end : objects.stream().filter(o -> o.type().equals("object.end")).toList()) {
+            assertTrue(end.dwellSeconds() >= 0 && end.box() != null && end.box().x2() <= 768, end.toString());
+        }
+        String json = io.camflux.engine.event.EventJson.object(objects.get(0), null);
+        assertTrue(json.contains("\"type\":\"object.new\"") && json.contains("\"track_id\":"), json);
+    }
 }
