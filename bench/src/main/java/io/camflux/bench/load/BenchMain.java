@@ -28,12 +28,13 @@ public final class BenchMain {
             }
             System.exit(0);
         }
-        if (args.length > 0 && List.of("gpu", "decode", "shapes").contains(args[0])) {
+        if (args.length > 0 && List.of("gpu", "decode", "shapes", "tracks").contains(args[0])) {
             String[] rest = Arrays.copyOfRange(args, 1, args.length);
             try {
                 switch (args[0]) {
                     case "gpu" -> io.camflux.bench.gpu.GpuBench.main(rest);
                     case "decode" -> io.camflux.bench.gpu.DecodeBench.main(rest);
+                    case "tracks" -> io.camflux.bench.TrackSheet.main(rest);
                     default -> io.camflux.bench.gpu.ShapeSwitchBench.main(rest);
                 }
             } catch (IllegalArgumentException e) {

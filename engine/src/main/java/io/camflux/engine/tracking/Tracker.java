@@ -207,6 +207,13 @@ public final class Tracker {
             measure(d, z);
             double dt = seconds - updated;
             for (int i = 0; i < 4; i++) {
+                if (hits == 1 && dt > 1e-6) {
+                    // the second sighting: the displacement itself is the first velocity (a filter started at rest
+                    // lags a walking person by a box width within a few frames)
+                    v[i] = (z[i] - x[i]) / dt;
+                    x[i] = z[i];
+                    continue;
+                }
                 double residual = z[i] - predicted[i];
                 x[i] = predicted[i] + ALPHA * residual;
                 if (dt > 1e-6) {
