@@ -125,6 +125,44 @@ class RabbitDeliveryTest {
     }
 
     @Test
+    void objectEventsGoToTheDetectionExchangeUnderTheirOwnRoutingKey() throws Exception {
+        Path config = Files.writeString(dir.resolve("o.json"), """
+                {"runner_id": "r1", "shard_id": "s1", "max_fps": 6, "events": "both", "tracking": {},
+                 "sources": [{"camera_uuid": "cam-1", "url": "%s", "site_id": "site-A", "tenant_id": "ten-1",
+                              "realtime": false}],
+                 "amqp": {"host": "127.0.0.1", "port": %d, "ex_detect": "det.o", "ex_status": "st.o"},
+                 "http": {"host": "127.0.0.1", "port": 0, "metrics_port": 0}}""".formatted(
+                TestAssets.media("cam1.mp4"), broker.port()));
+        try (RabbitBroker.Consumer consumer = broker.consume("det.o", "st.o")) {
+            Run run = run(config).get(2, TimeUnit.MINUTES);
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.err().contains("every event was confirmed by the broker"), run.err());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            List<RabbitBroker.Message> objects;
+            do {
+                Thread.sleep(200);
+                objects = consumer.received.stream().filter(m -> m.routingKey().startsWith("objects.")).toList();
+            } while (objects.stream().noneMatch(m -> m.body().contains("object.end")) && System.nanoTime() < deadline);
+            assertTrue(objects.size() >= 2, "object events: " + objects.size());
+            assertTrue(!consumer.detections().isEmpty(), "frames too, with events: both");
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (RabbitBroker.Message m : objects) {
+                assertEquals("objects.ten-1.site-A.cam-1", m.routingKey());
+                assertEquals(2, m.deliveryMode(), "persistent");
+                assertTrue(ids.add(m.messageId()), "a message id of its own: " + m.messageId());
+                JsonNode e = JSON.readTree(m.body());
+                for (String field : List.of("type", "ts", "runner_id", "shard_id", "tenant_id", "site_id", "camera_uuid",
+                        "track_id", "class_name")) {
+                    assertTrue(e.has(field), field + " in " + m.body());
+                }
+            }
+            long news = objects.stream().filter(m -> m.body().contains("\"type\":\"object.new\"")).count();
+            long ends = objects.stream().filter(m -> m.body().contains("\"type\":\"object.end\"")).count();
+            assertEquals(news, ends, "every object that began ended by the file's end");
+        }
+    }
+
+    @Test
     void aBrokerOutageDelaysEventsAndLosesNone() throws Exception {
         try (RabbitBroker.Consumer consumer = broker.consume("det.b", "st.b")) {
             CompletableFuture<Run> running = run(config("b", "cam1.mp4", broker.port(), "true"));

@@ -63,7 +63,8 @@ public final class RabbitBroker implements AutoCloseable {
         Connection connection = f.newConnection("test-consumer");
         Channel channel = connection.createChannel();
         String queue = channel.queueDeclare("test-" + System.nanoTime(), true, false, false, null).getQueue();
-        for (String[] b : List.of(new String[] {exDetect, "detections.#"}, new String[] {exStatus, "stream.#"})) {
+        for (String[] b : List.of(new String[] {exDetect, "detections.#"}, new String[] {exDetect, "objects.#"},
+                new String[] {exStatus, "stream.#"})) {
             channel.exchangeDeclare(b[0], "topic", true);
             channel.queueBind(queue, b[0], b[1]);
         }
