@@ -42,17 +42,14 @@ case $plan in
       "busy1080motion:--sweep ${NMOTION:-96,112} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"
     ;;
   paced)
-    # paced decode ceilings: NVDEC alone, then beside CPU streams, with 1 and 2 frame threads per NVDEC session
-    for t in 1 2; do
+    # paced decode ceilings, NVDEC alone and beside CPU streams, with each way of driving NVDEC. (Call 1 of
+    # 2026-12-01 ran this with FFmpeg frame threads per hwaccel session instead, camflux.nvdec.threads 1 vs 2: no
+    # difference, and the option was removed.)
+    for d in hwaccel cuvid; do
       DECODE_EXTRA="--paced --seconds 6 --with-cpu ${NCPU_STREAMS:-48}" \
-        decode paced-t$t vtest-1080p.mp4 ${NPACED:-57,72,88} nvdec 4 "-Dcamflux.nvdec.threads=$t"
+        decode paced-$d vtest-1080p.mp4 ${NPACED:-57,72,88} nvdec 4 "-Dcamflux.nvdec.decoder=$d"
     done
     DECODE_EXTRA="--paced --seconds 6" decode paced-cpu vtest-1080p.mp4 ${NPACED_CPU:-64,84} cpu 4
-    echo "NVDEC budgets: 1 thread ${BUDGET:-1440}, 2 threads ${BUDGET2:-1800} frames/s" | tee $work/budget.txt
-    run "-Dcamflux.nvdec.frames_per_second=${BUDGET:-1440}" \
-      "busy1080t1:--sweep ${N1080_T1:-108} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
-    run "-Dcamflux.nvdec.frames_per_second=${BUDGET2:-1800} -Dcamflux.nvdec.threads=2" \
-      "busy1080t2:--sweep ${N1080:-108,120} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
     ;;
   paced2)
     # cameras out of step with each other; NVDEC on the primary context (shared with ONNX Runtime) or on two of its own
