@@ -1,25 +1,38 @@
 package io.camflux.engine.pipeline;
 
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.config.TrackingConfig;
 import io.camflux.engine.metrics.CameraMeters;
 import io.camflux.engine.source.DropReason;
 import io.camflux.engine.source.VideoFrame;
 import io.camflux.engine.status.Snapshots;
+import io.camflux.engine.tracking.SceneAnalytics;
+import io.camflux.engine.tracking.Tracker;
 import io.camflux.model.Detection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
 
-/** Turns the detector operator's results into events, releasing each batch's frames. */
+/**
+ * Turns the detector operator's results into events, releasing each batch's frames; with tracking on, numbers each
+ * camera's objects and, with object events asked for, says what they did (zones, lines, lifecycle).
+ */
 final class InferenceStage {
     private static final Logger log = LoggerFactory.getLogger(InferenceStage.class);
 
@@ -32,18 +45,18 @@ final class InferenceStage {
     private final DistributionSummary batchSize;
     private final Counter batchErrors;
     private final Snapshots snapshots;
-    private final io.camflux.engine.config.TrackingConfig tracking;
+    private final TrackingConfig tracking;
     private final Counter tracksStarted;
     /** One tracker per camera; this stage sees each camera's frames in order, one batch at a time. */
-    private final java.util.Map<String, io.camflux.engine.tracking.Tracker> trackers =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<String, io.camflux.engine.tracking.SceneAnalytics> scenes =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final reactor.core.publisher.Sinks.Many<io.camflux.engine.ObjectEvent> objects =
-            reactor.core.publisher.Sinks.many().multicast().onBackpressureBuffer(4096, false);
+    private final Map<String, Tracker> trackers =
+            new ConcurrentHashMap<>();
+    private final Map<String, SceneAnalytics> scenes =
+            new ConcurrentHashMap<>();
+    private final Sinks.Many<ObjectEvent> objects =
+            Sinks.many().multicast().onBackpressureBuffer(4096, false);
     private final MeterRegistry registry;
-    private final java.util.Map<java.util.List<String>, java.util.concurrent.atomic.AtomicInteger> occupancy =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<java.util.List<String>, AtomicInteger> occupancy =
+            new ConcurrentHashMap<>();
 
     InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
         this.snapshots = snapshots;
@@ -69,7 +82,7 @@ final class InferenceStage {
         emitEmpty = value;
     }
 
-    private final java.util.Map<String, Long> lastUnpreparedLog = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> lastUnpreparedLog = new ConcurrentHashMap<>();
 
     /** Releases the batch's frames and turns its detections into events. */
     List<DetectionEvent> toEvents(DetectionOperator.Output<List<VideoFrame>> done) {
@@ -135,10 +148,10 @@ final class InferenceStage {
     private List<DetectionEvent.Detected> tracked(VideoFrame frame, List<Detection> found) {
         List<DetectionEvent.Detected> out = new ArrayList<>(found.size());
         long[] ids = null;
-        io.camflux.engine.tracking.Tracker.Update u = null;
+        Tracker.Update u = null;
         if (tracking.enabled()) {
             u = trackers.computeIfAbsent(frame.cameraUuid(),
-                    k -> new io.camflux.engine.tracking.Tracker(tracking.settings()))
+                    k -> new Tracker(tracking.settings()))
                     .update(found, frame.ptsMicros() / 1e6);
             ids = u.trackIds();
             tracksStarted.increment(u.started().size());
@@ -148,9 +161,9 @@ final class InferenceStage {
             out.add(ids == null ? d : d.withTrack(ids[j]));
         }
         if (u != null && tracking.events().objects()) {
-            io.camflux.engine.tracking.SceneAnalytics scene = scenes.computeIfAbsent(frame.cameraUuid(),
-                    k -> new io.camflux.engine.tracking.SceneAnalytics(frame.source(), runnerId, shardId));
-            for (io.camflux.engine.ObjectEvent e : scene.frame(u, out, frame.ptsMicros() / 1e6, clock.instant(),
+            SceneAnalytics scene = scenes.computeIfAbsent(frame.cameraUuid(),
+                    k -> new SceneAnalytics(frame.source(), runnerId, shardId));
+            for (ObjectEvent e : scene.frame(u, out, frame.ptsMicros() / 1e6, clock.instant(),
                     frame.scaleX(), frame.scaleY())) {
                 emit(e);
             }
@@ -159,21 +172,21 @@ final class InferenceStage {
     }
 
     /** zone_occupancy and line_crossings_total from the events that change them. */
-    private void count(io.camflux.engine.ObjectEvent e) {
+    private void count(ObjectEvent e) {
         switch (e.type()) {
-            case io.camflux.engine.ObjectEvent.ZONE_ENTER, io.camflux.engine.ObjectEvent.ZONE_EXIT -> {
-                java.util.concurrent.atomic.AtomicInteger n = occupancy.computeIfAbsent(
-                        java.util.List.of(e.cameraUuid(), e.zone(), e.className()), key -> {
-                            java.util.concurrent.atomic.AtomicInteger v = new java.util.concurrent.atomic.AtomicInteger();
-                            io.micrometer.core.instrument.Gauge.builder("zone.occupancy", v,
-                                            java.util.concurrent.atomic.AtomicInteger::get)
+            case ObjectEvent.ZONE_ENTER, ObjectEvent.ZONE_EXIT -> {
+                AtomicInteger n = occupancy.computeIfAbsent(
+                        List.of(e.cameraUuid(), e.zone(), e.className()), key -> {
+                            AtomicInteger v = new AtomicInteger();
+                            Gauge.builder("zone.occupancy", v,
+                                            AtomicInteger::get)
                                     .description("tracked objects in a zone now").tag("camera_uuid", key.get(0))
                                     .tag("zone", key.get(1)).tag("class", key.get(2)).register(registry);
                             return v;
                         });
-                n.addAndGet(e.type().equals(io.camflux.engine.ObjectEvent.ZONE_ENTER) ? 1 : -1);
+                n.addAndGet(e.type().equals(ObjectEvent.ZONE_ENTER) ? 1 : -1);
             }
-            case io.camflux.engine.ObjectEvent.LINE_CROSS -> Counter.builder("line.crossings")
+            case ObjectEvent.LINE_CROSS -> Counter.builder("line.crossings")
                     .description("tracked objects that crossed a line").tag("camera_uuid", e.cameraUuid())
                     .tag("line", e.line()).tag("direction", e.direction()).register(registry).increment();
             default -> {
@@ -182,7 +195,7 @@ final class InferenceStage {
     }
 
     /** Object events (with tracking and {@code events} objects or both); completes with {@link #complete()}. */
-    reactor.core.publisher.Flux<io.camflux.engine.ObjectEvent> objects() {
+    Flux<ObjectEvent> objects() {
         return objects.asFlux();
     }
 
@@ -196,18 +209,18 @@ final class InferenceStage {
 
     /** A camera's tracks end (it left, or the pipeline ended): their object.end events go out. */
     private void finish(String cameraUuid) {
-        io.camflux.engine.tracking.Tracker tracker = trackers.remove(cameraUuid);
-        io.camflux.engine.tracking.SceneAnalytics scene = scenes.remove(cameraUuid);
+        Tracker tracker = trackers.remove(cameraUuid);
+        SceneAnalytics scene = scenes.remove(cameraUuid);
         if (tracker == null || scene == null) {
             return;
         }
-        for (io.camflux.engine.ObjectEvent e : scene.close(tracker.close(), clock.instant())) {
+        for (ObjectEvent e : scene.close(tracker.close(), clock.instant())) {
             emit(e);
         }
     }
 
     /** One at a time: the pipeline's thread and a camera's removal may both emit. */
-    private synchronized void emit(io.camflux.engine.ObjectEvent e) {
+    private synchronized void emit(ObjectEvent e) {
         count(e);
         if (objects.tryEmitNext(e).isFailure()) {
             log.warn("camera {}: an object event was dropped (no one takes them fast enough): {}", e.cameraUuid(),
