@@ -22,7 +22,10 @@ import reactor.core.scheduler.Schedulers;
  * standard output (logs go to standard error).
  */
 public final class Main {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Main.class);
+    /** Not a static field: signals are handled before logging starts (see {@link #run}). */
+    private static org.slf4j.Logger log() {
+        return org.slf4j.LoggerFactory.getLogger(Main.class);
+    }
     static final int EXIT_OK = 0;
     static final int EXIT_FATAL = 1;
     static final int EXIT_USAGE = 2;
@@ -73,6 +76,10 @@ public final class Main {
         if (logging != null) {
             err.println("camflux: " + logging);
             return EXIT_USAGE;
+        }
+        if ("json".equals(setting(LOG_FORMAT)) && System.getProperty("logback.configurationFile") == null) {
+            // chosen before the first logger: the text configuration does not build the JSON encoder at all
+            System.setProperty("logback.configurationFile", "logback-json.xml");
         }
         Args args;
         try {
@@ -129,9 +136,9 @@ public final class Main {
         // the shard is the control plane's: no file reload, no admin API changing it behind the lease
         String token = cp.token(System.getenv(ControlPlaneConfig.TOKEN_ENV));
         if (token != null && cp.inlineToken() != null && token.equals(cp.inlineToken())) {
-            log.warn("cp.token is written in the config file; prefer the environment ({})", ControlPlaneConfig.TOKEN_ENV);
+            log().warn("cp.token is written in the config file; prefer the environment ({})", ControlPlaneConfig.TOKEN_ENV);
         } else if (token == null) {
-            log.warn("no control-plane token ({} is not set): requests go without Authorization",
+            log().warn("no control-plane token ({} is not set): requests go without Authorization",
                     ControlPlaneConfig.TOKEN_ENV);
         }
         Scheduler leaseThread = Schedulers.newSingle("camflux-lease", true);

@@ -13,7 +13,10 @@ import sun.misc.Signal;
  * soon as it exists, which then ends at once; a second one during start-up halts without running native teardown.
  */
 final class Signals {
-    private static final Logger log = LoggerFactory.getLogger(Signals.class);
+    /** Not a static field: the handlers go in before logging starts (logback's start-up takes a few hundred ms). */
+    private static Logger log() {
+        return LoggerFactory.getLogger(Signals.class);
+    }
     /** 128 + SIGTERM, what a process killed by it reports. */
     static final int EXIT_HALTED = 143;
 
@@ -29,7 +32,7 @@ final class Signals {
             try {
                 Signal.handle(new Signal(name), signal -> signals.received(name));
             } catch (IllegalArgumentException unsupported) {
-                log.warn("cannot handle SIG{} here: {}", name, unsupported.getMessage());
+                log().warn("cannot handle SIG{} here: {}", name, unsupported.getMessage());
             }
         }
         return signals;
@@ -39,7 +42,7 @@ final class Signals {
     void attach(Controls target) {
         controls = target;
         if (received.get() > 0) {
-            log.info("a stop was asked for during start-up: draining now");
+            log().info("a stop was asked for during start-up: draining now");
             target.drain();
         }
     }
@@ -54,19 +57,19 @@ final class Signals {
         Controls target = controls;
         if (target == null) {
             if (count == 1) {
-                log.info("SIG{} during start-up: stopping once the model has loaded (send it again to stop at once)",
+                log().info("SIG{} during start-up: stopping once the model has loaded (send it again to stop at once)",
                         name);
             } else {
-                log.info("SIG{} again during start-up: stopping now", name);
+                log().info("SIG{} again during start-up: stopping now", name);
                 Runtime.getRuntime().halt(EXIT_HALTED);
             }
             return;
         }
         if (count == 1) {
-            log.info("SIG{}: draining (send it again to stop at once)", name);
+            log().info("SIG{}: draining (send it again to stop at once)", name);
             target.drain();
         } else {
-            log.info("SIG{} again: stopping now", name);
+            log().info("SIG{} again: stopping now", name);
             target.terminate();
         }
     }
