@@ -55,7 +55,7 @@ final class InferenceStage {
     private final Sinks.Many<ObjectEvent> objects =
             Sinks.many().multicast().onBackpressureBuffer(4096, false);
     private final MeterRegistry registry;
-    private final Map<java.util.List<String>, AtomicInteger> occupancy =
+    private final Map<List<String>, AtomicInteger> occupancy =
             new ConcurrentHashMap<>();
 
     InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
@@ -101,7 +101,7 @@ final class InferenceStage {
             VideoFrame frame = batch.get(i);
             inSource.add(results.get(i) == null ? null : tracked(frame, results.get(i)));
             if (frameErrors != null && frameErrors.get(i) != null) {
-                VideoFrame bad = batch.get(i);
+                VideoFrame bad = frame;
                 Long last = lastUnpreparedLog.get(bad.cameraUuid());
                 long now = System.nanoTime();
                 if (last == null || now - last > 10_000_000_000L) {
