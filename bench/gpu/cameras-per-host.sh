@@ -5,7 +5,7 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm]   (probe: the decode variants and OpenCV pool A/B
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize]   (probe: the decode variants and OpenCV pool A/B
 #   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
 #   around it, motion gate off and on; paced: the decoders with every stream paced at 25 fps as cameras send, one
 #   session per stream as the engine runs them, NVDEC with one and with two frame threads per session, and the
@@ -90,6 +90,25 @@ case $plan in
     DECODE_EXTRA="--with-cpu 16" decode ceil720cuvid vtest-720p.mp4 32 nvdec 4
     run "" "busy720:--sweep ${N720:-176,192} --clip vtest-720p.mp4 --batch 64 --decoder auto"
     ;;
+  resize)
+    # NVDEC scaling kept pictures itself (the CUVID decoder's resize, the default since 2026-12-01 evening) against
+    # whole pictures scaled by swscale on the CPU: the pictures against the CPU decoder's, the host's decode ceiling
+    # and the engine both ways, 1080p then 720p (with a larger NVDEC budget too); the results are packed after
+    # every step, so what finished comes back if the device time runs out
+    keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
+    # most wanted first: a call that runs out of time still brings back what it finished
+    DECODE_EXTRA=--check decode check1080 vtest-1080p.mp4 1 nvdec 4; keep
+    DECODE_EXTRA=--check decode check720 vtest-720p.mp4 1 nvdec 4; keep
+    DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p.mp4 32 nvdec 4; keep
+    run "" "busy1080:--sweep ${N1080:-116,124,132} --clip vtest-1080p.mp4 --batch 32 --decoder auto"; keep
+    DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p.mp4 32 nvdec 4; keep
+    run "" "busy720:--sweep ${N720:-172,180} --clip vtest-720p.mp4 --batch 64 --decoder auto"; keep
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
+      "busy720b:--sweep ${N720B:-184} --clip vtest-720p.mp4 --batch 64 --decoder auto"; keep
+    run "-Dcamflux.nvdec.resize=false" "busy1080whole:--cameras ${N1080_WHOLE:-124} --clip vtest-1080p.mp4 --batch 32 --decoder auto"; keep
+    DECODE_EXTRA="--with-cpu 16" decode ceil1080whole vtest-1080p.mp4 32 nvdec 4 -Dcamflux.nvdec.resize=false; keep
+    run "" "busy1080motion:--cameras ${NMOTION:-116} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"; keep
+    ;;
   probe)
     decode n1080k0 vtest-1080p.mp4 32 nvdec 0
     decode n1080k4 vtest-1080p.mp4 32 nvdec 4
@@ -129,5 +148,5 @@ esac
 cp hs_err_pid*.log $work/ 2>/dev/null
 grep -h "where the decoding threads were" $work/*.log > $work/threads.txt 2>/dev/null
 [ "$work" = "$final" ] || tar -C $work -czf "$final/cameras-per-host.tgz" .
-{ cat $work/budget.txt $work/threads.txt; grep -hE "^\||^#" $work/*/gpu-decode.md $work/*.md; } > "$final/summary.md" 2>/dev/null
+{ cat $work/budget.txt $work/threads.txt; grep -hE "^\||^#" $work/*/gpu-decode.md $work/*/decode-check.md $work/*.md; } > "$final/summary.md" 2>/dev/null
 ls -la "$final"

@@ -13,6 +13,12 @@ public interface CameraView {
     /** The last state it announced; null before its first connection attempt. */
     CameraState state();
 
+    /**
+     * The decoder of its current or last connection, as the reader names it ({@code h264}, {@code h264_cuvid (nvdec)
+     * at 416x234}); null before its first connection.
+     */
+    String decoder();
+
     /** Frames decoded per second, over the last 5 s. */
     double decodedFps();
 

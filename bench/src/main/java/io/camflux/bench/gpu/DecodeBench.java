@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * CPU time over wall time) in one table, written to {@code DIR/gpu-decode.md}. Every K-th frame is converted to BGR
  * at the engine's analysis size for the default detector (416x416 input: 1080p kept at 416x234, scaled on the GPU
  * first on NVDEC), as the engine does with the frames its sampler keeps (K = 4: about 6 of 25); without
- * {@code --keep-every} none is.
+ * {@code --keep-every} none is. {@code --check}: the kept pictures of each NVDEC path against the CPU decoder's
+ * ({@link PictureCheck}), nothing timed.
  */
 public final class DecodeBench {
     private DecodeBench() {
@@ -39,11 +40,12 @@ public final class DecodeBench {
         List<Integer> streams = List.of(1, 4, 8, 16);
         List<VideoDecoder> decoders = List.of(VideoDecoder.CPU, VideoDecoder.NVDEC);
         int keepEvery = 0, withCpu = 0;
-        boolean paced = false;
+        boolean paced = false, check = false;
         double seconds = 8;
         for (int i = 0; i < args.length; i += 2) {
-            if (args[i].equals("--paced")) {
-                paced = true;
+            if (args[i].equals("--paced") || args[i].equals("--check")) {
+                paced |= args[i].equals("--paced");
+                check |= args[i].equals("--check");
                 i--;
                 continue;
             }
@@ -63,7 +65,12 @@ public final class DecodeBench {
         }
         if (file == null) {
             throw new IllegalArgumentException("usage: decode --file CLIP [--streams LIST] [--decoders cpu,nvdec]"
-                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--paced] [--out DIR]");
+                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--paced] [--check] [--out DIR]");
+        }
+        if (check) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("decode-check.md"), PictureCheck.run(file));
+            return;
         }
 
         io.camflux.engine.source.OpenCvThreads.apply();

@@ -270,7 +270,8 @@ final class EngineLoadRun {
                     byLabel.put(r.label(), v);
                 }
             });
-            cameras.add(new RunResult.CameraResult(engine.cameras().get(i).config().cameraUuid(), decoded / seconds,
+            var camera = engine.cameras().get(i);
+            cameras.add(new RunResult.CameraResult(camera.config().cameraUuid(), camera.decoder(), decoded / seconds,
                     sampledFps, dropped.get(DropReason.INFERRED) / seconds, sampled == 0 ? 0 : (double) gated / sampled,
                     byLabel));
         }

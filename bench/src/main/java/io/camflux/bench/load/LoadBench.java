@@ -131,16 +131,30 @@ final class LoadBench {
                 "N = %d: %d frames detected (%.1f per camera)", r.cameras(), r.startupInferred(),
                 (double) r.startupInferred() / r.cameras())).toList())).append("\n");
         RunResult last = results.get(results.size() - 1);
+        md.append("\nBy decoder, N = ").append(last.cameras()).append(":\n\n")
+                .append("| decoder | cameras | source fps min / median | sampled fps min / median |\n|---|---|---|---|\n");
+        last.perCamera().stream().collect(java.util.stream.Collectors.groupingBy(
+                c -> String.valueOf(c.decoder()), java.util.TreeMap::new, java.util.stream.Collectors.toList()))
+                .forEach((decoder, group) -> md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s |%n", decoder,
+                        group.size(), minMedian(group.stream().mapToDouble(RunResult.CameraResult::sourceFps)),
+                        minMedian(group.stream().mapToDouble(RunResult.CameraResult::sampledFps)))));
         md.append("\nPer camera, N = ").append(last.cameras()).append(":\n\n")
-                .append("| camera | source fps | sampled fps | inferred fps | motion pass | dropped |\n|---|---|---|---|---|---|\n");
+                .append("| camera | decoder | source fps | sampled fps | inferred fps | motion pass | dropped |\n"
+                        + "|---|---|---|---|---|---|---|\n");
         for (RunResult.CameraResult c : last.perCamera()) {
-            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %s |%n", c.camera(), c.sourceFps(),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %s |%n", c.camera(),
+                    c.decoder(), c.sourceFps(),
                     c.sampledFps(), c.inferredFps(), c.motionPassRate(), c.dropped()));
         }
         charts(() -> fpsChart(last, stem));
         Files.writeString(options.out().resolve(stem + ".md"), md.toString());
         System.err.println("bench: wrote " + options.out().resolve(stem) + ".{json,md,png}");
         System.out.print(md);
+    }
+
+    private static String minMedian(java.util.stream.DoubleStream values) {
+        double[] sorted = values.sorted().toArray();
+        return String.format(Locale.ROOT, "%.2f / %.2f", sorted[0], sorted[sorted.length / 2]);
     }
 
     private List<String> commandLine() {

@@ -21,7 +21,7 @@ record RunResult(int cameras, double durationS, double maxFps, int height, Strin
                  double addToFirstDetectionP95Ms) {
     }
 
-    record CameraResult(String camera, double sourceFps, double sampledFps, double inferredFps, double motionPassRate,
+    record CameraResult(String camera, String decoder, double sourceFps, double sampledFps, double inferredFps, double motionPassRate,
                         Map<String, Long> dropped) {
     }
 

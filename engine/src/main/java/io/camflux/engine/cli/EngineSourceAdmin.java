@@ -45,6 +45,7 @@ final class EngineSourceAdmin implements SourceAdmin {
             m.put("site_id", s.siteId());
             m.put("state", c.state() == null ? "CONNECTING" : c.state().name());
             m.put("paused", engine.isPaused(s.cameraUuid()));
+            m.put("decoder", c.decoder());
             m.put("decoded_fps", c.decodedFps());
             m.put("inferred_fps", c.inferredFps());
             out.add(m);

@@ -121,8 +121,12 @@ public final class Camera implements CameraView {
     private Session connect() throws Exception {
         publish(failuresInARow.get() == 0 ? CameraState.CONNECTING : CameraState.RECONNECTING, null, null, -1);
         log.info("camera {}: connecting to {}", config.cameraUuid(), config.redactedUrl());
-        return new Session(opener.open(config));
+        StreamReader reader = opener.open(config);
+        decoder = reader.decoderName();
+        return new Session(reader);
     }
+
+    private volatile String decoder;
 
     private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
                              PictureFilter filter, AtomicBoolean stopping) {
@@ -312,6 +316,11 @@ public final class Camera implements CameraView {
     @Override
     public CameraState state() {
         return health.state();
+    }
+
+    @Override
+    public String decoder() {
+        return decoder;
     }
 
     @Override

@@ -84,6 +84,13 @@ public final class NvdecStreamReader implements StreamReader {
      * (bench/results/gpu-cuvid-2026-12-01-h200.md). A stream CUVID does not open falls back to the hwaccel.
      */
     public static final String QUEUE_PROPERTY = "camflux.nvdec.decoder";
+    /**
+     * Whether the CUVID decoder scales pictures to the analysis size in NVDEC's own post-processing (its {@code resize}
+     * option), so that every picture it outputs, and every kept frame that crosses to the host, is already at the
+     * size the detector reads instead of the camera's (default true). The CPU then copies 146 KB per kept 1080p
+     * frame instead of 3.1 MB and converts it without scaling. Off: pictures come out whole and swscale scales them.
+     */
+    public static final String RESIZE_PROPERTY = "camflux.nvdec.resize";
 
     private final String cameraUuid;
     private final AVFormatContext format;
@@ -100,6 +107,8 @@ public final class NvdecStreamReader implements StreamReader {
     private final boolean onGpu;
     private final Runnable onClose;
     private final AnalysisSize size;
+    /** The stream's picture size when the decoder outputs it scaled ({@link #RESIZE_PROPERTY}), else null. */
+    private final int[] resizedFrom;
     private SwsContext sws;
     private CudaScaler scaler;
     /** Scalers this reader built: one, unless the stream changes size. */
@@ -112,8 +121,9 @@ public final class NvdecStreamReader implements StreamReader {
 
     private NvdecStreamReader(String cameraUuid, AVFormatContext format, AVCodecContext decoder, int streamIndex,
                               AVStream stream, double frameRate, String decoderName, boolean onGpu,
-                              AnalysisSize size, Runnable onClose) {
+                              AnalysisSize size, int[] resizedFrom, Runnable onClose) {
         this.size = size;
+        this.resizedFrom = resizedFrom;
         this.cameraUuid = cameraUuid;
         this.format = format;
         this.decoder = decoder;
@@ -184,21 +194,28 @@ public final class NvdecStreamReader implements StreamReader {
             chosen = true;
             AVCodec pipelined = device != null && queuedDecoder() ? avcodec_find_decoder_by_name(
                     codec.name().getString() + "_cuvid") : null;
+            int[] resizedFrom = null;
             if (pipelined != null && !pipelined.isNull()) {
-                decoder = opened(pipelined, stream, device);
+                int[] target = resizeTarget(shape, size);
+                decoder = opened(pipelined, stream, device, target);
                 if (decoder != null) {
                     codec = pipelined;
+                    resizedFrom = target != null ? new int[] {shape.width(), shape.height()} : null;
                 }
             }
             if (decoder == null) {
-                decoder = opened(codec, stream, device);
+                decoder = opened(codec, stream, device, null);
             }
             if (decoder == null) {
                 throw new IOException("cannot open decoder " + codec.name().getString());
             }
             String name = codec.name().getString() + (device != null ? " (nvdec)" : "");
+            if (resizedFrom != null) {
+                int[] target = resizeTarget(shape, size);
+                name += " at " + target[0] + "x" + target[1];
+            }
             return new NvdecStreamReader(source.cameraUuid(), format, decoder, index, stream, fps, name,
-                    device != null, size, onClose);
+                    device != null, size, resizedFrom, onClose);
         } catch (IOException | RuntimeException e) {
             if (decoder != null) {
                 avcodec_free_context(decoder);
@@ -212,10 +229,25 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     /**
-     * {@code codec}'s decoder for {@code stream}, on {@code device} when there is one (FFmpeg's NVDEC hwaccel, or the
-     * CUVID decoder itself, which takes the shared device too); null when it does not open.
+     * The size the CUVID decoder should output pictures of {@code shape} at: the analysis size, or null to leave
+     * them whole (resizing off, the size unknown until decoding, or nothing to scale).
      */
-    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device) throws IOException {
+    static int[] resizeTarget(StreamShape shape, AnalysisSize size) {
+        if (resizeRefused || !Boolean.parseBoolean(System.getProperty(RESIZE_PROPERTY, "true")) || shape.width() <= 0
+                || shape.height() <= 0) {
+            return null;
+        }
+        int[] target = size.of(shape.width(), shape.height());
+        return target[0] == shape.width() && target[1] == shape.height() ? null : target;
+    }
+
+    /**
+     * {@code codec}'s decoder for {@code stream}, on {@code device} when there is one (FFmpeg's NVDEC hwaccel, or the
+     * CUVID decoder itself, which takes the shared device too), outputting pictures at {@code resize} (CUVID only;
+     * null: as coded); null when it does not open.
+     */
+    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize)
+            throws IOException {
         AVCodecContext decoder = avcodec_alloc_context3(codec);
         int configured = avcodec_parameters_to_context(decoder, stream.codecpar());
         if (configured < 0) {
@@ -228,7 +260,12 @@ public final class NvdecStreamReader implements StreamReader {
         if (device != null) {
             decoder.hw_device_ctx(av_buffer_ref(device));
         }
-        int r = avcodec_open2(decoder, codec, (AVDictionary) null);
+        AVDictionary options = new AVDictionary(null);
+        if (resize != null) {
+            av_dict_set(options, "resize", resize[0] + "x" + resize[1], 0);
+        }
+        int r = avcodec_open2(decoder, codec, options);
+        av_dict_free(options);
         if (r < 0) {
             log.debug("decoder {} does not open: {}", codec.name().getString(), failure("", r).getMessage());
             avcodec_free_context(decoder);
@@ -262,6 +299,7 @@ public final class NvdecStreamReader implements StreamReader {
         while (true) {
             int r = avcodec_receive_frame(decoder, decoded);
             if (r >= 0) {
+                pictureSeen = true;
                 try {
                     long pts = micros(decoded.best_effort_timestamp());
                     return wanted.test(pts) ? kept(decoded, pts, filter) : new DecodedImage(null, pts);
@@ -273,7 +311,7 @@ public final class NvdecStreamReader implements StreamReader {
                 return null;
             }
             if (r != AVERROR_EAGAIN) {
-                throw failure("decoding failed", r);
+                throw decodingFailed(r);
             }
             if (pending) {
                 // a decoder that had no room took the packet back: it goes in again now that a frame was asked for
@@ -284,7 +322,7 @@ public final class NvdecStreamReader implements StreamReader {
                 pending = false;
                 av_packet_unref(packet);
                 if (r < 0 && r != AVERROR_INVALIDDATA) {
-                    throw failure("decoding failed", r);
+                    throw decodingFailed(r);
                 }
                 continue;
             }
@@ -302,7 +340,7 @@ public final class NvdecStreamReader implements StreamReader {
                     kept = pending = r == AVERROR_EAGAIN;
                     // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
                     if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
-                        throw failure("decoding failed", r);
+                        throw decodingFailed(r);
                     }
                 }
             } finally {
@@ -324,13 +362,17 @@ public final class NvdecStreamReader implements StreamReader {
 
     /** A wanted frame: judged by {@code filter} on its luma, then a BGR copy at the analysis size that the caller owns. */
     private DecodedImage kept(AVFrame frame, long pts, PictureFilter filter) throws IOException {
-        int[] target = size.of(frame.width(), frame.height());
+        // a picture the decoder scaled stands for the stream's own size: boxes and masks are in source pixels
+        int sourceWidth = resizedFrom != null ? resizedFrom[0] : frame.width();
+        int sourceHeight = resizedFrom != null ? resizedFrom[1] : frame.height();
+        int[] target = resizedFrom != null ? new int[] {frame.width(), frame.height()}
+                : size.of(frame.width(), frame.height());
         AVFrame host = inHostMemory(frame, target);
-        PictureFilter rest = LumaPlane.judge(host, filter, pts, frame.width(), frame.height());
+        PictureFilter rest = LumaPlane.judge(host, filter, pts, sourceWidth, sourceHeight);
         if (rest == null) {
-            return DecodedImage.notKept(pts, frame.width(), frame.height());
+            return DecodedImage.notKept(pts, sourceWidth, sourceHeight);
         }
-        return new DecodedImage(converted(host, target[0], target[1]), pts, frame.width(), frame.height())
+        return new DecodedImage(converted(host, target[0], target[1]), pts, sourceWidth, sourceHeight)
                 .filtered(rest);
     }
 
@@ -381,6 +423,25 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     private int scalersBuilt;
+
+    /**
+     * Set when a resizing CUVID decoder failed before its first picture (NVDEC refusing the scale shows only then,
+     * when the decoder is created for the stream's first sequence): later opens, the camera's reconnect included,
+     * decode whole pictures.
+     */
+    private static volatile boolean resizeRefused;
+    private boolean pictureSeen;
+
+    private IOException decodingFailed(int error) {
+        IOException failure = failure("decoding failed", error);
+        if (resizedFrom != null && !pictureSeen && !resizeRefused) {
+            resizeRefused = true;
+            log.warn("camera {}: NVDEC did not scale {}x{} pictures ({}); from now on pictures cross whole and the CPU"
+                    + " scales them ({}=false does this from the start)", cameraUuid, resizedFrom[0], resizedFrom[1],
+                    failure.getMessage(), RESIZE_PROPERTY);
+        }
+        return failure;
+    }
 
     private void closeScaler() {
         if (scaler != null) {

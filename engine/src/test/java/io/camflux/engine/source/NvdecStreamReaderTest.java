@@ -1,7 +1,9 @@
 package io.camflux.engine.source;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +74,24 @@ class NvdecStreamReaderTest {
             Scalar mean = opencv_core.mean(diff);
             assertTrue(mean.get(0) < 2 && mean.get(1) < 2 && mean.get(2) < 2,
                     "the same picture within colour conversion: " + mean.get(0) + " " + mean.get(1) + " " + mean.get(2));
+        }
+    }
+
+    @Test
+    void cuvidScalesToTheAnalysisSizeOnlyWhenThereIsSomethingToScale() {
+        var yolox = new AnalysisSize(416, 416, 0);
+        var fullHd = new NvdecStreamReader.StreamShape(1920, 1080, 25);
+        assertArrayEquals(new int[] {416, 234}, NvdecStreamReader.resizeTarget(fullHd, yolox));
+        assertNull(NvdecStreamReader.resizeTarget(new NvdecStreamReader.StreamShape(320, 240, 25), yolox),
+                "smaller than the detector's input: decoded as it is");
+        assertNull(NvdecStreamReader.resizeTarget(fullHd, AnalysisSize.SOURCE), "a detector that takes any size");
+        assertNull(NvdecStreamReader.resizeTarget(new NvdecStreamReader.StreamShape(0, 0, 25), yolox),
+                "a size not known before decoding");
+        System.setProperty(NvdecStreamReader.RESIZE_PROPERTY, "false");
+        try {
+            assertNull(NvdecStreamReader.resizeTarget(fullHd, yolox), "switched off");
+        } finally {
+            System.clearProperty(NvdecStreamReader.RESIZE_PROPERTY);
         }
     }
 
