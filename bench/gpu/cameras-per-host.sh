@@ -108,6 +108,8 @@ case $plan in
     run "-Dcamflux.nvdec.resize=false" "busy1080whole:--cameras ${N1080_WHOLE:-124} --clip vtest-1080p.mp4 --batch 32 --decoder auto"; keep
     DECODE_EXTRA="--with-cpu 16" decode ceil1080whole vtest-1080p.mp4 32 nvdec 4 -Dcamflux.nvdec.resize=false; keep
     run "" "busy1080motion:--cameras ${NMOTION:-116} --clip vtest-1080p.mp4 --batch 32 --decoder auto --motion on"; keep
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET1080:-2500}" \
+      "busy1080b:--cameras ${N1080B:-124} --clip vtest-1080p.mp4 --batch 32 --decoder auto"; keep
     ;;
   probe)
     decode n1080k0 vtest-1080p.mp4 32 nvdec 0
