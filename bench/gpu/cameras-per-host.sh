@@ -5,7 +5,7 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize]   (probe: the decode variants and OpenCV pool A/B
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live]   (probe: the decode variants and OpenCV pool A/B
 #   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
 #   around it, motion gate off and on; paced: the decoders with every stream paced at 25 fps as cameras send, one
 #   session per stream as the engine runs them, NVDEC with one and with two frame threads per session, and the
@@ -89,6 +89,23 @@ case $plan in
     run "" "busy1080:--sweep ${N1080:-112,116} --clip vtest-1080p.mp4 --batch 32 --decoder auto"
     DECODE_EXTRA="--with-cpu 16" decode ceil720cuvid vtest-720p.mp4 32 nvdec 4
     run "" "busy720:--sweep ${N720:-176,192} --clip vtest-720p.mp4 --batch 64 --decoder auto"
+    ;;
+  live)
+    # cameras that do not loop within a run, as live cameras never do: the 10 s clips copied 12 times over (-c copy, one
+    # stream of 120 s) on the host. Each loop of a file costs an NVDEC camera its decoder (CUVID's flush destroys and
+    # re-creates it), and every 10 s that held NVDEC cameras under 25 fps in the resize plan (the CPU ones kept 25)
+    keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
+    for c in vtest-1080p vtest-720p; do
+      run "" "mk$c=java:$D ffmpeg -v error -y -stream_loop 11 -i @app/media/$c.mp4 -c copy @app/media/$c-120s.mp4"
+    done
+    ls -la /tmp/gpu/app/.gpu-build/media | tee $work/media.txt
+    DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-120s.mp4 32 nvdec 4; keep
+    run "" "busy1080:--sweep ${N1080:-124,132,140} --clip vtest-1080p-120s.mp4 --batch 32 --decoder auto"; keep
+    DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-120s.mp4 32 nvdec 4; keep
+    run "" "busy720:--sweep ${N720:-184,196} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
+    run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
+      "busy720b:--cameras ${N720B:-196} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
+    run "-Dcamflux.nvdec.contexts=4" "busy1080c4:--cameras ${N1080C4:-132} --clip vtest-1080p-120s.mp4 --batch 32 --decoder auto"; keep
     ;;
   resize)
     # NVDEC scaling kept pictures itself (the CUVID decoder's resize, the default since 2026-12-01 evening) against

@@ -28,6 +28,12 @@ public final class BenchMain {
             }
             System.exit(0);
         }
+        if (args.length > 0 && args[0].equals("ffmpeg")) {
+            // the ffmpeg the bench uses (the PATH's, else JavaCV's own), for hosts without one: e.g. making clips
+            List<String> command = new java.util.ArrayList<>(List.of(FfmpegBaseline.binary()));
+            command.addAll(Arrays.asList(args).subList(1, args.length));
+            System.exit(new ProcessBuilder(command).inheritIO().start().waitFor());
+        }
         if (args.length > 0 && List.of("gpu", "decode", "shapes", "tracks").contains(args[0])) {
             String[] rest = Arrays.copyOfRange(args, 1, args.length);
             try {
