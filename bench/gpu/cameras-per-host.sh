@@ -99,13 +99,13 @@ case $plan in
       run "" "mk$c=java:$D ffmpeg -v error -y -stream_loop 11 -i @app/media/$c.mp4 -c copy @app/media/$c-120s.mp4"
     done
     ls -la /tmp/gpu/app/.gpu-build/media | tee $work/media.txt
+    [ -s /tmp/gpu/app/.gpu-build/media/vtest-720p-120s.mp4 ] || { echo "the 120 s clips were not made"; keep; exit 1; }
     DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-120s.mp4 32 nvdec 4; keep
-    run "" "busy1080:--sweep ${N1080:-124,132,140} --clip vtest-1080p-120s.mp4 --batch 32 --decoder auto"; keep
+    run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-120s.mp4 --batch 32 --decoder auto"; keep
     DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-120s.mp4 32 nvdec 4; keep
-    run "" "busy720:--sweep ${N720:-184,196} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
+    run "" "busy720:--sweep ${N720:-196,208} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
     run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
-      "busy720b:--cameras ${N720B:-196} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
-    run "-Dcamflux.nvdec.contexts=4" "busy1080c4:--cameras ${N1080C4:-132} --clip vtest-1080p-120s.mp4 --batch 32 --decoder auto"; keep
+      "busy720b:--cameras ${N720B:-208} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
     ;;
   resize)
     # NVDEC scaling kept pictures itself (the CUVID decoder's resize, the default since 2026-12-01 evening) against

@@ -262,7 +262,8 @@ final class EngineLoadRun {
             long sampled = decoded - dropped.get(DropReason.SAMPLED_OUT);
             long gated = sampled - dropped.get(DropReason.NO_MOTION);
             double sampledFps = sampled / seconds;
-            everyCameraKeepsUp &= sampledFps >= 0.95 * Math.min(o.maxFps(), decoded / seconds);
+            // a camera that decoded nothing (a clip that is not there, a camera that never connected) does not keep up
+            everyCameraKeepsUp &= decoded > 0 && sampledFps >= 0.95 * Math.min(o.maxFps(), decoded / seconds);
             lost += dropped.get(DropReason.CANCELLED) + dropped.get(DropReason.INFERENCE_ERROR);
             Map<String, Long> byLabel = new LinkedHashMap<>();
             dropped.forEach((r, v) -> {

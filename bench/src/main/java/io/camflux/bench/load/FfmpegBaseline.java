@@ -102,21 +102,16 @@ final class FfmpegBaseline {
 
     private static String binary;
 
-    /** JavaCV's ffmpeg executable, next to the FFmpeg libraries it links against in JavaCPP's cache. */
+    /**
+     * JavaCV's ffmpeg executable, extracted into JavaCPP's cache with every FFmpeg library it links against
+     * (libavdevice included: loading only the libraries the engine uses left it out, and the executable did not start).
+     */
     private static String bundled() {
-        try {
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avfilter.class);
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.swscale.class);
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avformat.class);
-            File exe = org.bytedeco.javacpp.Loader.cacheResource(org.bytedeco.ffmpeg.global.avutil.class,
-                    org.bytedeco.javacpp.Loader.getPlatform() + "/ffmpeg");
-            if (exe == null || !(exe.canExecute() || exe.setExecutable(true))) {
-                throw new IllegalStateException("JavaCV's FFmpeg jar has no ffmpeg executable");
-            }
-            return exe.getPath();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot extract JavaCV's ffmpeg: " + e.getMessage(), e);
+        String exe = org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+        if (exe == null || !new File(exe).canExecute()) {
+            throw new IllegalStateException("JavaCV's FFmpeg jar has no ffmpeg executable");
         }
+        return exe;
     }
 
     /** The executable {@code name} on the PATH, or null. */
