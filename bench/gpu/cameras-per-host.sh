@@ -91,21 +91,25 @@ case $plan in
     run "" "busy720:--sweep ${N720:-176,192} --clip vtest-720p.mp4 --batch 64 --decoder auto"
     ;;
   live)
-    # cameras that do not loop within a run, as live cameras never do: the 10 s clips copied 12 times over (-c copy, one
-    # stream of 120 s) on the host. Each loop of a file costs an NVDEC camera its decoder (CUVID's flush destroys and
-    # re-creates it), and every 10 s that held NVDEC cameras under 25 fps in the resize plan (the CPU ones kept 25)
+    # cameras that do not loop within a run, as live cameras never do: the 10 s clips copied 6 times over (one stream of
+    # 60 s, `ffmpeg -stream_loop 5 -i CLIP -c copy`), made here with the bench's ffmpeg or carried in .gpu/clips (the
+    # bundled ffmpeg needs ALSA's library, which a bare GPU host may not have). Each loop of a file costs an NVDEC
+    # camera its decoder (CUVID's flush destroys and re-creates it), and every 10 s that held NVDEC cameras under 25 fps
+    # in the resize plan (the CPU ones kept 25)
     keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
+    media=/tmp/gpu/app/.gpu-build/media
+    cp /tmp/gpu/clips/*-60s.mp4 $media/ 2>/dev/null
     for c in vtest-1080p vtest-720p; do
-      run "" "mk$c=java:$D ffmpeg -v error -y -stream_loop 11 -i @app/media/$c.mp4 -c copy @app/media/$c-120s.mp4"
+      [ -s $media/$c-60s.mp4 ] || run "" "mk$c=java:$D ffmpeg -v error -y -stream_loop 5 -i @app/media/$c.mp4 -c copy @app/media/$c-60s.mp4"
     done
-    ls -la /tmp/gpu/app/.gpu-build/media | tee $work/media.txt
-    [ -s /tmp/gpu/app/.gpu-build/media/vtest-720p-120s.mp4 ] || { echo "the 120 s clips were not made"; keep; exit 1; }
-    DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-120s.mp4 32 nvdec 4; keep
-    run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-120s.mp4 --batch 32 --decoder auto"; keep
-    DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-120s.mp4 32 nvdec 4; keep
-    run "" "busy720:--sweep ${N720:-196,208} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
+    ls -la $media | tee $work/media.txt
+    [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips were not made"; keep; exit 1; }
+    DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-60s.mp4 32 nvdec 4; keep
+    run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
+    DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
+    run "" "busy720:--sweep ${N720:-196,208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
-      "busy720b:--cameras ${N720B:-208} --clip vtest-720p-120s.mp4 --batch 64 --decoder auto"; keep
+      "busy720b:--cameras ${N720B:-208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     ;;
   resize)
     # NVDEC scaling kept pictures itself (the CUVID decoder's resize, the default since 2026-12-01 evening) against
