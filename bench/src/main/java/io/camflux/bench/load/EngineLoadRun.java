@@ -48,7 +48,9 @@ final class EngineLoadRun {
                         true, o.cudaOptions(), o.instances()),
                 new BatchConfig(o.batch(), Duration.ofMillis(50), BatchConfig.defaultPrepareThreads(), o.shapes()),
                 new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(5), 0.2, 0), false,
-                new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)));
+                new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)),
+                // the bench loads as many cameras as it is asked for, past the engine's default guard of 256
+                Math.max(n, ShardConfig.DEFAULT_MAX_SOURCES), null);
     }
 
     static RunResult run(CameraSet cameras, LoadOptions o, int n, FfmpegBaseline.Result baseline) throws Exception {

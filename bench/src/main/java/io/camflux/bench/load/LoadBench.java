@@ -166,8 +166,11 @@ final class LoadBench {
             args.add("--cameras");
             args.add(String.valueOf(options.cameras().get(0)));
         }
-        args.addAll(List.of("--duration", options.duration().toSeconds() + "s", "--resolution", options.height() + "p",
-                "--scene", options.scene(), "--max-fps", String.valueOf(options.maxFps()), "--motion",
+        args.addAll(List.of("--duration", options.duration().toSeconds() + "s"));
+        if (options.clip() == null) {
+            args.addAll(List.of("--resolution", options.height() + "p")); // a clip has its own
+        }
+        args.addAll(List.of("--scene", options.scene(), "--max-fps", String.valueOf(options.maxFps()), "--motion",
                 options.motion() ? "on" : "off", "--batch", String.valueOf(options.batch()), "--source",
                 options.source(), "--provider", options.provider().name().toLowerCase(Locale.ROOT), "--decoder",
                 options.decoder().name().toLowerCase(Locale.ROOT), "--shapes",

@@ -75,6 +75,8 @@ class StatusPageIT {
             for (String fps : matches("<td data-field=\"decoded_fps\" class=\"num\">([0-9.]+)</td>", dom)) {
                 assertTrue(Double.parseDouble(fps) > 0, "decoded fps " + fps + " in\n" + dom);
             }
+            assertEquals(List.of("h264", "h264", "h264", "h264"), matches("<td data-field=\"decoder\">([^<]+)</td>", dom),
+                    "each camera's decoder (the CPU's on this host):\n" + dom);
             List<String> widths = matches("<img[^>]*data-decoded=\"true\" data-width=\"(\\d+)\"", dom);
             assertEquals(4, widths.size(), "a snapshot that decoded for each camera:\n" + dom);
             assertTrue(widths.stream().allMatch(w -> Integer.parseInt(w) > 100), widths.toString());

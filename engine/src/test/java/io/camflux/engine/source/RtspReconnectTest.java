@@ -1,6 +1,7 @@
 package io.camflux.engine.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
@@ -72,6 +73,8 @@ class RtspReconnectTest {
                 Thread.sleep(4_000);
                 double fps = engine.cameras().get(0).decodedFps();
                 assertTrue(fps > 5 && fps < 15, "measured fps of a 10 fps clip: " + fps);
+                assertEquals("h264", engine.cameras().get(0).decoder(), "the decoder of the camera's connection");
+                assertNull(engine.cameras().get(1).decoder(), "none for a camera that never connected");
 
                 server.stop();
                 long stoppedAt = System.nanoTime();
