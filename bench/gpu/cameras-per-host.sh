@@ -5,7 +5,7 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live]   (probe: the decode variants and OpenCV pool A/B
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live|live2]   (probe: the decode variants and OpenCV pool A/B
 #   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
 #   around it, motion gate off and on; paced: the decoders with every stream paced at 25 fps as cameras send, one
 #   session per stream as the engine runs them, NVDEC with one and with two frame threads per session, and the
@@ -90,12 +90,13 @@ case $plan in
     DECODE_EXTRA="--with-cpu 16" decode ceil720cuvid vtest-720p.mp4 32 nvdec 4
     run "" "busy720:--sweep ${N720:-176,192} --clip vtest-720p.mp4 --batch 64 --decoder auto"
     ;;
-  live)
-    # cameras that do not loop within a run, as live cameras never do: the 10 s clips copied 6 times over (one stream of
-    # 60 s, `ffmpeg -stream_loop 5 -i CLIP -c copy`), made here with the bench's ffmpeg or carried in .gpu/clips (the
-    # bundled ffmpeg needs ALSA's library, which a bare GPU host may not have). Each loop of a file costs an NVDEC
-    # camera its decoder (CUVID's flush destroys and re-creates it), and every 10 s that held NVDEC cameras under 25 fps
-    # in the resize plan (the CPU ones kept 25)
+  live|live2)
+    # cameras that do not loop within a run, as live cameras never do: the 10 s clips six times over in one stream of
+    # 60 s (`ffmpeg -stream_loop 5 -i CLIP -c copy`), carried in .gpu/clips (bench/gpu/pack-e2e.sh makes them; on the
+    # host: cp .gpu/clips/*.mp4 /tmp/gpu/clips/) or made here with the bench's ffmpeg (it needs ALSA's library, which a
+    # bare GPU host may not have). Each loop of a file costs an NVDEC camera its decoder (CUVID's flush destroys and
+    # re-creates it): with the 10 s clips that held NVDEC cameras under 25 fps (the resize plan; the CPU ones kept 25).
+    # live: what gpu-live-2026-12-01-h200.md reports; live2: beyond it (1080p past 152, 720p at the 300)
     keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
     media=/tmp/gpu/app/.gpu-build/media
     cp /tmp/gpu/clips/*-60s.mp4 $media/ 2>/dev/null
@@ -105,11 +106,21 @@ case $plan in
     ls -la $media | tee $work/media.txt
     [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips were not made"; keep; exit 1; }
     DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-60s.mp4 32 nvdec 4; keep
-    run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
-    DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
-    run "" "busy720:--sweep ${N720:-196,208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
-    run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
-      "busy720b:--cameras ${N720B:-208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+    if [ "$plan" = live ]; then
+      run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
+      DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
+      run "" "busy720:--sweep ${N720:-196,208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+      run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
+        "busy720b:--cameras ${N720B:-208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+    else
+      run "" "busy1080:--sweep ${N1080:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
+      run "-Dcamflux.nvdec.frames_per_second=${BUDGET1080:-4000}" \
+        "busy1080b:--sweep ${N1080B:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
+      DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
+      run "" "busy720:--sweep ${N720:-300,340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+      run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
+        "busy720b:--cameras ${N720B:-340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+    fi
     ;;
   resize)
     # NVDEC scaling kept pictures itself (the CUVID decoder's resize, the default since 2026-12-01 evening) against

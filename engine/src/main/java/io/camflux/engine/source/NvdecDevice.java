@@ -39,11 +39,12 @@ public final class NvdecDevice {
     /** true: NVDEC's first context is the primary one, shared with ONNX Runtime (default false: all its own). */
     public static final String PRIMARY_PROPERTY = "camflux.nvdec.primary";
     /**
-     * Frames per second (of 1080p H.264 or smaller) that NVDEC is given by default: 120 cameras at 25 fps, what one
-     * H200's decoders kept through CUVID on two contexts of their own, scaling pictures themselves, while 32 more
-     * 1080p cameras (or 88 more 720p ones) decoded on its 16 cores: 152 busy 1080p cameras sustained with NVDEC 59 %
-     * busy and 6.5 cores (bench/results/gpu-live-2026-12-01-h200.md). The 2,000 before it was set with clips that
-     * looped every 10 s, and each loop re-creates a CUVID decoder: live cameras never loop.
+     * 1080p frames per second (see {@link NvdecStreamReader.StreamShape#nvdecLoad()}) that NVDEC is given by default:
+     * 120 cameras of 1080p25 or 200 of 720p25, what one H200's decoders kept through CUVID on two contexts of their
+     * own, scaling pictures themselves, beside 32 more 1080p cameras or 56 more 720p ones on its 16 cores (152 and 256
+     * busy cameras sustained, NVDEC 59 % and 46 % busy, 6.5 and 6.8 cores; bench/results/gpu-live-2026-12-01-h200.md).
+     * The 2,000 before it was set with clips that looped every 10 s, and each loop re-creates a CUVID decoder: live
+     * cameras never loop.
      */
     static final double DEFAULT_BUDGET = 3000;
     static final int DEFAULT_CONTEXTS = 2;

@@ -139,13 +139,18 @@ public final class NvdecStreamReader implements StreamReader {
     /** What the decoder of a stream would need, known once the stream is probed. */
     public record StreamShape(int width, int height, double frameRate) {
         /**
-         * NVDEC load in 1080p frames per second: NVDEC's cost per frame is nearly the same at 720p as at 1080p (2,217
-         * and 2,022-2,258 frames/s on an H200), so a frame counts as one up to 1080p and by its pixels beyond.
+         * NVDEC load in 1080p frames per second: a frame counts by its pixels against 1080p's, but never less than
+         * {@link #SMALLEST_FRAME} (each frame costs its session CPU time and a round trip whatever its size). On an H200
+         * with cameras that do not loop, NVDEC was 59 % busy with 120 cameras of 1080p25 and 46 % with 200 of 720p25
+         * (0.44 of the pixels): both sustained, and both 3,000 by this count (bench/results/gpu-live-2026-12-01-h200.md).
          */
         public double nvdecLoad() {
             double fps = frameRate > 0 && frameRate <= 120 ? frameRate : 25;
-            return fps * Math.max(1.0, (double) width * height / (1920.0 * 1080.0));
+            return fps * Math.max(SMALLEST_FRAME, (double) width * height / (1920.0 * 1080.0));
         }
+
+        /** What a frame of 720p or smaller counts, in 1080p frames. */
+        public static final double SMALLEST_FRAME = 0.6;
     }
 
     /** Decides, once the stream's shape is known, whether this stream gets the GPU; may reserve capacity. */

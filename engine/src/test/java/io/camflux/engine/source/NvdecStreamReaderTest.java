@@ -143,6 +143,18 @@ class NvdecStreamReaderTest {
     }
 
     @Test
+    void nvdecLoadCountsPixelsAgainst1080pWithAFloorForSmallFrames() {
+        assertEquals(25, new NvdecStreamReader.StreamShape(1920, 1080, 25).nvdecLoad(), 1e-9);
+        assertEquals(15, new NvdecStreamReader.StreamShape(1280, 720, 25).nvdecLoad(), 1e-9, "0.44 of the pixels: 0.6");
+        assertEquals(15, new NvdecStreamReader.StreamShape(640, 360, 25).nvdecLoad(), 1e-9);
+        assertEquals(100, new NvdecStreamReader.StreamShape(3840, 2160, 25).nvdecLoad(), 1e-9, "4K: four 1080p frames");
+        assertEquals(25, new NvdecStreamReader.StreamShape(1920, 1080, 0).nvdecLoad(), 1e-9, "an unknown rate: 25 fps");
+        int fullHd = (int) (NvdecDevice.DEFAULT_BUDGET / new NvdecStreamReader.StreamShape(1920, 1080, 25).nvdecLoad());
+        int hd = (int) (NvdecDevice.DEFAULT_BUDGET / new NvdecStreamReader.StreamShape(1280, 720, 25).nvdecLoad());
+        assertEquals(List.of(120, 200), List.of(fullHd, hd), "the default budget's cameras: the measured splits");
+    }
+
+    @Test
     void nvdecShareIsReservedUpToTheBudgetAndGivenBack() {
         String before = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
         System.setProperty(NvdecDevice.BUDGET_PROPERTY, "100");
