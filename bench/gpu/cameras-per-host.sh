@@ -120,6 +120,7 @@ case $plan in
       run "" "busy720:--sweep ${N720:-300,340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
       run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
         "busy720b:--cameras ${N720B:-340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+      run "" "busy1080motion:--cameras ${NMOTION:-152} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto --motion on"; keep
     fi
     ;;
   resize)

@@ -208,15 +208,16 @@ public final class DecodeBench {
         System.err.printf(Locale.ROOT, "decode %d %s streams, where the decoding threads were (top frames of %d samples): %s%n",
                 streams, joined(new ArrayList<>(new java.util.LinkedHashSet<>(decoders))), sampler.samples(), sampler.stop());
         double cores = (os.getProcessCpuTime() - cpuStart) / 1e9 / wall;
+        double[] nominal = paced ? new double[streams] : null;
+        for (int i = 0; paced && i < streams; i++) {
+            nominal[i] = Pace.rate(readers.get(i).frameRate()); // while open: a closed reader knows nothing
+        }
         readers.forEach(StreamReader::close);
         String asked = String.join("+", new java.util.LinkedHashSet<>(decoders).stream()
                 .map(d -> d.name().toLowerCase(Locale.ROOT)).toList());
-        double[] perStream = new double[streams], nominal = paced ? new double[streams] : null;
+        double[] perStream = new double[streams];
         for (int i = 0; i < streams; i++) {
             perStream[i] = own[i].get() / wall;
-            if (paced) {
-                nominal[i] = Pace.rate(readers.get(i).frameRate());
-            }
         }
         return new Ceiling(streams, asked, String.join(",", names), frames.get() / wall, cpuFrames.get() / wall, cores,
                 perStream, nominal);

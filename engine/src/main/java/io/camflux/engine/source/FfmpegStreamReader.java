@@ -28,9 +28,15 @@ public final class FfmpegStreamReader implements StreamReader {
 
     private final int sourceWidth;
     private final int sourceHeight;
+    /**
+     * Read once at the open: JavaCV's grabber answers from its stream, which its release frees without forgetting
+     * (a rate asked after the close read freed memory: the decode bench died in native code, in AVRational.num).
+     */
+    private final double frameRate;
 
     private FfmpegStreamReader(FFmpegFrameGrabber grabber, AnalysisSize size) {
         this.grabber = grabber;
+        this.frameRate = grabber.getFrameRate();
         this.sourceWidth = grabber.getImageWidth();
         this.sourceHeight = grabber.getImageHeight();
         int[] target = size.of(sourceWidth, sourceHeight);
@@ -211,7 +217,7 @@ public final class FfmpegStreamReader implements StreamReader {
 
     @Override
     public double frameRate() {
-        return grabber.getFrameRate();
+        return frameRate;
     }
 
     @Override

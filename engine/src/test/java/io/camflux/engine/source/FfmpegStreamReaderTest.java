@@ -19,7 +19,9 @@ class FfmpegStreamReaderTest {
         var source = TestConfigs.file("c", TestAssets.media("cam1.mp4").toString(), false, false);
         int frames = 0, images = 0;
         Mat fifth = null;
+        FfmpegStreamReader closed;
         try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            closed = reader;
             for (StreamReader.DecodedImage d; (d = reader.next(pts -> pts % 500_000 == 0)) != null; frames++) {
                 if (d.skipped()) {
                     assertNull(d.image());
@@ -36,6 +38,7 @@ class FfmpegStreamReaderTest {
             }
         }
         assertEquals(200, frames, "every frame of the 20 s, 10 fps clip is decoded");
+        assertEquals(10.0, closed.frameRate(), 1e-9, "the rate outlives the connection (JavaCV's would read freed memory)");
         assertEquals(40, images, "two per second are wanted");
         try (FfmpegStreamReader reader = FfmpegStreamReader.open(source); Mat diff = new Mat()) {
             StreamReader.DecodedImage d;
