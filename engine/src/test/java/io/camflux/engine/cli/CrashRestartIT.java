@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
+import io.camflux.engine.testing.WorkerJar;
 import io.camflux.model.TestAssets;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -27,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * events lost.
  */
 class CrashRestartIT {
-    private static final Path JAR = TestAssets.root().resolve("engine/target/camflux.jar");
     private static final Pattern PENDING = Pattern.compile("^events_pending (\\S+)$", Pattern.MULTILINE);
     private static final Pattern PUBLISHED = Pattern.compile("^detections_published_total\\{[^}]*} (\\S+)$",
             Pattern.MULTILINE);
@@ -36,8 +37,7 @@ class CrashRestartIT {
     Path dir;
 
     private Process start(Path config, String log) throws Exception {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString(), "--config", config.toString()).directory(dir.toFile()).redirectErrorStream(true)
+        return WorkerJar.command(List.of(), config).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(log).toFile()).start();
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.camflux.engine.testing.WorkerJar;
 import io.camflux.model.TestAssets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * level, logger and message, and what a camera's thread logs names the camera; an unknown format is refused.
  */
 class JsonLogsIT {
-    private static final Path JAR = TestAssets.root().resolve("engine/target/camflux.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -30,8 +30,7 @@ class JsonLogsIT {
         Path config = Files.writeString(dir.resolve("shard.json"), """
                 {"sources": [{"camera_uuid": "cam-json", "url": "%s"}],
                  "http": {"port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam1.mp4")));
-        ProcessBuilder b = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString(), "--config", config.toString(), "--duration", "4s").directory(dir.toFile())
+        ProcessBuilder b = WorkerJar.command(List.of(), config, "--duration", "4s").directory(dir.toFile())
                 .redirectError(log.toFile()).redirectOutput(dir.resolve("events.jsonl").toFile());
         b.environment().put("CAMFLUX_LOG_FORMAT", format);
         return b.start();

@@ -3,6 +3,7 @@ package io.camflux.engine.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.engine.testing.WorkerJar;
 import io.camflux.model.TestAssets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * 143. Two SIGTERMs during start-up stop at once, saying so.
  */
 class StartupSignalIT {
-    private static final Path JAR = TestAssets.root().resolve("engine/target/camflux.jar");
 
     @TempDir
     Path dir;
@@ -32,8 +32,7 @@ class StartupSignalIT {
 
     private Process start(Path config) throws Exception {
         last = dir.resolve("out-" + System.nanoTime() + ".log");
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                JAR.toString(), "--config", config.toString()).directory(dir.toFile())
+        return WorkerJar.command(List.of(), config).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(last.toFile())
                 .start();
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
+import io.camflux.engine.testing.WorkerJar;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
 import java.net.URI;
@@ -42,7 +43,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path JAR = TestAssets.root().resolve("engine/target/camflux.jar");
     private static final String TOKEN = "fleet-token";
     private static final int TTL = 6;
 
@@ -77,8 +77,7 @@ class FleetIT {
             Path file = dir.resolve(name + ".json");
             Files.writeString(file, config.toPrettyString());
             log = dir.resolve(name + ".log");
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-jar", JAR.toString(), "--config", file.toString())
+            ProcessBuilder pb = WorkerJar.command(List.of("-Xmx512m"), file)
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("CAMFLUX_CP_TOKEN", token);
             process = pb.start();
@@ -111,7 +110,8 @@ class FleetIT {
 
     @BeforeAll
     void startFleet() throws Exception {
-        assertTrue(Files.isRegularFile(JAR), "the runnable jar is built before the integration tests: " + JAR);
+        assertTrue(Files.isRegularFile(WorkerJar.JAR),
+                "the runnable jar is built before the integration tests: " + WorkerJar.JAR);
         dir = Files.createTempDirectory("camflux-fleet");
         broker = RabbitBroker.start();
         consumer = broker.consume("detections.topic", "status.topic");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camflux.engine.testing.Await;
+import io.camflux.engine.testing.WorkerJar;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
 import java.net.URI;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * loopback and refuses an unknown camera.
  */
 class StatusPageIT {
-    private static final Path JAR = TestAssets.root().resolve("engine/target/camflux.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -52,8 +52,7 @@ class StatusPageIT {
                  "motion_config": {"enabled": true},
                  "model": {"path": "yolox_nano", "provider": "cpu"},
                  "http": {"host": "127.0.0.1", "port": %d, "metrics_port": 0}}""".formatted(sources, port));
-        Process worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", JAR.toString(), "--config", config.toString())
+        Process worker = WorkerJar.command(List.of("-Xmx512m"), config)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile()).start();
         String base = "http://127.0.0.1:" + port;
         try {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.camflux.engine.fleet.ControlPlaneSimulator;
 import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.RabbitBroker;
+import io.camflux.engine.testing.WorkerJar;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
 import java.net.URI;
@@ -37,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardIT {
     static final Path DASHBOARD = TestAssets.root().resolve("deploy/grafana/camflux.json");
     static final Path ALERTS = TestAssets.root().resolve("deploy/prometheus/alerts.yml");
-    private static final Path JAR = TestAssets.root().resolve("engine/target/camflux.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -126,8 +126,7 @@ class DashboardIT {
         config.putObject("reconnect").put("initial_ms", 200).put("max_ms", 1000);
         Path file = dir.resolve("worker.json");
         Files.writeString(file, config.toPrettyString());
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", JAR.toString(), "--config", file.toString())
+        ProcessBuilder pb = WorkerJar.command(List.of("-Xmx512m"), file)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile());
         pb.environment().put("CAMFLUX_CP_TOKEN", "dash-token");
         return pb.start();
