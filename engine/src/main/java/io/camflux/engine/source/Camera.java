@@ -46,6 +46,8 @@ public final class Camera implements CameraView {
     /** How the current run ends when the camera set stops it (paused, removed, replaced); else DISCONNECTED. */
     private volatile CameraState endState = CameraState.DISCONNECTED;
     private volatile String endReason;
+    /** The decoder of the latest connection (see {@link #decoder()}). */
+    private volatile String decoder;
 
     public Camera(SourceConfig config, StreamReader.Opener opener, Backoff backoff, Scheduler grabThread,
                   Scheduler timer, Clock clock, FrameLedger ledger) {
@@ -125,8 +127,6 @@ public final class Camera implements CameraView {
         decoder = reader.decoderName();
         return new Session(reader);
     }
-
-    private volatile String decoder;
 
     private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
                              PictureFilter filter, AtomicBoolean stopping) {

@@ -199,13 +199,13 @@ public final class NvdecStreamReader implements StreamReader {
             chosen = true;
             AVCodec pipelined = device != null && queuedDecoder() ? avcodec_find_decoder_by_name(
                     codec.name().getString() + "_cuvid") : null;
-            int[] resizedFrom = null;
+            int[] resizedTo = null;
             if (pipelined != null && !pipelined.isNull()) {
                 int[] target = resizeTarget(shape, size);
                 decoder = opened(pipelined, stream, device, target);
                 if (decoder != null) {
                     codec = pipelined;
-                    resizedFrom = target != null ? new int[] {shape.width(), shape.height()} : null;
+                    resizedTo = target;
                 }
             }
             if (decoder == null) {
@@ -214,13 +214,11 @@ public final class NvdecStreamReader implements StreamReader {
             if (decoder == null) {
                 throw new IOException("cannot open decoder " + codec.name().getString());
             }
-            String name = codec.name().getString() + (device != null ? " (nvdec)" : "");
-            if (resizedFrom != null) {
-                int[] target = resizeTarget(shape, size);
-                name += " at " + target[0] + "x" + target[1];
-            }
+            String name = codec.name().getString() + (device != null ? " (nvdec)" : "")
+                    + (resizedTo != null ? " at " + resizedTo[0] + "x" + resizedTo[1] : "");
             return new NvdecStreamReader(source.cameraUuid(), format, decoder, index, stream, fps, name,
-                    device != null, size, resizedFrom, onClose);
+                    device != null, size, resizedTo != null ? new int[] {shape.width(), shape.height()} : null,
+                    onClose);
         } catch (IOException | RuntimeException e) {
             if (decoder != null) {
                 avcodec_free_context(decoder);
