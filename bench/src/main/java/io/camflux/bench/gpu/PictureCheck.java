@@ -46,9 +46,10 @@ final class PictureCheck {
                 Map<Long, Mat> nvdec = pictures(file, VideoDecoder.NVDEC, report, path[2]);
                 double[] worst = new double[3];
                 int compared = 0;
-                for (var e : nvdec.entrySet()) {
-                    Mat expected = reference.get(e.getKey());
-                    try (Mat got = e.getValue()) {
+                try {
+                    for (var e : nvdec.entrySet()) {
+                        Mat expected = reference.get(e.getKey());
+                        Mat got = e.getValue();
                         if (expected == null || expected.cols() != got.cols() || expected.rows() != got.rows()) {
                             continue;
                         }
@@ -61,6 +62,8 @@ final class PictureCheck {
                             compared++;
                         }
                     }
+                } finally {
+                    nvdec.values().forEach(Mat::close);
                 }
                 report.append(String.format(Locale.ROOT, " %s |%n", compared == 0 ? "nothing to compare"
                         : String.format(Locale.ROOT, "%.2f / %.2f / %.2f (%d compared)", worst[0], worst[1], worst[2],
@@ -80,6 +83,7 @@ final class PictureCheck {
             throws Exception {
         Map<Long, Mat> kept = new TreeMap<>();
         String sizes = "-", stands = "-";
+        boolean done = false;
         try (StreamReader reader = StreamReaders.open(new SourceConfig("check", file.toString(), "bench", "bench",
                 "tcp", true, false, Duration.ofSeconds(10), List.of(), decoder), SIZE)) {
             long[] n = {0};
@@ -96,6 +100,11 @@ final class PictureCheck {
             }
             report.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s |", label, reader.decoderName(),
                     kept.size(), sizes, stands));
+            done = true;
+        } finally {
+            if (!done) {
+                kept.values().forEach(Mat::close); // the caller never got them
+            }
         }
         if (decoder == VideoDecoder.CPU) {
             report.append(" - |\n");

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import io.camflux.bench.gpu.DecodeBench;
 import io.camflux.engine.config.VideoDecoder;
 import org.knowm.xchart.BitmapEncoder;
@@ -133,11 +136,11 @@ final class LoadBench {
         RunResult last = results.get(results.size() - 1);
         md.append("\nBy decoder, N = ").append(last.cameras()).append(":\n\n")
                 .append("| decoder | cameras | source fps min / median | sampled fps min / median |\n|---|---|---|---|\n");
-        last.perCamera().stream().collect(java.util.stream.Collectors.groupingBy(
-                c -> String.valueOf(c.decoder()), java.util.TreeMap::new, java.util.stream.Collectors.toList()))
+        last.perCamera().stream().collect(Collectors.groupingBy(c -> String.valueOf(c.decoder()), TreeMap::new,
+                        Collectors.toList()))
                 .forEach((decoder, group) -> md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s |%n", decoder,
-                        group.size(), minMedian(group.stream().mapToDouble(RunResult.CameraResult::sourceFps)),
-                        minMedian(group.stream().mapToDouble(RunResult.CameraResult::sampledFps)))));
+                        group.size(), minMedian(group, RunResult.CameraResult::sourceFps),
+                        minMedian(group, RunResult.CameraResult::sampledFps))));
         md.append("\nPer camera, N = ").append(last.cameras()).append(":\n\n")
                 .append("| camera | decoder | source fps | sampled fps | inferred fps | motion pass | dropped |\n"
                         + "|---|---|---|---|---|---|---|\n");
@@ -152,8 +155,10 @@ final class LoadBench {
         System.out.print(md);
     }
 
-    private static String minMedian(java.util.stream.DoubleStream values) {
-        double[] sorted = values.sorted().toArray();
+    /** "min / median" of one figure over {@code cameras}. */
+    private static String minMedian(List<RunResult.CameraResult> cameras,
+                                    ToDoubleFunction<RunResult.CameraResult> figure) {
+        double[] sorted = cameras.stream().mapToDouble(figure).sorted().toArray();
         return String.format(Locale.ROOT, "%.2f / %.2f", sorted[0], sorted[sorted.length / 2]);
     }
 
@@ -197,14 +202,13 @@ final class LoadBench {
     }
 
     static String markdownRow(RunResult r) {
-        double[] sampled = r.perCamera().stream().mapToDouble(RunResult.CameraResult::sampledFps).sorted().toArray();
-        double[] detected = r.perCamera().stream().mapToDouble(RunResult.CameraResult::inferredFps).sorted().toArray();
         RunResult.Pipeline p = r.pipeline();
         RunResult.Baseline b = r.baseline();
         RunResult.Gpu g = r.gpu();
         return String.format(Locale.ROOT,
-                "| %s | %.2f / %.2f | %.2f / %.2f | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f (%.2f) | %.3f | %s | %s | %s | %d | %d→%d | %.2f | %.1f | %s |",
-                label(r), sampled[0], sampled[sampled.length / 2], detected[0], detected[detected.length / 2],
+                "| %s | %s | %s | %.1f | %.2f | %.0f/%.0f/%.0f | %.0f/%.0f/%.0f | %.1f | %d | %.2f (%.2f) | %.3f | %s | %s | %s | %d | %d→%d | %.2f | %.1f | %s |",
+                label(r), minMedian(r.perCamera(), RunResult.CameraResult::sampledFps),
+                minMedian(r.perCamera(), RunResult.CameraResult::inferredFps),
                 p.batchesPerS(), p.meanBatch(), p.inferenceP50Ms(), p.inferenceP95Ms(),
                 p.inferenceP99Ms(), p.e2eP50Ms(), p.e2eP95Ms(), p.e2eP99Ms(), p.detectionsPerS(), p.eventsLost(),
                 r.process().cpuSeconds() / r.durationS(), r.process().serverCores(), r.process().cpuPerCameraSecond(),
