@@ -236,8 +236,7 @@ public final class NvdecStreamReader implements StreamReader {
      * them whole (resizing off, the size unknown until decoding, or nothing to scale).
      */
     static int[] resizeTarget(StreamShape shape, AnalysisSize size) {
-        if (resizeRefused || !Boolean.parseBoolean(System.getProperty(RESIZE_PROPERTY, "true")) || shape.width() <= 0
-                || shape.height() <= 0) {
+        if (resizeRefused || !resizing() || shape.width() <= 0 || shape.height() <= 0) {
             return null;
         }
         int[] target = size.of(shape.width(), shape.height());
@@ -275,6 +274,15 @@ public final class NvdecStreamReader implements StreamReader {
             return null;
         }
         return decoder;
+    }
+
+    /** {@link #RESIZE_PROPERTY}: true or false, anything else refused by name like {@link #queuedDecoder()}. */
+    static boolean resizing() {
+        String value = System.getProperty(RESIZE_PROPERTY, "true");
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(RESIZE_PROPERTY + " must be true or false, got '" + value + "'");
+        }
+        return value.equals("true");
     }
 
     /** {@link #QUEUE_PROPERTY}: NVDEC through FFmpeg's CUVID decoder, which keeps frames in flight per session. */

@@ -90,6 +90,11 @@ class NvdecStreamReaderTest {
         System.setProperty(NvdecStreamReader.RESIZE_PROPERTY, "false");
         try {
             assertNull(NvdecStreamReader.resizeTarget(fullHd, yolox), "switched off");
+            System.setProperty(NvdecStreamReader.RESIZE_PROPERTY, "ture");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> NvdecStreamReader.resizeTarget(fullHd, yolox));
+            assertTrue(e.getMessage().contains(NvdecStreamReader.RESIZE_PROPERTY) && e.getMessage().contains("ture"),
+                    e.getMessage());
         } finally {
             System.clearProperty(NvdecStreamReader.RESIZE_PROPERTY);
         }
