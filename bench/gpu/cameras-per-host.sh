@@ -5,7 +5,7 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live|live2]   (probe: the decode variants and OpenCV pool A/B
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live|live2|live720|live1080]   (probe: the decode variants and OpenCV pool A/B
 #   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
 #   around it, motion gate off and on; paced: the decoders with every stream paced at 25 fps as cameras send, one
 #   session per stream as the engine runs them, NVDEC with one and with two frame threads per session, and the
@@ -90,7 +90,7 @@ case $plan in
     DECODE_EXTRA="--with-cpu 16" decode ceil720cuvid vtest-720p.mp4 32 nvdec 4
     run "" "busy720:--sweep ${N720:-176,192} --clip vtest-720p.mp4 --batch 64 --decoder auto"
     ;;
-  live|live2)
+  live|live2|live720|live1080)
     # cameras that do not loop within a run, as live cameras never do: the 10 s clips six times over in one stream of
     # 60 s (`ffmpeg -stream_loop 5 -i CLIP -c copy`), carried in .gpu/clips (bench/gpu/pack-e2e.sh makes them; on the
     # host: cp .gpu/clips/*.mp4 /tmp/gpu/clips/) or made here with the bench's ffmpeg (it needs ALSA's library, which a
@@ -105,7 +105,7 @@ case $plan in
     done
     ls -la $media | tee $work/media.txt
     [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips were not made"; keep; exit 1; }
-    DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-60s.mp4 32 nvdec 4; keep
+    [ "$plan" = live720 ] || { DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-60s.mp4 32 nvdec 4; keep; }
     if [ "$plan" = live ]; then
       run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
       DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
@@ -113,14 +113,19 @@ case $plan in
       run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-3000}" \
         "busy720b:--cameras ${N720B:-208} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     else
-      run "" "busy1080:--sweep ${N1080:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
-      run "-Dcamflux.nvdec.frames_per_second=${BUDGET1080:-4000}" \
-        "busy1080b:--sweep ${N1080B:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
-      DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
-      run "" "busy720:--sweep ${N720:-300,340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
-      run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
-        "busy720b:--cameras ${N720B:-340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
-      run "" "busy1080motion:--cameras ${NMOTION:-152} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto --motion on"; keep
+      # live2 = live720 then live1080, the open 720p target first; two calls fit the per-call limit
+      if [ "$plan" != live1080 ]; then
+        DECODE_EXTRA="--with-cpu 16" decode ceil720 vtest-720p-60s.mp4 32 nvdec 4; keep
+        run "" "busy720:--sweep ${N720:-300,340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+        run "-Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
+          "busy720b:--sweep ${N720B:-340,370} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+      fi
+      if [ "$plan" != live720 ]; then
+        run "" "busy1080motion:--cameras ${NMOTION:-152} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto --motion on"; keep
+        run "" "busy1080:--sweep ${N1080:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
+        run "-Dcamflux.nvdec.frames_per_second=${BUDGET1080:-3500}" \
+          "busy1080b:--sweep ${N1080B:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
+      fi
     fi
     ;;
   resize)
