@@ -5,7 +5,7 @@
 # 1080p ceiling measured in the same call (0.9 of it), so every row of one call shares its baseline.
 # Needs the packs of bench/gpu/pack-e2e.sh unpacked (rt, app) and, for the motion gate on a host without GTK 2,
 # .gpu/gtk.tar.xz (bench/gpu/pack-gtk.sh). Everything comes back as $OUT/cameras-per-host.tgz plus a summary.
-#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live|live2|live720|live1080]   (probe: the decode variants and OpenCV pool A/B
+#   bash bench/gpu/cameras-per-host.sh [final|full|probe|ceiling|paced|paced2|cuvid|cuvid2|confirm|resize|live|live2|live720|live1080|ctx720]   (probe: the decode variants and OpenCV pool A/B
 #   of 2026-12-01; ceiling: the host's combined decode ceiling, NVDEC and the CPU at once, and the engine at N
 #   around it, motion gate off and on; paced: the decoders with every stream paced at 25 fps as cameras send, one
 #   session per stream as the engine runs them, NVDEC with one and with two frame threads per session, and the
@@ -127,6 +127,20 @@ case $plan in
           "busy1080b:--sweep ${N1080B:-168,184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
       fi
     fi
+    ;;
+  ctx720)
+    # 720p past 300: the NVDEC cameras fell behind (the CPU ones kept 25 fps) with cores and NVDEC to spare; the
+    # repeat of 300, then NVDEC on more CUDA contexts of its own (camflux.nvdec.contexts, default 2)
+    keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
+    media=/tmp/gpu/app/.gpu-build/media
+    cp /tmp/gpu/clips/*-60s.mp4 $media/ 2>/dev/null
+    [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips are missing (cp .gpu/clips/*.mp4 /tmp/gpu/clips/)"; exit 1; }
+    run "" "busy720:--cameras ${N720:-300} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+    for c in ${CONTEXTS:-4 8}; do
+      run "-Dcamflux.nvdec.contexts=$c" "busy720c$c:--cameras ${N720C:-320} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
+    done
+    run "-Dcamflux.nvdec.contexts=8 -Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
+      "busy720c8b:--cameras ${N720B:-340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     ;;
   resize)
     # NVDEC scaling kept pictures itself (the CUVID decoder's resize, the default since 2026-12-01 evening) against
