@@ -139,7 +139,8 @@ case $plan in
     for c in ${CONTEXTS:-4 8}; do
       run "-Dcamflux.nvdec.contexts=$c" "busy720c$c:--cameras ${N720C:-320} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     done
-    run "-Dcamflux.nvdec.contexts=8 -Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
+    # N720B=0 leaves this step out
+    [ "${N720B:-}" = 0 ] || run "-Dcamflux.nvdec.contexts=8 -Dcamflux.nvdec.frames_per_second=${BUDGET720:-4000}" \
       "busy720c8b:--cameras ${N720B:-340} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     ;;
   resize)

@@ -41,12 +41,17 @@ public final class NvdecDevice {
     /**
      * 1080p frames per second (see {@link NvdecStreamReader.StreamShape#nvdecLoad()}) that NVDEC is given by default:
      * 120 cameras of 1080p25 or 200 of 720p25, what one H200's decoders kept through CUVID on two contexts of their
-     * own, scaling pictures themselves, beside 32 more 1080p cameras or 56 more 720p ones on its 16 cores (152 and 256
-     * busy cameras sustained, NVDEC 59 % and 46 % busy, 6.5 and 6.8 cores; bench/results/gpu-live-2026-12-01-h200.md).
+     * own, scaling pictures themselves, beside 32-64 more 1080p cameras or 56-100 more 720p ones on its 16 cores (up
+     * to 184 and 300 busy cameras sustained, NVDEC 61 % and 50 % busy, 12.6 and 10.8 cores;
+     * bench/results/gpu-live2-2026-12-01-h200.md). 266 NVDEC cameras of 720p (a budget of 4,000) fell behind.
      * The 2,000 before it was set with clips that looped every 10 s, and each loop re-creates a CUVID decoder: live
      * cameras never loop.
      */
     static final double DEFAULT_BUDGET = 3000;
+    /**
+     * Four held 320 cameras of 720p25 where two did not (the NVDEC cameras fell behind beside 120 CPU ones), at 2.5x
+     * the e2e p99 (318 ms): the GPU time-slices between more contexts. Every 1080p row was measured with two.
+     */
     static final int DEFAULT_CONTEXTS = 2;
 
     private static final Object LOCK = new Object();

@@ -109,6 +109,8 @@ public final class NvdecStreamReader implements StreamReader {
     private final AnalysisSize size;
     /** The stream's picture size when the decoder outputs it scaled ({@link #RESIZE_PROPERTY}), else null. */
     private final int[] resizedFrom;
+    /** The stream's picture size as its parameters give it (0 x 0 when unknown before decoding). */
+    private final StreamShape shape;
     private SwsContext sws;
     private CudaScaler scaler;
     /** Scalers this reader built: one, unless the stream changes size. */
@@ -121,8 +123,10 @@ public final class NvdecStreamReader implements StreamReader {
 
     private NvdecStreamReader(String cameraUuid, AVFormatContext format, AVCodecContext decoder, int streamIndex,
                               AVStream stream, double frameRate, String decoderName, boolean onGpu,
-                              AnalysisSize size, int[] resizedFrom, Runnable onClose) {
+                              AnalysisSize size, StreamShape shape, boolean resized, Runnable onClose) {
         this.size = size;
+        this.shape = shape;
+        int[] resizedFrom = resized ? new int[] {shape.width(), shape.height()} : null;
         this.resizedFrom = resizedFrom;
         this.cameraUuid = cameraUuid;
         this.format = format;
@@ -201,7 +205,8 @@ public final class NvdecStreamReader implements StreamReader {
                     codec.name().getString() + "_cuvid") : null;
             int[] resizedTo = null;
             if (pipelined != null && !pipelined.isNull()) {
-                int[] target = resizeTarget(shape, size);
+                int[] target = SCALE_REFUSALS.scales(source.cameraUuid(), shape.width(), shape.height())
+                        ? resizeTarget(shape, size) : null;
                 decoder = opened(pipelined, stream, device, target);
                 if (decoder != null) {
                     codec = pipelined;
@@ -217,8 +222,7 @@ public final class NvdecStreamReader implements StreamReader {
             String name = codec.name().getString() + (device != null ? " (nvdec)" : "")
                     + (resizedTo != null ? " at " + resizedTo[0] + "x" + resizedTo[1] : "");
             return new NvdecStreamReader(source.cameraUuid(), format, decoder, index, stream, fps, name,
-                    device != null, size, resizedTo != null ? new int[] {shape.width(), shape.height()} : null,
-                    onClose);
+                    device != null, size, shape, resizedTo != null, onClose);
         } catch (IOException | RuntimeException e) {
             if (decoder != null) {
                 avcodec_free_context(decoder);
@@ -236,7 +240,7 @@ public final class NvdecStreamReader implements StreamReader {
      * them whole (resizing off, the size unknown until decoding, or nothing to scale).
      */
     static int[] resizeTarget(StreamShape shape, AnalysisSize size) {
-        if (resizeRefused || !resizing() || shape.width() <= 0 || shape.height() <= 0) {
+        if (!resizing() || shape.width() <= 0 || shape.height() <= 0) {
             return null;
         }
         int[] target = size.of(shape.width(), shape.height());
@@ -310,7 +314,12 @@ public final class NvdecStreamReader implements StreamReader {
         while (true) {
             int r = avcodec_receive_frame(decoder, decoded);
             if (r >= 0) {
-                pictureSeen = true;
+                if (!pictureSeen) {
+                    pictureSeen = true;
+                    if (onGpu && resizedFrom == null) {
+                        SCALE_REFUSALS.wholeDecoded(cameraUuid, shape.width(), shape.height());
+                    }
+                }
                 try {
                     long pts = micros(decoded.best_effort_timestamp());
                     return wanted.test(pts) ? kept(decoded, pts, filter) : new DecodedImage(null, pts);
@@ -435,21 +444,18 @@ public final class NvdecStreamReader implements StreamReader {
 
     private int scalersBuilt;
 
-    /**
-     * Set when a resizing CUVID decoder failed before its first picture (NVDEC refusing the scale shows only then,
-     * when the decoder is created for the stream's first sequence): later opens, the camera's reconnect included,
-     * decode whole pictures.
-     */
-    private static volatile boolean resizeRefused;
+    /** What NVDEC's scaling of each stream size has shown, for every reader of the process. */
+    static final NvdecScaleRefusals SCALE_REFUSALS = new NvdecScaleRefusals();
     private boolean pictureSeen;
 
     private IOException decodingFailed(int error) {
         IOException failure = failure("decoding failed", error);
-        if (resizedFrom != null && !pictureSeen && !resizeRefused) {
-            resizeRefused = true;
-            log.warn("camera {}: NVDEC did not scale {}x{} pictures ({}); from now on pictures cross whole and the CPU"
-                    + " scales them ({}=false does this from the start)", cameraUuid, resizedFrom[0], resizedFrom[1],
-                    failure.getMessage(), RESIZE_PROPERTY);
+        if (onGpu && !pictureSeen) {
+            if (resizedFrom != null) {
+                SCALE_REFUSALS.scaledFailedFirst(cameraUuid, shape.width(), shape.height(), failure.getMessage());
+            } else {
+                SCALE_REFUSALS.wholeFailedFirst(cameraUuid, shape.width(), shape.height(), failure.getMessage());
+            }
         }
         return failure;
     }
