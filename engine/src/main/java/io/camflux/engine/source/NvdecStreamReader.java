@@ -126,8 +126,7 @@ public final class NvdecStreamReader implements StreamReader {
                               AnalysisSize size, StreamShape shape, boolean resized, Runnable onClose) {
         this.size = size;
         this.shape = shape;
-        int[] resizedFrom = resized ? new int[] {shape.width(), shape.height()} : null;
-        this.resizedFrom = resizedFrom;
+        this.resizedFrom = resized ? new int[] {shape.width(), shape.height()} : null;
         this.cameraUuid = cameraUuid;
         this.format = format;
         this.decoder = decoder;
@@ -445,7 +444,7 @@ public final class NvdecStreamReader implements StreamReader {
     private int scalersBuilt;
 
     /** What NVDEC's scaling of each stream size has shown, for every reader of the process. */
-    static final NvdecScaleRefusals SCALE_REFUSALS = new NvdecScaleRefusals();
+    private static final NvdecScaleRefusals SCALE_REFUSALS = new NvdecScaleRefusals();
     private boolean pictureSeen;
 
     private IOException decodingFailed(int error) {
