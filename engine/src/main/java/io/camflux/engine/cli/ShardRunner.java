@@ -3,6 +3,7 @@ package io.camflux.engine.cli;
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.event.LeaseTag;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -86,35 +89,43 @@ final class ShardRunner implements Controls {
         this.err = err;
     }
 
-    /** A detection this worker may publish, with the lease it goes out under (null without a control plane). */
-    private record Admitted(DetectionEvent event, LeaseTag lease) {
+    /** An event this worker may publish, with the lease it goes out under (null without a control plane). */
+    private record Admitted<E>(E event, LeaseTag lease) {
     }
 
-    /** The detections the fence admits (all of them without a control plane); the others are counted as lost. */
-    private Flux<Admitted> admitted() {
-        return engine.detections().mapNotNull(e -> {
+    /** The events the fence admits (all of them without a control plane); the others are counted as lost. */
+    private <E> Flux<Admitted<E>> admitted(Flux<E> events, Function<E, String> cameraOf) {
+        return events.mapNotNull(e -> {
             if (fence == null) {
-                return new Admitted(e, null);
+                return new Admitted<>(e, null);
             }
-            LeaseTag lease = fence.admit(e.cameraUuid());
+            LeaseTag lease = fence.admit(cameraOf.apply(e));
             if (lease == null) {
                 RabbitSink.lostCounter(registry, RabbitSink.LEASE_FENCED).increment();
                 return null;
             }
-            return new Admitted(e, lease);
+            return new Admitted<>(e, lease);
         });
+    }
+
+    private Flux<Admitted<DetectionEvent>> admittedDetections() {
+        return admitted(engine.detections(), DetectionEvent::cameraUuid);
+    }
+
+    /** Asked again right before each send: the lease may have been fenced while the event waited. */
+    private BooleanSupplier stillAdmitted(Admitted<?> a, String cameraUuid) {
+        return a.lease() == null ? () -> true : () -> a.lease().equals(fence.admit(cameraUuid));
     }
 
     private Mono<Void> publishDetections(StdoutSink stdout) {
         if (rabbit == null) {
-            return stdout.write(admitted().map(a -> {
+            return stdout.write(admittedDetections().map(a -> {
                 published(a.event());
                 return EventJson.detection(a.event(), a.lease());
             }));
         }
-        return rabbit.publish(admitted().map(a -> routing.detection(a.event(), a.lease(), () -> published(a.event()),
-                // asked again right before each send: the lease may have been fenced while the event waited
-                a.lease() == null ? () -> true : () -> a.lease().equals(fence.admit(a.event().cameraUuid())))));
+        return rabbit.publish(admittedDetections().map(a -> routing.detection(a.event(), a.lease(),
+                () -> published(a.event()), stillAdmitted(a, a.event().cameraUuid()))));
     }
 
     /** Object events (tracking on, {@code events} objects or both); nothing otherwise. */
@@ -122,21 +133,12 @@ final class ShardRunner implements Controls {
         if (!engine.config().tracking().events().objects()) {
             return Mono.empty();
         }
-        Flux<io.camflux.engine.ObjectEvent> admitted = engine.objectEvents().filter(e -> {
-            if (fence == null || fence.admit(e.cameraUuid()) != null) {
-                return true;
-            }
-            RabbitSink.lostCounter(registry, RabbitSink.LEASE_FENCED).increment();
-            return false;
-        });
+        Flux<Admitted<ObjectEvent>> admitted = admitted(engine.objectEvents(), ObjectEvent::cameraUuid);
         if (rabbit == null) {
-            return stdout.write(admitted.map(e -> EventJson.object(e, fence == null ? null : fence.tagOf(e.cameraUuid()))));
+            return stdout.write(admitted.map(a -> EventJson.object(a.event(), a.lease())));
         }
-        return rabbit.publish(admitted.map(e -> {
-            LeaseTag lease = fence == null ? null : fence.tagOf(e.cameraUuid());
-            return routing.object(e, lease,
-                    lease == null ? () -> true : () -> lease.equals(fence.admit(e.cameraUuid())));
-        }));
+        return rabbit.publish(admitted.map(a -> routing.object(a.event(), a.lease(),
+                stillAdmitted(a, a.event().cameraUuid()))));
     }
 
     private Mono<Void> publishStatuses(StdoutSink stdout) {
@@ -169,7 +171,7 @@ final class ShardRunner implements Controls {
             Mono<Void> objects = publishObjects(sink).cache();
             objects.subscribe(null, e -> failure = e);
             Mono<Void> frames = config.tracking().events().frames() ? publishDetections(sink)
-                    : admitted().then();
+                    : admittedDetections().then();
             detections = Mono.when(frames, objects)
                     .doFinally(signal -> done.countDown())
                     .subscribe(null, e -> failure = e);
