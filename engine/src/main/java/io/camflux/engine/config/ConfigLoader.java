@@ -382,18 +382,11 @@ public final class ConfigLoader {
         /** {@code tracking} and {@code events}; zones, lines and object events need tracking on. */
         private TrackingConfig tracking(JsonFields root, List<SourceConfig> sources) {
             TrackingConfig t = tracking(root.object("tracking"));
-            String events = root.string("events", "frames").toLowerCase(Locale.ROOT);
-            TrackingConfig.Events mode = switch (events) {
-                case "frames" -> TrackingConfig.Events.FRAMES;
-                case "objects" -> TrackingConfig.Events.OBJECTS;
-                case "both" -> TrackingConfig.Events.BOTH;
-                default -> {
-                    root.problem("events", "must be frames, objects or both, got '" + events + "'");
-                    yield TrackingConfig.Events.FRAMES;
-                }
-            };
+            TrackingConfig.Events mode = root.parsed("events", TrackingConfig.Events.FRAMES,
+                    TrackingConfig.Events::parse);
             if (mode.objects() && !t.enabled()) {
-                root.problem("events", "'" + events + "' needs tracking (\"tracking\": {\"enabled\": true})");
+                root.problem("events", "'" + mode.name().toLowerCase(Locale.ROOT)
+                        + "' needs tracking (\"tracking\": {\"enabled\": true})");
             }
             if (!t.enabled()) {
                 for (int i = 0; i < sources.size(); i++) {

@@ -1,6 +1,7 @@
 package io.camflux.engine.config;
 
 import io.camflux.engine.tracking.Tracker;
+import java.util.Locale;
 
 /**
  * {@code tracking}: a tracker per camera on the stage behind inference; each detection of a confirmed track carries
@@ -26,6 +27,14 @@ public record TrackingConfig(boolean enabled, double maxLostSeconds, int minHits
         /** object events only (object.new/end, zone.enter/exit, line.cross) */
         OBJECTS,
         BOTH;
+
+        public static Events parse(String value) {
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be frames, objects or both, got '" + value + "'");
+            }
+        }
 
         public boolean frames() {
             return this != OBJECTS;
