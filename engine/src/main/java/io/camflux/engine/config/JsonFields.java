@@ -95,12 +95,18 @@ final class JsonFields {
 
     /** One polygon, {@code [[x, y], ...]} in source pixels; null (and a problem) when it is not one. */
     Polygon polygon(String key) {
+        JsonNode v = present(key);
+        return v == null ? null : polygon(v, path(key));
+    }
+
+    /** The key's value; null, with a problem, when it is absent or null. */
+    private JsonNode present(String key) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
             problem(key, "is required");
             return null;
         }
-        return polygon(v, path(key));
+        return v;
     }
 
     private Polygon polygon(JsonNode poly, String at) {
@@ -120,12 +126,8 @@ final class JsonFields {
 
     /** A point {@code [x, y]} in source pixels; null (and a problem) when it is not one. */
     Polygon.Point point(String key) {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) {
-            problem(key, "is required");
-            return null;
-        }
-        return point(v, path(key));
+        JsonNode v = present(key);
+        return v == null ? null : point(v, path(key));
     }
 
     private Polygon.Point point(JsonNode p, String at) {
