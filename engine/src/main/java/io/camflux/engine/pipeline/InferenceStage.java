@@ -48,15 +48,11 @@ final class InferenceStage {
     private final TrackingConfig tracking;
     private final Counter tracksStarted;
     /** One tracker per camera; this stage sees each camera's frames in order, one batch at a time. */
-    private final Map<String, Tracker> trackers =
-            new ConcurrentHashMap<>();
-    private final Map<String, SceneAnalytics> scenes =
-            new ConcurrentHashMap<>();
-    private final Sinks.Many<ObjectEvent> objects =
-            Sinks.many().multicast().onBackpressureBuffer(4096, false);
+    private final Map<String, Tracker> trackers = new ConcurrentHashMap<>();
+    private final Map<String, SceneAnalytics> scenes = new ConcurrentHashMap<>();
+    private final Sinks.Many<ObjectEvent> objects = Sinks.many().multicast().onBackpressureBuffer(4096, false);
     private final MeterRegistry registry;
-    private final Map<List<String>, AtomicInteger> occupancy =
-            new ConcurrentHashMap<>();
+    private final Map<List<String>, AtomicInteger> occupancy = new ConcurrentHashMap<>();
 
     InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
         this.snapshots = snapshots;
@@ -101,16 +97,15 @@ final class InferenceStage {
             VideoFrame frame = batch.get(i);
             inSource.add(results.get(i) == null ? null : tracked(frame, results.get(i)));
             if (frameErrors != null && frameErrors.get(i) != null) {
-                VideoFrame bad = frame;
-                Long last = lastUnpreparedLog.get(bad.cameraUuid());
+                Long last = lastUnpreparedLog.get(frame.cameraUuid());
                 long now = System.nanoTime();
                 if (last == null || now - last > 10_000_000_000L) {
-                    lastUnpreparedLog.put(bad.cameraUuid(), now);
+                    lastUnpreparedLog.put(frame.cameraUuid(), now);
                     log.warn("camera {}: frame {} cannot be prepared for the detector ({}); dropped, its batch-mates are"
-                        + " detected (said once per 10 s a camera)", bad.cameraUuid(), bad.frameId(),
+                        + " detected (said once per 10 s a camera)", frame.cameraUuid(), frame.frameId(),
                         frameErrors.get(i).toString());
                 }
-                bad.release(DropReason.INFERENCE_ERROR);
+                frame.release(DropReason.INFERENCE_ERROR);
             } else {
                 if (results.get(i) != null) {
                     // the frame is still this stage's: a snapshot someone asked for is drawn from it now
@@ -150,8 +145,7 @@ final class InferenceStage {
         long[] ids = null;
         Tracker.Update u = null;
         if (tracking.enabled()) {
-            u = trackers.computeIfAbsent(frame.cameraUuid(),
-                    k -> new Tracker(tracking.settings()))
+            u = trackers.computeIfAbsent(frame.cameraUuid(), k -> new Tracker(tracking.settings()))
                     .update(found, frame.ptsMicros() / 1e6);
             ids = u.trackIds();
             tracksStarted.increment(u.started().size());
@@ -178,8 +172,7 @@ final class InferenceStage {
                 AtomicInteger n = occupancy.computeIfAbsent(
                         List.of(e.cameraUuid(), e.zone(), e.className()), key -> {
                             AtomicInteger v = new AtomicInteger();
-                            Gauge.builder("zone.occupancy", v,
-                                            AtomicInteger::get)
+                            Gauge.builder("zone.occupancy", v, AtomicInteger::get)
                                     .description("tracked objects in a zone now").tag("camera_uuid", key.get(0))
                                     .tag("zone", key.get(1)).tag("class", key.get(2)).register(registry);
                             return v;
@@ -202,13 +195,13 @@ final class InferenceStage {
     /** The detections flux ended: so do the object events. */
     synchronized void complete() {
         for (String camera : List.copyOf(trackers.keySet())) {
-            finish(camera);
+            forget(camera);
         }
         objects.tryEmitComplete();
     }
 
-    /** A camera's tracks end (it left, or the pipeline ended): their object.end events go out. */
-    private void finish(String cameraUuid) {
+    /** A camera left the set, or the pipeline ended: its tracks end, and their object.end events go out. */
+    void forget(String cameraUuid) {
         Tracker tracker = trackers.remove(cameraUuid);
         SceneAnalytics scene = scenes.remove(cameraUuid);
         if (tracker == null || scene == null) {
@@ -228,11 +221,6 @@ final class InferenceStage {
         }
     }
 
-    /** A camera left the set: its tracks end with it. */
-    void forget(String cameraUuid) {
-        finish(cameraUuid);
-        trackers.remove(cameraUuid);
-    }
 
     /** A detection in the frame's image, as an event in source pixels. */
     private static DetectionEvent.Detected toEvent(Detection d, double sx, double sy) {

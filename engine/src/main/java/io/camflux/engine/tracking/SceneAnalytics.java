@@ -23,6 +23,9 @@ public final class SceneAnalytics {
     private final String runnerId;
     private final String shardId;
     private final Map<Long, TrackState> tracks = new HashMap<>();
+    /** The latest frame's scale from the tracker's image pixels to source pixels (an ended track's best box). */
+    private double scaleX = 1;
+    private double scaleY = 1;
 
     private static final class TrackState {
         final String className;
@@ -89,19 +92,16 @@ public final class SceneAnalytics {
             }
         }
         for (Tracker.Ended e : update.ended()) {
-            end(out, e, ts, scaleX, scaleY);
+            end(out, e, ts);
         }
         return out;
     }
-
-    private double scaleX = 1;
-    private double scaleY = 1;
 
     /** The camera stopped: every track ends (the tracker's {@link Tracker#close()}), at its last frame's scale. */
     public List<ObjectEvent> close(List<Tracker.Ended> ended, Instant ts) {
         List<ObjectEvent> out = new ArrayList<>();
         for (Tracker.Ended e : ended) {
-            end(out, e, ts, scaleX, scaleY);
+            end(out, e, ts);
         }
         return out;
     }
@@ -127,7 +127,7 @@ public final class SceneAnalytics {
         }
     }
 
-    private void end(List<ObjectEvent> out, Tracker.Ended e, Instant ts, double scaleX, double scaleY) {
+    private void end(List<ObjectEvent> out, Tracker.Ended e, Instant ts) {
         TrackState t = tracks.remove(e.trackId());
         List<String> visited = List.of();
         if (t != null) {
