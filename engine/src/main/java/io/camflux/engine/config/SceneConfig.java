@@ -19,6 +19,11 @@ public record SceneConfig(List<Zone> zones, List<Line> lines) {
         return zones.isEmpty() && lines.isEmpty();
     }
 
+    /** A zone's or line's {@code classes}: empty counts every class. */
+    private static boolean counts(Set<String> classes, String className) {
+        return classes.isEmpty() || classes.contains(className);
+    }
+
     /**
      * @param classes    the classes it counts (empty: all)
      * @param minSeconds how long an object must be inside (outside) before it enters (leaves): an edge's jitter
@@ -30,7 +35,7 @@ public record SceneConfig(List<Zone> zones, List<Line> lines) {
         }
 
         public boolean counts(String className) {
-            return classes.isEmpty() || classes.contains(className);
+            return SceneConfig.counts(classes, className);
         }
 
         /** Ray casting: whether ({@code x}, {@code y}) lies inside the polygon. */
@@ -54,7 +59,7 @@ public record SceneConfig(List<Zone> zones, List<Line> lines) {
         }
 
         public boolean counts(String className) {
-            return classes.isEmpty() || classes.contains(className);
+            return SceneConfig.counts(classes, className);
         }
 
         /** Which side of the line a point is on: > 0 right, < 0 left (image y grows downwards). */
