@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.status.StatusEvent;
 import java.io.UncheckedIOException;
 
@@ -27,7 +28,7 @@ public final class EventJson {
     }
 
     /** An object event; under a lease (null: none) tagged with it. */
-    public static String object(io.camflux.engine.ObjectEvent event, LeaseTag lease) {
+    public static String object(ObjectEvent event, LeaseTag lease) {
         ObjectNode node = JSON.valueToTree(event);
         return write(lease == null ? node : stamp(node, lease));
     }

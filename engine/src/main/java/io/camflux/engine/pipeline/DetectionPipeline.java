@@ -2,6 +2,7 @@ package io.camflux.engine.pipeline;
 
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.FrameDetector;
+import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.BatchConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.motion.MotionGate;
@@ -54,7 +55,7 @@ public final class DetectionPipeline {
      * runs; it completes when that flux ends. Subscribe before the detections: earlier events wait in a bounded
      * buffer for the first subscriber only.
      */
-    public Flux<io.camflux.engine.ObjectEvent> objects() {
+    public Flux<ObjectEvent> objects() {
         return inference.objects();
     }
 

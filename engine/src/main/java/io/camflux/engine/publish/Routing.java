@@ -1,12 +1,14 @@
 package io.camflux.engine.publish;
 
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.AmqpConfig;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.event.LeaseTag;
 import io.camflux.engine.status.StatusEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /** Where each event goes on the broker (docs/architecture.md) and its message id. */
 public final class Routing {
@@ -33,7 +35,7 @@ public final class Routing {
      * lease), sent only while {@code permitted} says so.
      */
     public OutboundEvent detection(DetectionEvent e, LeaseTag lease, Runnable onConfirmed,
-                                   java.util.function.BooleanSupplier permitted) {
+                                   BooleanSupplier permitted) {
         String id = lease == null ? runnerId + "/" + e.cameraUuid() + "/" + e.frameId()
                 : runnerId + "/" + e.cameraUuid() + "/" + lease.epoch() + "/" + e.frameId();
         return new OutboundEvent(amqp.exDetect(), "detections." + e.tenantId() + "." + e.siteId() + "." + e.cameraUuid(),
@@ -41,7 +43,7 @@ public final class Routing {
     }
 
     /** {@code objects.{tenant}.{site}.{camera}} on the detection exchange; under a lease (null: none) tagged. */
-    public OutboundEvent object(io.camflux.engine.ObjectEvent e, LeaseTag lease, java.util.function.BooleanSupplier permitted) {
+    public OutboundEvent object(ObjectEvent e, LeaseTag lease, BooleanSupplier permitted) {
         String id = runnerId + "/" + e.cameraUuid() + "/objects/" + STARTED + "-" + statusSequence.incrementAndGet();
         return new OutboundEvent(amqp.exDetect(), e.routingKey(), id,
                 EventJson.object(e, lease).getBytes(StandardCharsets.UTF_8), () -> { }, permitted);
