@@ -107,10 +107,10 @@ public final class NvdecStreamReader implements StreamReader {
     private final boolean onGpu;
     private final Runnable onClose;
     private final AnalysisSize size;
-    /** The stream's picture size when the decoder outputs it scaled ({@link #RESIZE_PROPERTY}), else null. */
-    private final int[] resizedFrom;
     /** The stream's picture size as its parameters give it (0 x 0 when unknown before decoding). */
     private final StreamShape shape;
+    /** The decoder outputs pictures at the analysis size ({@link #RESIZE_PROPERTY}); each stands for {@link #shape}. */
+    private final boolean resized;
     private SwsContext sws;
     private CudaScaler scaler;
     /** Scalers this reader built: one, unless the stream changes size. */
@@ -126,7 +126,7 @@ public final class NvdecStreamReader implements StreamReader {
                               AnalysisSize size, StreamShape shape, boolean resized, Runnable onClose) {
         this.size = size;
         this.shape = shape;
-        this.resizedFrom = resized ? new int[] {shape.width(), shape.height()} : null;
+        this.resized = resized;
         this.cameraUuid = cameraUuid;
         this.format = format;
         this.decoder = decoder;
@@ -315,7 +315,7 @@ public final class NvdecStreamReader implements StreamReader {
             if (r >= 0) {
                 if (!pictureSeen) {
                     pictureSeen = true;
-                    if (onGpu && resizedFrom == null) {
+                    if (onGpu && !resized) {
                         SCALE_REFUSALS.wholeDecoded(cameraUuid, shape.width(), shape.height());
                     }
                 }
@@ -382,9 +382,9 @@ public final class NvdecStreamReader implements StreamReader {
     /** A wanted frame: judged by {@code filter} on its luma, then a BGR copy at the analysis size that the caller owns. */
     private DecodedImage kept(AVFrame frame, long pts, PictureFilter filter) throws IOException {
         // a picture the decoder scaled stands for the stream's own size: boxes and masks are in source pixels
-        int sourceWidth = resizedFrom != null ? resizedFrom[0] : frame.width();
-        int sourceHeight = resizedFrom != null ? resizedFrom[1] : frame.height();
-        int[] target = resizedFrom != null ? new int[] {frame.width(), frame.height()}
+        int sourceWidth = resized ? shape.width() : frame.width();
+        int sourceHeight = resized ? shape.height() : frame.height();
+        int[] target = resized ? new int[] {frame.width(), frame.height()}
                 : size.of(frame.width(), frame.height());
         AVFrame host = inHostMemory(frame, target);
         PictureFilter rest = LumaPlane.judge(host, filter, pts, sourceWidth, sourceHeight);
@@ -450,7 +450,7 @@ public final class NvdecStreamReader implements StreamReader {
     private IOException decodingFailed(int error) {
         IOException failure = failure("decoding failed", error);
         if (onGpu && !pictureSeen) {
-            if (resizedFrom != null) {
+            if (resized) {
                 SCALE_REFUSALS.scaledFailedFirst(cameraUuid, shape.width(), shape.height(), failure.getMessage());
             } else {
                 SCALE_REFUSALS.wholeFailedFirst(cameraUuid, shape.width(), shape.height(), failure.getMessage());
