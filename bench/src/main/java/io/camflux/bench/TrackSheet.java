@@ -54,9 +54,19 @@ public final class TrackSheet {
         if (clip == null) {
             throw new IllegalArgumentException("usage: tracks --clip FILE [--fps 6] [--frames 36] [--every 3] [--out PNG]");
         }
-        Tracker tracker = new Tracker(Tracker.Settings.DEFAULT);
         List<Mat> tiles = new ArrayList<>();
-        long interval = Math.round(1e6 / fps);
+        try {
+            sheet(clip, Math.round(1e6 / fps), frames, every, out, tiles);
+        } finally {
+            tiles.forEach(Mat::close);
+        }
+        System.out.println("wrote " + out);
+    }
+
+    /** Detects and tracks the clip's frames into {@code tiles} (the caller closes them), then writes the sheet. */
+    private static void sheet(Path clip, long interval, int frames, int every, Path out, List<Mat> tiles)
+            throws Exception {
+        Tracker tracker = new Tracker(Tracker.Settings.DEFAULT);
         try (OnnxDetector detector = OnnxDetector.open(ModelResolver.fromEnvironment().resolve(BuiltinModel.DEFAULT),
                 DetectorSettings.defaults());
              StreamReader reader = FfmpegStreamReader.open(new SourceConfig("sheet", clip.toString(), "b", "b", "tcp",
@@ -101,6 +111,9 @@ public final class TrackSheet {
                 n++;
             }
         }
+        if (tiles.isEmpty()) {
+            throw new IllegalArgumentException("no frame of " + clip + " was decoded");
+        }
         int columns = 3, rows = (tiles.size() + columns - 1) / columns;
         int w = tiles.get(0).cols(), h = tiles.get(0).rows();
         try (Mat sheet = new Mat(rows * h, columns * w, CV_8UC3, new Scalar(0, 0, 0, 0))) {
@@ -108,11 +121,9 @@ public final class TrackSheet {
                 try (Mat cell = sheet.apply(new Rect((i % columns) * w, (i / columns) * h, w, h))) {
                     tiles.get(i).copyTo(cell);
                 }
-                tiles.get(i).close();
             }
             imwrite(out.toString(), sheet);
         }
-        System.out.println("wrote " + out);
     }
 
     private static void draw(Mat image, Detection b, long id) {

@@ -93,7 +93,10 @@ final class PictureCheck {
                     break;
                 }
                 if (!d.skipped()) {
-                    kept.put(d.ptsMicros(), d.image());
+                    Mat replaced = kept.put(d.ptsMicros(), d.image());
+                    if (replaced != null) {
+                        replaced.close(); // a repeated media time: the later picture stands
+                    }
                     sizes = d.image().cols() + "x" + d.image().rows();
                     stands = d.sourceWidth() + "x" + d.sourceHeight();
                 }
