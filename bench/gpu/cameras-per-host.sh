@@ -30,6 +30,18 @@ budget() { # 0.9 of the NVDEC frames/s of a 1080p decode step with STREAMS strea
   # a broken decode step (under 500 frames/s) leaves the engine's default
   awk -v f="${got:-1666}" 'BEGIN {printf "%.0f", f < 500 ? 1500 : 0.9 * f}'
 }
+# packs what the plan has finished into $OUT after each step, so a call cut short still brings it back
+keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
+# the 60 s clips (see live) beside the app's media: carried in /tmp/gpu/clips, else made with the bench's ffmpeg
+clips60() {
+  local media=/tmp/gpu/app/.gpu-build/media c
+  cp /tmp/gpu/clips/*-60s.mp4 $media/ 2>/dev/null
+  for c in vtest-1080p vtest-720p; do
+    [ -s $media/$c-60s.mp4 ] || run "" "mk$c=java:$D ffmpeg -v error -y -stream_loop 5 -i @app/media/$c.mp4 -c copy @app/media/$c-60s.mp4"
+  done
+  ls -la $media | tee $work/media.txt
+  [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips were not made (cp .gpu/clips/*.mp4 /tmp/gpu/clips/)"; keep; exit 1; }
+}
 plan=${1:-final}
 case $plan in
   ceiling)
@@ -97,14 +109,7 @@ case $plan in
     # bare GPU host may not have). Each loop of a file costs an NVDEC camera its decoder (CUVID's flush destroys and
     # re-creates it): with the 10 s clips that held NVDEC cameras under 25 fps (the resize plan; the CPU ones kept 25).
     # live: what gpu-live-2026-12-01-h200.md reports; live2: beyond it (1080p past 152, 720p at the 300)
-    keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
-    media=/tmp/gpu/app/.gpu-build/media
-    cp /tmp/gpu/clips/*-60s.mp4 $media/ 2>/dev/null
-    for c in vtest-1080p vtest-720p; do
-      [ -s $media/$c-60s.mp4 ] || run "" "mk$c=java:$D ffmpeg -v error -y -stream_loop 5 -i @app/media/$c.mp4 -c copy @app/media/$c-60s.mp4"
-    done
-    ls -la $media | tee $work/media.txt
-    [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips were not made"; keep; exit 1; }
+    clips60
     [ "$plan" = live720 ] || { DECODE_EXTRA="--with-cpu 16" decode ceil1080 vtest-1080p-60s.mp4 32 nvdec 4; keep; }
     if [ "$plan" = live ]; then
       run "" "busy1080:--sweep ${N1080:-128,136} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto"; keep
@@ -131,10 +136,7 @@ case $plan in
   ctx720)
     # 720p past 300: the NVDEC cameras fell behind (the CPU ones kept 25 fps) with cores and NVDEC to spare; the
     # repeat of 300, then NVDEC on more CUDA contexts of its own (camflux.nvdec.contexts, default 2)
-    keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
-    media=/tmp/gpu/app/.gpu-build/media
-    cp /tmp/gpu/clips/*-60s.mp4 $media/ 2>/dev/null
-    [ -s $media/vtest-720p-60s.mp4 ] || { echo "the 60 s clips are missing (cp .gpu/clips/*.mp4 /tmp/gpu/clips/)"; exit 1; }
+    clips60
     run "" "busy720:--cameras ${N720:-300} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
     for c in ${CONTEXTS:-4 8}; do
       run "-Dcamflux.nvdec.contexts=$c" "busy720c$c:--cameras ${N720C:-320} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto"; keep
@@ -148,7 +150,6 @@ case $plan in
     # whole pictures scaled by swscale on the CPU: the pictures against the CPU decoder's, the host's decode ceiling
     # and the engine both ways, 1080p then 720p (with a larger NVDEC budget too); the results are packed after
     # every step, so what finished comes back if the device time runs out
-    keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
     # most wanted first: a call that runs out of time still brings back what it finished
     DECODE_EXTRA=--check decode check1080 vtest-1080p.mp4 1 nvdec 4; keep
     DECODE_EXTRA=--check decode check720 vtest-720p.mp4 1 nvdec 4; keep
