@@ -13,7 +13,6 @@ import io.camflux.engine.tracking.Tracker;
 import io.camflux.model.Detection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -23,11 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 
 /**
  * Turns the detector operator's results into events, releasing each batch's frames; with tracking on, numbers each
@@ -50,9 +47,7 @@ final class InferenceStage {
     /** One tracker per camera; this stage sees each camera's frames in order, one batch at a time. */
     private final Map<String, Tracker> trackers = new ConcurrentHashMap<>();
     private final Map<String, SceneAnalytics> scenes = new ConcurrentHashMap<>();
-    private final Sinks.Many<ObjectEvent> objects = Sinks.many().multicast().onBackpressureBuffer(4096, false);
-    private final MeterRegistry registry;
-    private final Map<List<String>, AtomicInteger> occupancy = new ConcurrentHashMap<>();
+    private final ObjectEventOutlet objects;
 
     InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
         this.snapshots = snapshots;
@@ -69,7 +64,7 @@ final class InferenceStage {
         this.batchErrors = Counter.builder("inference.errors").description("batches the detector failed on")
                 .register(registry);
         this.tracking = shard.tracking();
-        this.registry = registry;
+        this.objects = new ObjectEventOutlet(registry, 4096);
         this.tracksStarted = Counter.builder("objects.tracked").description("tracks confirmed (objects seen)")
                 .register(registry);
     }
@@ -159,37 +154,15 @@ final class InferenceStage {
                     k -> new SceneAnalytics(frame.source(), runnerId, shardId));
             for (ObjectEvent e : scene.frame(u, out, frame.ptsMicros() / 1e6, clock.instant(),
                     frame.scaleX(), frame.scaleY())) {
-                emit(e);
+                objects.emit(e);
             }
         }
         return out;
     }
 
-    /** zone_occupancy and line_crossings_total from the events that change them. */
-    private void count(ObjectEvent e) {
-        switch (e.type()) {
-            case ObjectEvent.ZONE_ENTER, ObjectEvent.ZONE_EXIT -> {
-                AtomicInteger n = occupancy.computeIfAbsent(
-                        List.of(e.cameraUuid(), e.zone(), e.className()), key -> {
-                            AtomicInteger v = new AtomicInteger();
-                            Gauge.builder("zone.occupancy", v, AtomicInteger::get)
-                                    .description("tracked objects in a zone now").tag("camera_uuid", key.get(0))
-                                    .tag("zone", key.get(1)).tag("class", key.get(2)).register(registry);
-                            return v;
-                        });
-                n.addAndGet(e.type().equals(ObjectEvent.ZONE_ENTER) ? 1 : -1);
-            }
-            case ObjectEvent.LINE_CROSS -> Counter.builder("line.crossings")
-                    .description("tracked objects that crossed a line").tag("camera_uuid", e.cameraUuid())
-                    .tag("line", e.line()).tag("direction", e.direction()).register(registry).increment();
-            default -> {
-            }
-        }
-    }
-
     /** Object events (with tracking and {@code events} objects or both); completes with {@link #complete()}. */
     Flux<ObjectEvent> objects() {
-        return objects.asFlux();
+        return objects.events();
     }
 
     /** The detections flux ended: so do the object events. */
@@ -197,7 +170,7 @@ final class InferenceStage {
         for (String camera : List.copyOf(trackers.keySet())) {
             forget(camera);
         }
-        objects.tryEmitComplete();
+        objects.complete();
     }
 
     /** A camera left the set, or the pipeline ended: its tracks end, and their object.end events go out. */
@@ -208,19 +181,9 @@ final class InferenceStage {
             return;
         }
         for (ObjectEvent e : scene.close(tracker.close(), clock.instant())) {
-            emit(e);
+            objects.emit(e);
         }
     }
-
-    /** One at a time: the pipeline's thread and a camera's removal may both emit. */
-    private synchronized void emit(ObjectEvent e) {
-        count(e);
-        if (objects.tryEmitNext(e).isFailure()) {
-            log.warn("camera {}: an object event was dropped (no one takes them fast enough): {}", e.cameraUuid(),
-                    e.type());
-        }
-    }
-
 
     /** A detection in the frame's image, as an event in source pixels. */
     private static DetectionEvent.Detected toEvent(Detection d, double sx, double sy) {
