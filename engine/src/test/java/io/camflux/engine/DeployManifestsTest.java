@@ -23,6 +23,7 @@ import io.kubernetes.client.openapi.models.V1Namespace;
 import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
 import io.kubernetes.client.openapi.models.V1Secret;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1StatefulSet;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -69,6 +70,13 @@ class DeployManifestsTest {
         return docs.get(0);
     }
 
+    /** The object of this kind and name (the workers' and etcd's Services and budgets share kinds). */
+    private static JsonNode named(String kind, String name) {
+        return BY_KIND.getOrDefault(kind, List.of()).stream()
+                .filter(d -> d.path("metadata").path("name").asText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " rendered"));
+    }
+
     private static JsonElement gson(JsonNode node) {
         return JsonParser.parseString(node.toString());
     }
@@ -76,13 +84,18 @@ class DeployManifestsTest {
     @Test
     void everyManifestIsAValidKubernetesObject() throws Exception {
         assertEquals(java.util.Set.of("Namespace", "ConfigMap", "Secret", "Service", "Deployment",
-                "PodDisruptionBudget"), BY_KIND.keySet());
+                "PodDisruptionBudget", "StatefulSet"), BY_KIND.keySet());
         V1Namespace.validateJsonElement(gson(one("Namespace")));
         V1ConfigMap.validateJsonElement(gson(one("ConfigMap")));
         V1Secret.validateJsonElement(gson(one("Secret")));
-        V1Service.validateJsonElement(gson(one("Service")));
+        for (JsonNode service : BY_KIND.get("Service")) {
+            V1Service.validateJsonElement(gson(service));
+        }
         V1Deployment.validateJsonElement(gson(one("Deployment")));
-        V1PodDisruptionBudget.validateJsonElement(gson(one("PodDisruptionBudget")));
+        for (JsonNode pdb : BY_KIND.get("PodDisruptionBudget")) {
+            V1PodDisruptionBudget.validateJsonElement(gson(pdb));
+        }
+        V1StatefulSet.validateJsonElement(gson(one("StatefulSet")));
     }
 
     @Test
@@ -96,7 +109,7 @@ class DeployManifestsTest {
     @Test
     void theDeploymentMatchesWhatTheEngineServes() throws Exception {
         ShardConfig config = workerConfig();
-        assertNotNull(config.cp(), "the fleet's workers take their shard from the control plane");
+        assertNotNull(config.fleet().etcd(), "the fleet's workers take their shards from etcd");
         JsonNode pod = one("Deployment").path("spec").path("template");
         JsonNode container = pod.path("spec").path("containers").get(0);
         Map<String, Integer> ports = new HashMap<>();
@@ -120,7 +133,7 @@ class DeployManifestsTest {
         assertEquals(configPath, mount.path("mountPath").asText() + "/worker.json");
 
         JsonNode secret = one("Secret");
-        for (String env : List.of("CAMFLUX_AMQP_PASSWORD", "CAMFLUX_CP_TOKEN", "CAMFLUX_HTTP_TOKEN")) {
+        for (String env : List.of("CAMFLUX_AMQP_PASSWORD", "CAMFLUX_HTTP_TOKEN")) {
             JsonNode ref = null;
             for (JsonNode e : container.path("env")) {
                 if (e.path("name").asText().equals(env)) {
@@ -131,16 +144,16 @@ class DeployManifestsTest {
             assertEquals(secret.path("metadata").path("name").asText(), ref.path("name").asText());
             assertTrue(secret.path("data").has(ref.path("key").asText()), env);
         }
-        assertEquals("change-me", new String(Base64.getDecoder().decode(secret.path("data").path("CAMFLUX_CP_TOKEN")
+        assertEquals("change-me", new String(Base64.getDecoder().decode(secret.path("data").path("CAMFLUX_HTTP_TOKEN")
                 .asText()), StandardCharsets.UTF_8), "the shipped values are placeholders");
 
-        JsonNode pdbSelector = one("PodDisruptionBudget").path("spec").path("selector").path("matchLabels");
+        JsonNode pdbSelector = named("PodDisruptionBudget", "camflux-worker").path("spec").path("selector").path("matchLabels");
         pdbSelector.fields().forEachRemaining(e -> assertEquals(e.getValue(),
                 pod.path("metadata").path("labels").path(e.getKey()), "the PDB selects the workers"));
-        JsonNode serviceSelector = one("Service").path("spec").path("selector");
+        JsonNode serviceSelector = named("Service", "camflux-worker-metrics").path("spec").path("selector");
         serviceSelector.fields().forEachRemaining(e -> assertEquals(e.getValue(),
                 pod.path("metadata").path("labels").path(e.getKey()), "the Service selects the workers"));
-        one("Service").path("spec").path("ports").forEach(p -> assertTrue(ports.containsKey(p.path("targetPort")
+        named("Service", "camflux-worker-metrics").path("spec").path("ports").forEach(p -> assertTrue(ports.containsKey(p.path("targetPort")
                 .asText()), "target port " + p));
 
         // the probes' paths, on the engine's own health server with the config's settings (ports made free)
@@ -179,6 +192,35 @@ class DeployManifestsTest {
             assertEquals(503, get(http, "/ready"), "but not ready to a plain /ready without a lease");
             assertNotEquals(404, get(metrics, "/metrics"));
         }
+    }
+
+    @Test
+    void theWorkersEtcdEndpointsAreTheStatefulSetsMembers() {
+        JsonNode sts = one("StatefulSet");
+        String name = sts.path("metadata").path("name").asText();
+        String namespace = sts.path("metadata").path("namespace").asText();
+        JsonNode service = named("Service", sts.path("spec").path("serviceName").asText());
+        assertEquals("None", service.path("spec").path("clusterIP").asText(), "headless: a stable name per member");
+        int clientPort = 0;
+        for (JsonNode p : service.path("spec").path("ports")) {
+            clientPort = p.path("name").asText().equals("client") ? p.path("port").asInt() : clientPort;
+        }
+        int members = sts.path("spec").path("replicas").asInt();
+        assertEquals(3, members, "3 members: one can fail without a quorum loss");
+        List<URI> expected = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            expected.add(URI.create("http://" + name + "-" + i + "." + service.path("metadata").path("name").asText()
+                    + "." + namespace + ".svc:" + clientPort));
+        }
+        assertEquals(expected, workerConfig().fleet().etcd().endpoints());
+        String command = String.join(" ", YAML.convertValue(sts.path("spec").path("template").path("spec")
+                .path("containers").get(0).path("command"), String[].class));
+        for (int i = 0; i < members; i++) {
+            assertTrue(command.contains(name + "-" + i + "=http://" + name + "-" + i + "." + service.path("metadata")
+                    .path("name").asText() + "." + namespace + ".svc:2380"), "member " + i + " in the initial cluster");
+        }
+        assertEquals("1", named("PodDisruptionBudget", name).path("spec").path("maxUnavailable").asText(),
+                "evictions keep the quorum");
     }
 
     private static JsonNode findMount(JsonNode container, String volume) {

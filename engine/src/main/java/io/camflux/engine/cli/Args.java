@@ -8,13 +8,15 @@ record Args(Path config, Duration duration, boolean help) {
 
     static final String USAGE = """
             Usage: java -jar camflux.jar --config FILE [--duration DURATION]
+                   java -jar camflux.jar shards [--etcd URLS] [--prefix P] put ID FILE | rm ID | ls | move ID
 
               --config FILE        the shard config (JSON); see configs/demo.json
               --duration DURATION  stop intake after this long and exit when in-flight work is done
                                    (e.g. 30s, 5m, 1h, PT90S); default: run until the sources end or SIGTERM
               --help               this text
 
-            Exit codes: 0 normal end or drain, 2 bad arguments or config, 1 other fatal errors.
+            Exit codes: 0 normal end or drain, 2 bad arguments or config, 1 other fatal errors,
+                        3 the run ended as asked but events were lost (events_lost_total).
             Environment: CAMFLUX_MODEL_DIR, a folder holding the model files (yolox_nano.onnx).""";
 
     static Args parse(String[] argv) {

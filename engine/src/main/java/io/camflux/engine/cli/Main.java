@@ -8,6 +8,9 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.fleet.ControlPlaneClient;
 import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.fleet.LeaseFence;
+import io.camflux.engine.fleet.Coordinator;
+import io.camflux.engine.fleet.EtcdClient;
+import io.camflux.engine.fleet.EtcdShardKeeper;
 import io.camflux.engine.fleet.LeaseKeeper;
 import reactor.core.scheduler.Scheduler;
 import io.camflux.engine.metrics.EngineMetrics;
@@ -70,6 +73,9 @@ public final class Main {
 
     /** @param handleSignals whether SIGTERM/SIGINT drain this run (the process's own run; not in tests) */
     static int run(String[] argv, PrintStream out, PrintStream err, boolean handleSignals) {
+        if (argv.length > 0 && argv[0].equals(ShardsCommand.NAME)) {
+            return ShardsCommand.run(java.util.Arrays.copyOfRange(argv, 1, argv.length), out, err);
+        }
         // first of all: a SIGTERM while the model loads must not become the JVM's exit under native code
         Signals signals = handleSignals ? Signals.install() : null;
         String logging = loggingProblem(setting(LOG_FORMAT), setting(LOG_LEVEL));
@@ -120,7 +126,7 @@ public final class Main {
         RabbitSink rabbit = config.amqp() == null ? null : new RabbitSink(config.amqp(), amqpPassword,
                 "camflux-" + config.runnerId() + "-" + config.shardId(), registry, Schedulers.parallel());
         ControlPlaneConfig cp = config.cp();
-        if (cp == null) {
+        if (!config.leased()) {
             ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
                     new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
             if (signals != null) {
@@ -133,19 +139,20 @@ public final class Main {
                 return EXIT_FATAL;
             }
         }
-        // the shard is the control plane's: no file reload, no admin API changing it behind the lease
-        String token = cp.token(System.getenv(ControlPlaneConfig.TOKEN_ENV));
-        if (token != null && cp.inlineToken() != null && token.equals(cp.inlineToken())) {
-            log().warn("cp.token is written in the config file; prefer the environment ({})", ControlPlaneConfig.TOKEN_ENV);
-        } else if (token == null) {
-            log().warn("no control-plane token ({} is not set): requests go without Authorization",
-                    ControlPlaneConfig.TOKEN_ENV);
+        // the shards are the fleet's: no file reload, no admin API changing them behind the lease
+        if (handleSignals) {
+            ignoreHangUp();
         }
         Scheduler leaseThread = Schedulers.newSingle("camflux-lease", true);
         LeaseFence fence = new LeaseFence(System::nanoTime);
-        LeaseKeeper keeper = new LeaseKeeper(new ControlPlaneClient(cp, token, config.maxSources(), registry), engine,
-                cp, config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
-                System::nanoTime, Math::random);
+        Coordinator keeper = config.fleet().etcd() != null
+                ? new EtcdShardKeeper(new EtcdClient(config.fleet().etcd().endpoints(),
+                        config.fleet().etcd().requestTimeout(), registry), engine, config.fleet().etcd(),
+                        config.fleet().allowedFileRoots(), fence, leaseThread, System::nanoTime)
+                : new LeaseKeeper(new ControlPlaneClient(cp, controlPlaneToken(cp),
+                        config.fleet().allowedFileRoots(), registry), engine, cp,
+                        config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
+                        System::nanoTime, Math::random);
         ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err, null, keeper, fence);
         if (signals != null) {
             signals.attach(runner);
@@ -158,6 +165,31 @@ public final class Main {
         } finally {
             keeper.close();
             leaseThread.dispose();
+        }
+    }
+
+    private static String controlPlaneToken(ControlPlaneConfig cp) {
+        String token = cp.token(System.getenv(ControlPlaneConfig.TOKEN_ENV));
+        if (token != null && cp.inlineToken() != null && token.equals(cp.inlineToken())) {
+            log().warn("cp.token is written in the config file; prefer the environment ({})", ControlPlaneConfig.TOKEN_ENV);
+        } else if (token == null) {
+            log().warn("no control-plane token ({} is not set): requests go without Authorization",
+                    ControlPlaneConfig.TOKEN_ENV);
+        }
+        return token;
+    }
+
+    /**
+     * In a fleet the shards come from the coordinator, so there is nothing to reload; SIGHUP (a config reload by
+     * habit, or a closed terminal) must not end the worker, which is the JVM's default for it.
+     */
+    private static void ignoreHangUp() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> log().warn("SIGHUP ignored: this worker's"
+                    + " shards come from the fleet's coordinator, not from its config file (restart to change the"
+                    + " worker's own settings)"));
+        } catch (IllegalArgumentException unsupported) {
+            log().warn("cannot handle SIGHUP here: {}", unsupported.getMessage());
         }
     }
 }

@@ -8,7 +8,7 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.event.LeaseTag;
 import io.camflux.engine.fleet.LeaseFence;
-import io.camflux.engine.fleet.LeaseKeeper;
+import io.camflux.engine.fleet.Coordinator;
 import io.camflux.engine.http.Controls;
 import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.http.SourceAdmin;
@@ -60,7 +60,7 @@ final class ShardRunner implements Controls {
 
     private final SourceAdmin sources;
     /** Both null without a control plane. */
-    private final LeaseKeeper keeper;
+    private final Coordinator keeper;
     private final LeaseFence fence;
 
     /** @param rabbit null: events go to {@code out} as JSON lines */
@@ -76,7 +76,7 @@ final class ShardRunner implements Controls {
 
     /** @param keeper the lease held from the control plane, with the fence its events pass; null for none */
     ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err,
-                SourceAdmin sources, LeaseKeeper keeper, LeaseFence fence) {
+                SourceAdmin sources, Coordinator keeper, LeaseFence fence) {
         this.keeper = keeper;
         this.fence = fence;
         this.engine = engine;

@@ -63,7 +63,7 @@ public final class ConfigLoader {
         }
         List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
-        ShardConfig config = new Reader(new JsonFields(root, "", problems, unknown), baseDir).shard();
+        ShardConfig config = new Reader(new JsonFields(root, "", problems, unknown), baseDir, null).shard();
         if (!problems.isEmpty()) {
             throw new ConfigException(sourceName, problems);
         }
@@ -74,21 +74,45 @@ public final class ConfigLoader {
     }
 
     /**
-     * The {@code shard} of a lease or renewal, validated as the config's keys are; problems are named from
-     * {@code shard.}. Relative file paths resolve against the working directory.
+     * The {@code shard} of a lease, a renewal or an etcd shard key, validated as the config's keys are; problems are
+     * named from {@code shard.}. A local file is refused unless it lies under one of {@code allowedFileRoots} (the
+     * worker's {@code allowed_file_roots}): whoever writes shards must not read this host's files through it.
+     *
+     * @param maxCameras the most cameras a shard may have here; a larger one is refused
      */
-    public static LeasedShard parseLeasedShard(JsonNode shard, int maxSources) {
+    public static LeasedShard parseLeasedShard(JsonNode shard, int maxCameras, List<Path> allowedFileRoots) {
         if (shard == null || !shard.isObject()) {
             throw new ConfigException("shard", List.of("shard: must be an object"));
         }
         List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
-        LeasedShard parsed = new Reader(new JsonFields(shard, "shard", problems, unknown), null).leasedShard(maxSources);
+        LeasedShard parsed = new Reader(new JsonFields(shard, "shard", problems, unknown), null,
+                List.copyOf(allowedFileRoots)).leasedShard(maxCameras);
         if (!problems.isEmpty()) {
             throw new ConfigException("shard", problems);
         }
         if (!unknown.isEmpty()) {
             log.warn("the control plane's shard has keys this worker ignores: {}", unknown);
+        }
+        return parsed;
+    }
+
+    /**
+     * A shard as {@code camflux shards put} writes it: the keys and checks of {@link #parseLeasedShard}, local files
+     * checked on this machine wherever they are (each worker applies its own allowed_file_roots).
+     */
+    public static LeasedShard checkShard(JsonNode shard) {
+        if (shard == null || !shard.isObject()) {
+            throw new ConfigException("shard", List.of("a shard must be a JSON object"));
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        LeasedShard parsed = new Reader(new JsonFields(shard, "", problems, unknown), null, null)
+                .leasedShard(Integer.MAX_VALUE);
+        problems.addAll(unknown.stream().map(k -> k + ": unknown key (a shard has sources, max_fps, motion_config,"
+                + " emit_empty)").toList());
+        if (!problems.isEmpty()) {
+            throw new ConfigException("shard", problems);
         }
         return parsed;
     }
@@ -114,7 +138,7 @@ public final class ConfigLoader {
         List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         JsonFields fields = new JsonFields(object, "", problems, unknown);
-        SourceConfig source = new Reader(fields, baseDir).source(fields, defaultDecoder);
+        SourceConfig source = new Reader(fields, baseDir, null).source(fields, defaultDecoder);
         if (source.cameraUuid() != null && !source.cameraUuid().equals(cameraUuid)) {
             problems.add("camera_uuid: '" + source.cameraUuid() + "' is not the '" + cameraUuid + "' of the path");
         }
@@ -125,12 +149,13 @@ public final class ConfigLoader {
         return source;
     }
 
-    private record Reader(JsonFields root, Path baseDir) {
+    /** @param fileRoots null: any local file (the worker's own config); else the folders a leased shard may name */
+    private record Reader(JsonFields root, Path baseDir, List<Path> fileRoots) {
 
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
                     "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources",
-                    "tracking", "events"));
+                    "tracking", "events", "coordination", "allowed_file_roots"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = root.number("max_fps", 6);
@@ -138,7 +163,8 @@ public final class ConfigLoader {
                 root.problem("max_fps", "must be > 0, got " + maxFps);
             }
             VideoDecoder defaultDecoder = decoder(root, VideoDecoder.AUTO);
-            List<SourceConfig> sources = root.has("cp") ? root.optionalObjects("sources", s -> source(s, defaultDecoder))
+            boolean leased = root.has("cp") || root.has("coordination");
+            List<SourceConfig> sources = leased ? root.optionalObjects("sources", s -> source(s, defaultDecoder))
                     : root.objects("sources", s -> source(s, defaultDecoder));
             int maxSources = root.integer("max_sources", ShardConfig.DEFAULT_MAX_SOURCES);
             if (maxSources < 1) {
@@ -160,11 +186,94 @@ public final class ConfigLoader {
                         + " sources out to take the shard from the control plane's leases (docs/control-plane.md)");
                 cp = null;
             }
+            FleetConfig fleet = new FleetConfig(etcd(root, maxSources), fileRoots(root));
+            if (fleet.etcd() != null && !sources.isEmpty()) {
+                root.problem("sources", "a worker with coordination.etcd takes its cameras from etcd's shards; leave"
+                        + " sources out (put shards with: camflux shards put ID FILE)");
+            }
+            if (fleet.etcd() != null && root.has("cp")) {
+                root.problem("cp", "use either cp (an HTTP control plane) or coordination.etcd, not both");
+            }
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
                     root.bool("emit_empty", false), http(root.object("http")), maxSources, cp,
-                    tracking(root, sources));
+                    tracking(root, sources), fleet);
+        }
+
+        /** {@code coordination: {"etcd": {...}}}, null without it. */
+        private EtcdConfig etcd(JsonFields root, int maxSources) {
+            JsonFields coordination = root.object("coordination");
+            if (coordination == null) {
+                return null;
+            }
+            coordination.knownKeys(Set.of("etcd"));
+            coordination.rejectUnknownKeys();
+            JsonFields e = coordination.object("etcd");
+            if (e == null) {
+                coordination.problem("etcd", "missing (the one coordination backend: {\"etcd\": {\"endpoints\": [...]}})");
+                return null;
+            }
+            e.knownKeys(Set.of("endpoints", "prefix", "ttl_seconds", "max_cameras", "timeout_ms", "rescan_interval_ms"));
+            e.rejectUnknownKeys();
+            List<URI> endpoints = new ArrayList<>();
+            List<String> given = e.strings("endpoints");
+            if (given.isEmpty()) {
+                e.problem("endpoints", "must list at least one etcd client URL, e.g. [\"http://127.0.0.1:2379\"]");
+            }
+            for (int i = 0; i < given.size(); i++) {
+                String text = given.get(i).endsWith("/") ? given.get(i).substring(0, given.get(i).length() - 1)
+                        : given.get(i);
+                try {
+                    URI uri = new URI(text);
+                    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+                        e.problem("endpoints[" + i + "]", "must be http://HOST:PORT, got '" + given.get(i) + "'");
+                    }
+                    endpoints.add(uri);
+                } catch (URISyntaxException x) {
+                    e.problem("endpoints[" + i + "]", "not a URL: " + x.getMessage());
+                }
+            }
+            String prefix = e.string("prefix", "/camflux");
+            if (!prefix.startsWith("/") || prefix.length() < 2 || prefix.endsWith("/") || prefix.contains("//")) {
+                e.problem("prefix", "must start with / and not end with one, e.g. /camflux, got '" + prefix + "'");
+            }
+            int ttl = e.integer("ttl_seconds", 10);
+            if (ttl < LeaseLimits.MIN_TTL_SECONDS || ttl > LeaseLimits.MAX_TTL_SECONDS) {
+                e.problem("ttl_seconds", "must be " + LeaseLimits.MIN_TTL_SECONDS + ".." + LeaseLimits.MAX_TTL_SECONDS
+                        + ", got " + ttl);
+            }
+            int maxCameras = e.integerAtLeast("max_cameras", maxSources, 1);
+            if (maxCameras > maxSources) {
+                e.problem("max_cameras", maxCameras + " is more than max_sources (" + maxSources + ")");
+            }
+            int timeout = e.integerAtLeast("timeout_ms", (int) Math.min(2000, Math.max(1, ttl) * 1000L / 4), 1);
+            if (ttl >= LeaseLimits.MIN_TTL_SECONDS && timeout * 2L > ttl * 1000L) {
+                e.problem("timeout_ms", timeout + " ms leaves no time for a retry within ttl_seconds (" + ttl
+                        + " s): at most half of it");
+            }
+            int rescan = e.integerAtLeast("rescan_interval_ms", 2000, 50);
+            return new EtcdConfig(endpoints, prefix, Duration.ofSeconds(ttl), maxCameras, Duration.ofMillis(timeout),
+                    Duration.ofMillis(rescan));
+        }
+
+        /** {@code allowed_file_roots}: existing folders, relative to the config file. */
+        private List<Path> fileRoots(JsonFields root) {
+            List<String> given = root.strings("allowed_file_roots");
+            List<Path> roots = new ArrayList<>();
+            for (int i = 0; i < given.size(); i++) {
+                Path p = baseDir == null ? Path.of(given.get(i)) : baseDir.resolve(given.get(i));
+                try {
+                    roots.add(p.toRealPath());
+                } catch (java.io.IOException x) {
+                    root.problem("allowed_file_roots[" + i + "]", "not an existing folder: " + p);
+                    continue;
+                }
+                if (!Files.isDirectory(p)) {
+                    root.problem("allowed_file_roots[" + i + "]", "not a folder: " + p);
+                }
+            }
+            return roots;
         }
 
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
@@ -274,10 +383,25 @@ public final class ConfigLoader {
             } else {
                 file = baseDir == null ? Path.of(url) : baseDir.resolve(url);
             }
+            if (fileRoots != null && !underAllowedRoot(file)) {
+                s.problem("url", "a local file in a shard from the fleet ('" + url + "'); the worker allows files only"
+                        + " under its allowed_file_roots " + fileRoots);
+                return url;
+            }
             if (!Files.isReadable(file)) {
                 s.problem("url", "file not found or not readable: " + file);
             }
             return file.normalize().toString();
+        }
+
+        /** The file's real path (links followed) lies under an allowed root; a file that does not exist does not. */
+        private boolean underAllowedRoot(Path file) {
+            try {
+                Path real = file.toAbsolutePath().toRealPath();
+                return fileRoots.stream().anyMatch(real::startsWith);
+            } catch (java.io.IOException | RuntimeException e) {
+                return false;
+            }
         }
 
         private static void checkSources(JsonFields root, List<SourceConfig> sources, int maxSources) {
@@ -294,10 +418,14 @@ public final class ConfigLoader {
         }
 
         /** What a lease carries (docs/control-plane.md): cameras and the settings that apply live. */
-        LeasedShard leasedShard(int maxSources) {
+        LeasedShard leasedShard(int maxCameras) {
             root.knownKeys(Set.of("sources", "max_fps", "motion_config", "emit_empty"));
             List<SourceConfig> sources = root.optionalObjects("sources", s -> source(s, VideoDecoder.AUTO));
-            checkSources(root, sources, maxSources);
+            if (sources.size() > maxCameras) {
+                root.problem("sources", sources.size() + " cameras, more than this worker's max_cameras (" + maxCameras
+                        + ")");
+            }
+            checkSources(root, sources, Integer.MAX_VALUE);
             Double maxFps = null;
             if (root.has("max_fps")) {
                 maxFps = root.number("max_fps", 6);

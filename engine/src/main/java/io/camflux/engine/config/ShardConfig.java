@@ -11,12 +11,22 @@ import java.util.List;
  * @param maxSources the most cameras the live set holds; an add beyond it is refused
  * @param cp         null: the shard is this file's; else it comes from the control plane under a lease
  * @param tracking   per-camera tracking ({@link TrackingConfig#OFF} by default)
+ * @param fleet      etcd coordination and the folders a leased shard may name ({@link FleetConfig#NONE}: none)
  */
 public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
                           AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
                           BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http,
-                          int maxSources, ControlPlaneConfig cp, TrackingConfig tracking) {
+                          int maxSources, ControlPlaneConfig cp, TrackingConfig tracking, FleetConfig fleet) {
     public static final int DEFAULT_MAX_SOURCES = 256;
+
+    /** Without etcd, and no local files allowed in a leased shard. */
+    public ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources, AmqpConfig amqp,
+                       Duration reportInterval, MotionConfig motion, ModelConfig model, BatchConfig batch,
+                       ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http, int maxSources,
+                       ControlPlaneConfig cp, TrackingConfig tracking) {
+        this(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch, reconnect, emitEmpty, http,
+                maxSources, cp, tracking, FleetConfig.NONE);
+    }
 
     /** Without tracking. */
     public ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources, AmqpConfig amqp,
@@ -30,6 +40,12 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
     public ShardConfig {
         sources = List.copyOf(sources);
         tracking = tracking == null ? TrackingConfig.OFF : tracking;
+        fleet = fleet == null ? FleetConfig.NONE : fleet;
+    }
+
+    /** Whether the cameras come from leases (etcd or the HTTP control plane) rather than this file. */
+    public boolean leased() {
+        return fleet.leased(cp);
     }
 
     /** With the default {@code max_sources}. */
@@ -42,31 +58,31 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
 
     public ShardConfig withSources(List<SourceConfig> replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
     }
 
     public ShardConfig withModel(ModelConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
     }
 
     public ShardConfig withMotion(MotionConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, replaced, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
     }
 
     public ShardConfig withHttp(HttpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, replaced, maxSources, cp, tracking);
+                reconnect, emitEmpty, replaced, maxSources, cp, tracking, fleet);
     }
 
     public ShardConfig withTracking(TrackingConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, replaced);
+                reconnect, emitEmpty, http, maxSources, cp, replaced, fleet);
     }
 
     public ShardConfig withAmqp(AmqpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, replaced, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
     }
 }

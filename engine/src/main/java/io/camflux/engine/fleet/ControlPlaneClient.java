@@ -7,6 +7,9 @@ import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.config.LeasedShard;
+import io.camflux.engine.config.LeaseLimits;
+import java.nio.file.Path;
+import java.util.List;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -32,18 +35,22 @@ public final class ControlPlaneClient {
 
     private final String baseUrl;
     private final HttpClient http;
-    private final int maxSources;
+    private final int maxCameras;
+    private final List<Path> allowedFileRoots;
     private final MeterRegistry registry;
+    private final Duration timeout;
 
     /**
-     * @param token      null: no Authorization header (a control plane on loopback without auth)
-     * @param maxSources the most cameras a shard may hold here; a larger one is an invalid answer
+     * @param token            null: no Authorization header (a control plane on loopback without auth)
+     * @param allowedFileRoots the folders a shard may name local files under (the worker's allowed_file_roots)
      */
-    public ControlPlaneClient(ControlPlaneConfig config, String token, int maxSources, MeterRegistry registry) {
+    public ControlPlaneClient(ControlPlaneConfig config, String token, List<Path> allowedFileRoots,
+                              MeterRegistry registry) {
         this.baseUrl = config.baseUrl().toString();
-        this.maxSources = maxSources;
+        this.maxCameras = config.maxCameras();
+        this.allowedFileRoots = List.copyOf(allowedFileRoots);
         this.registry = registry;
-        Duration timeout = config.requestTimeout();
+        this.timeout = config.requestTimeout();
         HttpClient base = HttpClient.create();
         if (config.caFile() != null) {
             // https:// with a private CA; without it, https:// uses the JDK's trust store
@@ -105,9 +112,11 @@ public final class ControlPlaneClient {
         HttpClient.RequestSender sender = http.request(method).uri(baseUrl + path);
         HttpClient.ResponseReceiver<?> receiver = body == null ? sender
                 : sender.send(ByteBufMono.fromString(Mono.fromCallable(() -> JSON.writeValueAsString(body))));
+        // the whole answer within the timeout: responseTimeout alone lets a trickling body run on for ever;
         // answers are parsed and their shards validated (file checks) off Netty's threads
         return receiver.responseSingle((res, content) -> content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
                         .map(text -> new Answer(res.status().code(), text)))
+                .timeout(timeout)
                 .publishOn(Schedulers.boundedElastic())
                 .onErrorMap(e -> !(e instanceof ControlPlaneException), e -> new ControlPlaneException(
                         ControlPlaneException.Kind.UNAVAILABLE, 0, request + " " + method + " " + baseUrl + path
@@ -146,30 +155,36 @@ public final class ControlPlaneClient {
         JsonNode n = body("acquire", answer);
         String leaseId = text(n, "lease_id", answer);
         String shardId = text(n, "shard_id", answer);
-        long epoch = positive(n, "epoch", answer);
-        long ttl = positive(n, "ttl_seconds", answer);
+        long epoch = positive(n, "epoch", answer, leaseId);
+        long ttl = positive(n, "ttl_seconds", answer, leaseId);
+        if (ttl < LeaseLimits.MIN_TTL_SECONDS || ttl > LeaseLimits.MAX_TTL_SECONDS) {
+            throw invalid("ttl_seconds must be " + LeaseLimits.MIN_TTL_SECONDS + ".." + LeaseLimits.MAX_TTL_SECONDS
+                    + ", got " + ttl, answer, leaseId);
+        }
         String version = n.path("shard_version").asText("");
-        return new Lease(leaseId, shardId, epoch, Duration.ofSeconds(ttl), version, shard(n.get("shard"), answer, true));
+        return new Lease(leaseId, shardId, epoch, Duration.ofSeconds(ttl), version, shard(n.get("shard"), answer, leaseId));
     }
 
     private Renewal renewal(Answer answer) {
         JsonNode n = body("renew", answer);
         JsonNode shard = n.get("shard");
         return new Renewal(n.path("expires_at").asText(null), n.path("shard_version").asText(""),
-                shard == null || shard.isNull() ? null : shard(shard, answer, false));
+                shard == null || shard.isNull() ? null : shard(shard, answer, null));
     }
 
-    private LeasedShard shard(JsonNode shard, Answer answer, boolean required) {
+    /** @param grantedLease the lease an acquire's answer granted (its shard is required), null for a renewal */
+    private LeasedShard shard(JsonNode shard, Answer answer, String grantedLease) {
         if (shard == null || shard.isNull()) {
-            if (required) {
-                throw invalid("the answer has no shard", answer);
+            if (grantedLease != null) {
+                throw invalid("the answer has no shard", answer, grantedLease);
             }
             return null;
         }
         try {
-            return ConfigLoader.parseLeasedShard(shard, maxSources);
+            return ConfigLoader.parseLeasedShard(shard, maxCameras, allowedFileRoots);
         } catch (ConfigException e) {
-            throw invalid("its shard is invalid: " + String.join("; ", e.problems()), answer);
+            throw invalid("its shard is invalid: " + String.join("; ", e.problems()), answer,
+                    grantedLease);
         }
     }
 
@@ -193,17 +208,23 @@ public final class ControlPlaneClient {
         return v.asText();
     }
 
-    private static long positive(JsonNode n, String key, Answer answer) {
+    private static long positive(JsonNode n, String key, Answer answer, String leaseId) {
         JsonNode v = n.get(key);
         if (v == null || !v.canConvertToLong() || v.asLong() <= 0) {
-            throw invalid(key + " must be a positive integer", answer);
+            throw invalid(key + " must be a positive integer", answer, leaseId);
         }
         return v.asLong();
     }
 
     private static ControlPlaneException invalid(String problem, Answer answer) {
+        return invalid(problem, answer, null);
+    }
+
+    /** @param refusedLease a lease the answer granted that this worker will not run (given back), or null */
+    private static ControlPlaneException invalid(String problem, Answer answer, String refusedLease) {
         return new ControlPlaneException(ControlPlaneException.Kind.INVALID, answer.status,
-                "the control plane's answer cannot be used: " + problem + ": " + excerpt(answer.body), null);
+                "the control plane's answer cannot be used: " + problem + ": " + excerpt(answer.body), null,
+                refusedLease);
     }
 
     private static String encode(String id) {

@@ -22,11 +22,22 @@ public final class ControlPlaneException extends RuntimeException {
 
     private final Kind kind;
     private final int status;
+    private final String refusedLease;
 
     ControlPlaneException(Kind kind, int status, String message, Throwable cause) {
+        this(kind, status, message, cause, null);
+    }
+
+    ControlPlaneException(Kind kind, int status, String message, Throwable cause, String refusedLease) {
         super(message, cause);
         this.kind = kind;
         this.status = status;
+        this.refusedLease = refusedLease;
+    }
+
+    /** The id of a lease granted in an answer this worker refused (to give back at once), or null. */
+    public String refusedLease() {
+        return refusedLease;
     }
 
     public Kind kind() {

@@ -7,6 +7,7 @@ import io.camflux.engine.config.LeasedShard;
 import io.camflux.engine.config.ReconnectConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.source.Backoff;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -31,7 +32,7 @@ import reactor.core.scheduler.Scheduler;
  * then it acquires again. Every step runs on {@code scheduler}, one at a time; stale timers see a changed lease
  * and do nothing.
  */
-public final class LeaseKeeper implements AutoCloseable {
+public final class LeaseKeeper implements Coordinator {
     private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
     public static final String LOST_REASON = "lease_lost";
 
@@ -57,6 +58,8 @@ public final class LeaseKeeper implements AutoCloseable {
     private boolean stopped;
     /** Changes whenever the lease does; a timer armed for another generation does nothing. */
     private long generation;
+    /** The highest epoch held of each shard: a lease of a lower (or the same) epoch is refused. */
+    private final java.util.Map<String, Long> lastEpochs = new java.util.HashMap<>();
 
     /**
      * @param scheduler one thread (or virtual time in tests) on which the keeper's steps run
@@ -113,8 +116,8 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     private double secondsToFence() {
-        LeaseFence.Grant g = fence.current();
-        return g == null ? -1 : Math.max(0, (g.fenceAtNanos() - nanos.getAsLong()) / 1e9);
+        Long at = fence.earliestFence();
+        return at == null ? -1 : Math.max(0, (at - nanos.getAsLong()) / 1e9);
     }
 
     private void acquire() {
@@ -150,6 +153,9 @@ public final class LeaseKeeper implements AutoCloseable {
     private void acquireFailed(Throwable error) {
         acquireFailures++;
         long delay = backoff.delayMillis(acquireFailures);
+        if (error instanceof ControlPlaneException e && e.refusedLease() != null) {
+            refuse(e.refusedLease(), "invalid");
+        }
         if (error instanceof ControlPlaneException e && e.kind() == ControlPlaneException.Kind.REFUSED) {
             log.error("control plane refused this worker: {}; retrying in {} ms", e.getMessage(), delay);
         } else {
@@ -164,6 +170,18 @@ public final class LeaseKeeper implements AutoCloseable {
                     granted.leaseId(), e.getMessage()));
             return;
         }
+        Long seen = lastEpochs.get(granted.shardId());
+        if (seen != null && granted.epoch() <= seen) {
+            acquireFailures++;
+            long delay = backoff.delayMillis(acquireFailures);
+            log.error("control plane: lease {} of shard {} has epoch {}, not above the {} this worker already held it"
+                    + " under: refused (a control plane must raise the epoch with every lease); asking again in {} ms",
+                    granted.leaseId(), granted.shardId(), granted.epoch(), seen, delay);
+            refuse(granted.leaseId(), "stale_epoch");
+            later(this::acquire, delay);
+            return;
+        }
+        lastEpochs.put(granted.shardId(), granted.epoch());
         acquireFailures = 0;
         renewFailures = 0;
         generation++;
@@ -171,6 +189,7 @@ public final class LeaseKeeper implements AutoCloseable {
         state = State.HOLDING;
         extendedAtNanos = sentNanos;
         List<SourceConfig> sources = granted.shard().sources();
+        fence.revoke();
         fence.grant(new LeaseFence.Grant(granted.tag(), ids(sources), fenceAt(granted, sentNanos)));
         log.info("control plane: lease {} of shard {} (epoch {}, ttl {} s, shard version {}): {} camera(s)",
                 granted.leaseId(), granted.shardId(), granted.epoch(), granted.ttl().toSeconds(),
@@ -178,6 +197,14 @@ public final class LeaseKeeper implements AutoCloseable {
         applyShard(granted.shard(), "lease");
         armRenewal(granted);
         armFence(granted);
+    }
+
+    /** A granted lease this worker will not run: counted, and given back so the shard is free at once. */
+    private void refuse(String leaseId, String reason) {
+        Counter.builder("cp.leases.refused").description("leases the control plane granted that this worker refused")
+                .tag("reason", reason).register(engine.meterRegistry()).increment();
+        client.release(leaseId).subscribe(null, e -> log.warn("control plane: giving back refused lease {}: {}",
+                leaseId, e.getMessage()));
     }
 
     private long fenceAt(Lease l, long sentNanos) {
@@ -243,7 +270,8 @@ public final class LeaseKeeper implements AutoCloseable {
         renewFailures = 0;
         extendedAtNanos = sentNanos;
         Lease now = l;
-        Set<String> cameras = fence.current() == null ? Set.of() : fence.current().cameras();
+        LeaseFence.Grant held = fence.current(l.shardId());
+        Set<String> cameras = held == null ? Set.of() : held.cameras();
         if (renewal.shard() != null && !renewal.shardVersion().equals(l.shardVersion())) {
             now = new Lease(l.leaseId(), l.shardId(), l.epoch(), l.ttl(), renewal.shardVersion(), renewal.shard());
             Set<String> both = new HashSet<>(cameras);
@@ -257,7 +285,7 @@ public final class LeaseKeeper implements AutoCloseable {
         if (now != l) {
             Lease updated = now;
             applyShard(updated.shard(), "update").subscribe(null, null, () -> scheduler.schedule(() -> {
-                LeaseFence.Grant g = fence.current();
+                LeaseFence.Grant g = fence.current(updated.shardId());
                 if (lease == updated && g != null) {
                     fence.grant(new LeaseFence.Grant(g.tag(), ids(updated.shard().sources()), g.fenceAtNanos()));
                 }

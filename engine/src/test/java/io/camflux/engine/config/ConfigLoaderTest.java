@@ -256,12 +256,12 @@ class ConfigLoaderTest {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
                 {"sources": [{"camera_uuid": "c-1", "url": "rtsp://h/1"}, {"camera_uuid": "c-1", "url": "rtsp://h/2"},
                              {"url": "rtsp://h/3"}], "max_fps": 0}""");
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(json, 8));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(json, 8, List.of()));
         assertTrue(e.problems().contains("shard.sources[1].camera_uuid: duplicate camera_uuid 'c-1'"), e.problems().toString());
         assertTrue(e.problems().contains("shard.sources[2].camera_uuid: missing"), e.problems().toString());
         assertTrue(e.problems().contains("shard.max_fps: must be > 0, got 0.0"), e.problems().toString());
         LeasedShard ok = ConfigLoader.parseLeasedShard(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                "{\"sources\": [], \"max_fps\": 4}"), 8);
+                "{\"sources\": [], \"max_fps\": 4}"), 8, List.of());
         assertEquals(List.of(), ok.sources());
         assertEquals(4.0, ok.maxFps());
         assertNull(ok.motion(), "the worker's own motion settings stay");

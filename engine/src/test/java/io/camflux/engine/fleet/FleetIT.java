@@ -74,6 +74,9 @@ class FleetIT {
                     .put("drain_grace_seconds", 10);
             config.putObject("model").put("path", "yolox_nano").put("provider", "cpu").put("threads", 1);
             config.putObject("batch").put("max_size", 4).put("max_wait_ms", 50);
+            // the shards name the recorded clips: the worker allows their folder, and nothing else on the host
+            config.putArray("allowed_file_roots").add(TestAssets.media("cam1.mp4").toAbsolutePath().getParent()
+                    .toString());
             Path file = dir.resolve(name + ".json");
             Files.writeString(file, config.toPrettyString());
             log = dir.resolve(name + ".log");

@@ -39,6 +39,16 @@ import reactor.core.scheduler.Schedulers;
 class LeaseKeeperTest {
     private static final String TOKEN = "sim-token";
     private static final String CLIP = TestAssets.media("cam1.mp4").toString();
+    /** The folder the shards' file cameras are in, allowed as the worker's allowed_file_roots would. */
+    private static final List<java.nio.file.Path> MEDIA_ROOTS = List.of(realFolder(CLIP));
+
+    private static java.nio.file.Path realFolder(String file) {
+        try {
+            return java.nio.file.Path.of(file).toRealPath().getParent();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private ControlPlaneSimulator cp;
     private CamFlux engine;
@@ -73,7 +83,7 @@ class LeaseKeeperTest {
     private LeaseKeeper keeper(String token) {
         ControlPlaneConfig config = new ControlPlaneConfig(URI.create(cp.baseUrl()), null, 8, Duration.ofSeconds(2),
                 Duration.ofMillis(200), Duration.ofSeconds(1));
-        keeper = new LeaseKeeper(new ControlPlaneClient(config, token, 8, engine.meterRegistry()), engine, config,
+        keeper = new LeaseKeeper(new ControlPlaneClient(config, token, MEDIA_ROOTS, engine.meterRegistry()), engine, config,
                 "cpu", fence, thread, System::nanoTime, () -> 0.5);
         return keeper.start();
     }
@@ -168,7 +178,7 @@ class LeaseKeeperTest {
     void aWrongTokenIsRefusedWithTheControlPlanesAnswer() {
         ControlPlaneConfig config = new ControlPlaneConfig(URI.create(cp.baseUrl()), null, 8, Duration.ofSeconds(2),
                 Duration.ofMillis(200), Duration.ofSeconds(1));
-        ControlPlaneClient client = new ControlPlaneClient(config, "wrong", 8, engine.meterRegistry());
+        ControlPlaneClient client = new ControlPlaneClient(config, "wrong", MEDIA_ROOTS, engine.meterRegistry());
         ControlPlaneException e = assertThrows(ControlPlaneException.class,
                 () -> client.acquire(ControlPlaneClient.JSON.createObjectNode()).block());
         assertEquals(ControlPlaneException.Kind.REFUSED, e.kind());
@@ -182,7 +192,7 @@ class LeaseKeeperTest {
     void garbageAndSilenceAreErrorsToRetryNotCrashes() throws Exception {
         ControlPlaneConfig config = new ControlPlaneConfig(URI.create(cp.baseUrl()), null, 8, Duration.ofSeconds(2),
                 Duration.ofMillis(200), Duration.ofSeconds(1));
-        ControlPlaneClient client = new ControlPlaneClient(config, TOKEN, 8, engine.meterRegistry());
+        ControlPlaneClient client = new ControlPlaneClient(config, TOKEN, MEDIA_ROOTS, engine.meterRegistry());
         cp.answerGarbage(true);
         ControlPlaneException e = assertThrows(ControlPlaneException.class,
                 () -> client.acquire(ControlPlaneClient.JSON.createObjectNode()).block());
@@ -193,7 +203,7 @@ class LeaseKeeperTest {
         cp.close();
         ControlPlaneClient gone = new ControlPlaneClient(new ControlPlaneConfig(
                 URI.create("http://127.0.0.1:" + port + "/api"), null, 8, Duration.ofSeconds(2), Duration.ofMillis(200),
-                Duration.ofSeconds(1)), TOKEN, 8, engine.meterRegistry());
+                Duration.ofSeconds(1)), TOKEN, MEDIA_ROOTS, engine.meterRegistry());
         ControlPlaneException away = assertThrows(ControlPlaneException.class,
                 () -> gone.acquire(ControlPlaneClient.JSON.createObjectNode()).block());
         assertEquals(ControlPlaneException.Kind.UNAVAILABLE, away.kind());

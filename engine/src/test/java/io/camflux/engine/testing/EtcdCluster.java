@@ -1,0 +1,63 @@
+package io.camflux.engine.testing;
+
+import io.camflux.model.TestAssets;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** A real etcd cluster of one or more members on loopback (scripts/etcd.sh), stopped and removed on close. */
+public final class EtcdCluster implements AutoCloseable {
+    private final Path dir;
+    private final List<URI> endpoints;
+
+    private EtcdCluster(Path dir, List<URI> endpoints) {
+        this.dir = dir;
+        this.endpoints = endpoints;
+    }
+
+    public static EtcdCluster start(int members) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("camflux-etcd");
+        String out = script("start", dir, Integer.toString(members));
+        String line = out.lines().filter(l -> l.startsWith("ETCD_ENDPOINTS=")).findFirst()
+                .orElseThrow(() -> new IOException("etcd did not start: " + out));
+        return new EtcdCluster(dir, Arrays.stream(line.substring("ETCD_ENDPOINTS=".length()).trim().split(","))
+                .map(URI::create).toList());
+    }
+
+    private static String script(String command, Path dir, String arg) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", TestAssets.root().resolve("scripts/etcd.sh").toString(), command,
+                dir.toString(), arg).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("etcd.sh " + command + " failed: " + out);
+        }
+        return out;
+    }
+
+    public List<URI> endpoints() {
+        return endpoints;
+    }
+
+    /** The endpoints as the shards CLI and a config take them. */
+    public String endpointList() {
+        return String.join(",", endpoints.stream().map(URI::toString).toList());
+    }
+
+    /** Kills member {@code i} (1-based), as a crashed host. */
+    public void stopMember(int i) throws IOException, InterruptedException {
+        script("stop-member", dir, Integer.toString(i));
+    }
+
+    public void startMember(int i) throws IOException, InterruptedException {
+        script("start-member", dir, Integer.toString(i));
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        script("stop", dir, "");
+    }
+}
