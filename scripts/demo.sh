@@ -8,9 +8,5 @@ cd "$CAMFLUX_ROOT"
 need_packages ffmpeg opencv-doc
 "$CAMFLUX_ROOT/scripts/prepare-media.sh"
 export_model_dir
-jar=engine/target/camflux.jar
-if [ ! -f "$jar" ] || [ -n "$(find model/src engine/src model/pom.xml engine/pom.xml pom.xml -newer "$jar" -print -quit)" ]; then
-  say "building $jar (first run, or sources changed)"
-  ./mvnw -B -q -ntp -DskipTests -pl engine -am package >&2
-fi
+jar=$(camflux_jar)
 exec java -jar "$jar" --config configs/demo.json "$@"

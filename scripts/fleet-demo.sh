@@ -10,11 +10,7 @@ step=${1:-15}
 need_packages ffmpeg opencv-doc etcd-server curl
 "$CAMFLUX_ROOT/scripts/prepare-media.sh"
 export_model_dir
-jar=engine/target/camflux.jar
-if [ ! -f "$jar" ] || [ -n "$(find model/src engine/src model/pom.xml engine/pom.xml pom.xml -newer "$jar" -print -quit)" ]; then
-  say "building $jar (first run, or sources changed)"
-  ./mvnw -B -q -ntp -DskipTests -pl engine -am package >&2
-fi
+jar=$(camflux_jar)
 work=$(mktemp -d /tmp/camflux-fleet-demo.XXXXXX)
 pids=()
 cleanup() {

@@ -35,3 +35,13 @@ export_model_dir() {
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# Builds engine/target/camflux.jar when it is missing or older than the sources; prints its path.
+camflux_jar() {
+  local jar=engine/target/camflux.jar
+  if [ ! -f "$CAMFLUX_ROOT/$jar" ] || [ -n "$(cd "$CAMFLUX_ROOT" && find model/src engine/src model/pom.xml engine/pom.xml pom.xml -newer "$jar" -print -quit)" ]; then
+    say "building $jar (first run, or sources changed)"
+    (cd "$CAMFLUX_ROOT" && ./mvnw -B -q -ntp -DskipTests -pl engine -am package >&2)
+  fi
+  echo "$CAMFLUX_ROOT/$jar"
+}

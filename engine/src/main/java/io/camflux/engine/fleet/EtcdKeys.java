@@ -87,6 +87,13 @@ public record EtcdKeys(String prefix) {
             return m != null && runnerId.equals(field(m, "from"));
         }
 
+        /** Whether a move of the shard away from a worker other than {@code runnerId} is asked for. */
+        public boolean movedAwayFromAnother(String shardId, String runnerId) {
+            EtcdClient.KeyValue m = moves.get(shardId);
+            String from = m == null ? null : field(m, "from");
+            return from != null && !from.equals(runnerId);
+        }
+
         /** The fewest shards any live worker holds, {@code mine} counted for {@code runnerId}. */
         public int leastLoad(String runnerId, int mine) {
             Map<String, Integer> load = new HashMap<>();

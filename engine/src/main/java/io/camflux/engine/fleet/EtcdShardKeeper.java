@@ -78,6 +78,8 @@ public final class EtcdShardKeeper implements Coordinator {
     private final Set<String> leaving = new HashSet<>();
     /** Shards this worker gave back, not to be claimed again by it before the instant (monotonic ns). */
     private final Map<String, Long> cooldownUntil = new HashMap<>();
+    /** Shards taken on a move request, kept (not given back to even the spread) until the instant (monotonic ns). */
+    private final Map<String, Long> movedIn = new HashMap<>();
     /** Shards refused (invalid, too large), by the shard key's revision: logged once per revision. */
     private final Map<String, Long> refused = new HashMap<>();
     /** Etcd leases of ended sessions, revoked when etcd answers (their owner keys then free at once). */
@@ -273,6 +275,7 @@ public final class EtcdShardKeeper implements Coordinator {
         state = draining || stopped ? LeaseKeeper.State.RELEASED.ordinal() : LeaseKeeper.State.ACQUIRING.ordinal();
         held.clear();
         leaving.clear();
+        movedIn.clear();
         stopWatch();
         Counter.builder("cp.sessions.lost").description("etcd sessions this worker lost (fenced or expired)")
                 .register(engine.meterRegistry()).increment();
@@ -325,14 +328,15 @@ public final class EtcdShardKeeper implements Coordinator {
             return;
         }
         long s = session;
-        etcd.range(keys.root()).publishOn(scheduler).subscribe(kvs -> {
+        etcd.range(keys.root()).map(this::scan).publishOn(scheduler).subscribe(scan -> {
             if (s == session) {
-                reconcile(EtcdKeys.State.of(keys, kvs));
+                reconcile(scan);
             }
         }, error -> log.debug("etcd: rescan failed: {}", error.getMessage()));
     }
 
-    private void reconcile(EtcdKeys.State now) {
+    private void reconcile(Scan scan) {
+        EtcdKeys.State now = scan.state();
         for (Held h : List.copyOf(held.values())) {
             if (leaving.contains(h.shardId()) || h.epoch() > now.revision()) {
                 continue; // going already, or claimed after this state was read
@@ -350,7 +354,7 @@ public final class EtcdShardKeeper implements Coordinator {
                 log.info("etcd: shard {} is asked to move: giving it back", h.shardId());
                 giveBack(h, RELEASED_REASON, true);
             } else if (shard.modRevision() > h.modRevision()) {
-                update(h, shard);
+                update(h, shard, parsed(scan, h.shardId(), shard));
             }
         }
         if (draining || leaseId == 0 || claiming) {
@@ -358,12 +362,17 @@ public final class EtcdShardKeeper implements Coordinator {
         }
         int mine = held.size() - leaving.size();
         int least = now.leastLoad(runnerId, mine);
-        if (mine <= least) {
-            claimOne(now);
-        } else if (mine > least + 1 && leaving.isEmpty()
-                && nanos.getAsLong() - lastRebalanceNanos > config.rescanInterval().toNanos()) {
-            Held newest = held.values().stream().max(Comparator.comparingLong(Held::epoch)).orElseThrow();
-            lastRebalanceNanos = nanos.getAsLong();
+        // a shard asked to move away from another worker may be taken whatever the spread: the operator asked
+        if (claimOne(scan, mine <= least)) {
+            return;
+        }
+        long t = nanos.getAsLong();
+        Held newest = held.values().stream().filter(h -> !leaving.contains(h.shardId()))
+                .filter(h -> movedIn.getOrDefault(h.shardId(), t) - t <= 0)
+                .max(Comparator.comparingLong(Held::epoch)).orElse(null);
+        if (newest != null && mine > least + 1 && leaving.isEmpty()
+                && t - lastRebalanceNanos > config.rescanInterval().toNanos()) {
+            lastRebalanceNanos = t;
             log.info("etcd: this worker holds {} shards, a live worker {}: giving shard {} back to spread them", mine,
                     least, newest.shardId());
             giveBack(newest, RELEASED_REASON, true);
@@ -374,7 +383,12 @@ public final class EtcdShardKeeper implements Coordinator {
         return held.values().stream().mapToInt(h -> h.shard().sources().size()).sum();
     }
 
-    private void claimOne(EtcdKeys.State now) {
+    /**
+     * Claims one free shard that fits, if any: any free shard when {@code anyFree} (this worker is among the least
+     * loaded), else only one asked to move away from another worker. Whether a claim was sent.
+     */
+    private boolean claimOne(Scan scan, boolean anyFree) {
+        EtcdKeys.State now = scan.state();
         Set<String> cameras = new HashSet<>();
         held.values().forEach(h -> cameras.addAll(h.cameras()));
         long t = nanos.getAsLong();
@@ -384,12 +398,13 @@ public final class EtcdShardKeeper implements Coordinator {
         List<EtcdClient.KeyValue> free = now.shards().values().stream()
                 .filter(kv -> !now.owners().containsKey(now.idOf(kv)))
                 .filter(kv -> alone || !cooldownUntil.containsKey(now.idOf(kv)) && !now.moveAway(now.idOf(kv), runnerId))
+                .filter(kv -> anyFree || now.movedAwayFromAnother(now.idOf(kv), runnerId))
                 // each worker tries the free shards in its own order, so that workers seldom race for one
                 .sorted(Comparator.comparingInt(kv -> Objects.hash(runnerId, kv.key())))
                 .toList();
         for (EtcdClient.KeyValue kv : free) {
             String id = now.idOf(kv);
-            LeasedShard shard = parse(id, kv);
+            LeasedShard shard = parsed(scan, id, kv);
             if (shard == null) {
                 continue;
             }
@@ -401,12 +416,14 @@ public final class EtcdShardKeeper implements Coordinator {
                 refuse(id, kv, "a camera_uuid of it is in a shard this worker holds");
                 continue;
             }
-            claim(id, kv, shard);
-            return;
+            claim(id, kv, shard, now.movedAwayFromAnother(id, runnerId));
+            return true;
         }
+        return false;
     }
 
-    private void claim(String id, EtcdClient.KeyValue kv, LeasedShard shard) {
+    /** @param moved taken on a move request: not given back to even the spread for a while */
+    private void claim(String id, EtcdClient.KeyValue kv, LeasedShard shard, boolean moved) {
         long s = session;
         claiming = true;
         Instant since = Instant.now();
@@ -422,6 +439,9 @@ public final class EtcdShardKeeper implements Coordinator {
                     }
                     Held h = new Held(id, epoch, kv.modRevision(), shard, since);
                     held.put(id, h);
+                    if (moved) {
+                        movedIn.put(id, nanos.getAsLong() + 3 * config.ttl().toNanos());
+                    }
                     fence.grant(new LeaseFence.Grant(new LeaseTag(id, epoch), Set.copyOf(h.cameras()), fenceAt()));
                     log.info("etcd: shard {} held (epoch {}): {} camera(s); {} shard(s), {} camera(s) on this worker",
                             id, epoch, shard.sources().size(), held.size(), camerasHeld());
@@ -431,8 +451,8 @@ public final class EtcdShardKeeper implements Coordinator {
                         () -> queueRescan(50));
     }
 
-    private void update(Held h, EtcdClient.KeyValue kv) {
-        LeasedShard shard = parse(h.shardId(), kv);
+    /** @param shard the changed shard as parsed, null when this worker cannot run it (the old version runs on) */
+    private void update(Held h, EtcdClient.KeyValue kv, LeasedShard shard) {
         if (shard == null) {
             return;
         }
@@ -463,6 +483,7 @@ public final class EtcdShardKeeper implements Coordinator {
     private void lose(Held h) {
         fence.revoke(h.shardId());
         held.remove(h.shardId());
+        movedIn.remove(h.shardId());
         apply(LeaseKeeper.LOST_REASON);
     }
 
@@ -483,6 +504,7 @@ public final class EtcdShardKeeper implements Coordinator {
                     fence.revoke(h.shardId());
                     held.remove(h.shardId());
                     leaving.remove(h.shardId());
+                    movedIn.remove(h.shardId());
                     if (cooldown) {
                         cooldownUntil.put(h.shardId(), nanos.getAsLong() + 3 * config.ttl().toNanos());
                     }
@@ -493,20 +515,38 @@ public final class EtcdShardKeeper implements Coordinator {
                 });
     }
 
-    private LeasedShard parse(String id, EtcdClient.KeyValue kv) {
-        Long refusedAt = refused.get(id);
-        if (refusedAt != null && refusedAt == kv.modRevision()) {
-            return null;
+    /** A shard key read and validated: the shard, or why this worker cannot run it. */
+    private record Parsed(LeasedShard shard, String problem) {
+    }
+
+    /** The fleet's keys with every shard validated (file checks: run off the keeper's thread). */
+    private record Scan(EtcdKeys.State state, Map<String, Parsed> shards) {
+    }
+
+    private Scan scan(EtcdClient.Snapshot snapshot) {
+        EtcdKeys.State state = EtcdKeys.State.of(keys, snapshot);
+        Map<String, Parsed> parsed = new HashMap<>();
+        state.shards().forEach((id, kv) -> {
+            try {
+                JsonNode node = EtcdClient.JSON.readTree(kv.value());
+                parsed.put(id, new Parsed(ConfigLoader.parseLeasedShard(node, config.maxCameras(), allowedFileRoots),
+                        null));
+            } catch (ConfigException e) {
+                parsed.put(id, new Parsed(null, String.join("; ", e.problems())));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                parsed.put(id, new Parsed(null, "not JSON: " + e.getOriginalMessage()));
+            }
+        });
+        return new Scan(state, parsed);
+    }
+
+    /** The shard as this worker can run it, or null (refused: logged once per revision). */
+    private LeasedShard parsed(Scan scan, String id, EtcdClient.KeyValue kv) {
+        Parsed p = scan.shards().get(id);
+        if (p.problem() != null) {
+            refuse(id, kv, p.problem());
         }
-        try {
-            JsonNode node = EtcdClient.JSON.readTree(kv.value());
-            return ConfigLoader.parseLeasedShard(node, config.maxCameras(), allowedFileRoots);
-        } catch (ConfigException e) {
-            refuse(id, kv, String.join("; ", e.problems()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            refuse(id, kv, "not JSON: " + e.getOriginalMessage());
-        }
-        return null;
+        return p.shard();
     }
 
     private void refuse(String id, EtcdClient.KeyValue kv, String why) {
@@ -533,7 +573,7 @@ public final class EtcdShardKeeper implements Coordinator {
         LeasedShard first = settings;
         Mono<Void> next = applying.onErrorResume(e -> Mono.empty()).then(Mono.defer(() -> {
             if (first != null) {
-                applySettings(first);
+                ShardSettings.apply(engine, first);
             }
             return engine.apply(desired, removedReason)
                     .doOnNext(changes -> log.info("etcd: cameras applied: {}", changes))
@@ -544,22 +584,6 @@ public final class EtcdShardKeeper implements Coordinator {
         applying = next;
         next.subscribe();
         return next;
-    }
-
-    private void applySettings(LeasedShard shard) {
-        if (shard.maxFps() != null) {
-            engine.setMaxFps(shard.maxFps());
-        }
-        if (shard.emitEmpty() != null) {
-            engine.setEmitEmpty(shard.emitEmpty());
-        }
-        if (shard.motion() != null) {
-            try {
-                engine.setMotionConfig(shard.motion());
-            } catch (RuntimeException e) {
-                log.error("etcd: the shard's motion_config cannot apply here: {}", e.getMessage());
-            }
-        }
     }
 
     private String workerJson() {

@@ -337,19 +337,7 @@ public final class LeaseKeeper implements Coordinator {
     }
 
     private Mono<Void> applyShard(LeasedShard shard, String why) {
-        if (shard.maxFps() != null) {
-            engine.setMaxFps(shard.maxFps());
-        }
-        if (shard.emitEmpty() != null) {
-            engine.setEmitEmpty(shard.emitEmpty());
-        }
-        if (shard.motion() != null) {
-            try {
-                engine.setMotionConfig(shard.motion());
-            } catch (RuntimeException e) {
-                log.error("control plane: the shard's motion_config cannot apply here: {}", e.getMessage());
-            }
-        }
+        ShardSettings.apply(engine, shard);
         Mono<Void> applied = engine.apply(shard.sources())
                 .doOnNext(changes -> log.info("control plane: {} applied: {}", why, changes))
                 .doOnError(e -> log.error("control plane: the shard's cameras cannot apply: {}", e.getMessage()))

@@ -139,20 +139,8 @@ class EtcdFleetIT {
 
     @AfterAll
     void stopFleet() throws Exception {
-        for (Worker w : workers) {
-            w.signal("CONT");
-            w.process.destroyForcibly();
-            w.process.waitFor(10, TimeUnit.SECONDS);
-        }
-        if (consumer != null) {
-            consumer.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-        if (etcd != null) {
-            etcd.close();
-        }
+        WorkerJar.killAll(workers.stream().map(w -> w.process).toList());
+        io.camflux.engine.testing.Resources.closeAll(consumer, broker, etcd);
     }
 
     @Test
@@ -206,6 +194,22 @@ class EtcdFleetIT {
         assertEquals(connects, statusCount("c-1", "CONNECTING"), "c-1 did not reconnect");
         System.out.printf(Locale.ROOT, "ETCD-FLEET shards put of a changed shard to the new camera's first event:"
                 + " %.2f s%n", (first.receivedNanos - updated) / 1e9);
+
+        String from = state().holder("s-2");
+        long epoch = state().owners().get("s-2").createRevision();
+        long asked = System.nanoTime();
+        Cli move = cli("move", "s-2");
+        assertEquals(0, move.rc, move.output);
+        EtcdKeys.State moved = state();
+        String to = moved.holder("s-2");
+        assertTrue(to != null && !to.equals(from), move.output);
+        assertTrue(move.output.contains("shard s-2 moved from " + from + " to " + to), move.output);
+        Await.until(() -> events(asked).stream().anyMatch(e -> e.camera.equals("c-2") && e.runner.equals(to)
+                && e.epoch > epoch), 30, "c-2's events from its new holder");
+        Event after = events(asked).stream().filter(e -> e.camera.equals("c-2") && e.runner.equals(to)).findFirst()
+                .orElseThrow();
+        System.out.printf(Locale.ROOT, "ETCD-FLEET shards move to the new holder's first event: %.2f s%n",
+                (after.receivedNanos - asked) / 1e9);
     }
 
     @Test

@@ -128,20 +128,8 @@ class FleetIT {
 
     @AfterAll
     void stopFleet() throws Exception {
-        for (Worker w : workers) {
-            w.signal("CONT");
-            w.process.destroyForcibly();
-            w.process.waitFor(10, TimeUnit.SECONDS);
-        }
-        if (consumer != null) {
-            consumer.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-        if (cp != null) {
-            cp.close();
-        }
+        WorkerJar.killAll(workers.stream().map(w -> w.process).toList());
+        io.camflux.engine.testing.Resources.closeAll(consumer, broker, cp);
     }
 
     private static List<ObjectNode> sources(String... pairs) {

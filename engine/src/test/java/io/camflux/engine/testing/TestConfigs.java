@@ -27,7 +27,12 @@ public final class TestConfigs {
     }
 
     public static ShardConfig shard(double maxFps, int batch, List<SourceConfig> sources) {
-        return new ShardConfig("runner-T", "shard-T", maxFps, sources, null, Duration.ofSeconds(5),
+        return shard("runner-T", maxFps, batch, sources);
+    }
+
+    /** A worker of its own name (several in one test). */
+    public static ShardConfig shard(String runnerId, double maxFps, int batch, List<SourceConfig> sources) {
+        return new ShardConfig(runnerId, "shard-T", maxFps, sources, null, Duration.ofSeconds(5),
                 MotionConfig.defaults(false),
                 new ModelConfig(BuiltinModel.DEFAULT, ExecutionProvider.CPU, 0, 0.35f, 0.45f, Set.of(), null, null, 0),
                 new BatchConfig(batch, Duration.ofMillis(30)),

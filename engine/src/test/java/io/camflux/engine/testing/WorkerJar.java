@@ -16,6 +16,15 @@ public final class WorkerJar {
      * {@code java [jvmOptions] -jar camflux.jar --config CONFIG [args]} with this JVM's own java; the caller adds
      * redirects and environment.
      */
+    /** Ends worker processes at once (stopped ones too: SIGCONT first, since a stopped process keeps its ports). */
+    public static void killAll(List<Process> processes) throws Exception {
+        for (Process p : processes) {
+            new ProcessBuilder("kill", "-CONT", Long.toString(p.pid())).start().waitFor();
+            p.destroyForcibly();
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     public static ProcessBuilder command(List<String> jvmOptions, Path config, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
