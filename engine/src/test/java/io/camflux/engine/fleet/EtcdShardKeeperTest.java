@@ -54,7 +54,7 @@ class EtcdShardKeeperTest {
         final List<CameraStatus> statuses = new CopyOnWriteArrayList<>();
         final Disposable subscriptions;
 
-        Node(String name) {
+        Node(String name) throws Exception {
             this.name = name;
             engine = CamFlux.builder(TestConfigs.shard(name, 6, 8, List.of()))
                     .streamOpener(SyntheticStreams.opener(25 * 600, 40_000, 0))
