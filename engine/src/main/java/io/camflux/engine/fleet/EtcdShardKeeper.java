@@ -83,10 +83,11 @@ public final class EtcdShardKeeper implements Coordinator {
     /** Shards refused (invalid, too large), by the shard key's revision: logged once per revision. */
     private final Map<String, Long> refused = new HashMap<>();
     /** Etcd leases of ended sessions, revoked when etcd answers (their owner keys then free at once). */
-    private final Set<Long> toRevoke = new HashSet<>();
+    private final Set<Long> toRevoke = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private long leaseId;
-    private long extendedAtNanos;
+    /** Read by the metrics' thread too. */
+    private volatile long leaseId;
+    private volatile long extendedAtNanos;
     /** Changes with each etcd session; a step of another session does nothing. */
     private long session;
     private volatile boolean draining;
@@ -122,20 +123,15 @@ public final class EtcdShardKeeper implements Coordinator {
         Gauge.builder("cp.lease.deadline", this, EtcdShardKeeper::secondsToFence).baseUnit("seconds")
                 .description("time left before the lease fences itself without a renewal; -1 without a lease")
                 .register(registry);
-        Gauge.builder("cp.lease.epoch", fence, f -> maxEpoch())
+        Gauge.builder("cp.lease.epoch", fence, LeaseFence::highestEpoch)
                 .description("the epoch of the lease held (the highest, with several shards), 0 without one")
                 .register(registry);
         Gauge.builder("cp.shards.held", fence, LeaseFence::heldCount)
                 .description("shards this worker holds and may publish for").register(registry);
     }
 
-    private double maxEpoch() {
-        return held.values().stream().mapToLong(Held::epoch).max().orElse(0);
-    }
-
     private double secondsToFence() {
-        Long at = leaseId == 0 ? null : extendedAtNanos + config.ttl().toNanos() - LeaseKeeper.margin(config.ttl()).toNanos();
-        return at == null ? -1 : Math.max(0, (at - nanos.getAsLong()) / 1e9);
+        return leaseId == 0 ? -1 : Math.max(0, (fenceAt() - nanos.getAsLong()) / 1e9);
     }
 
     @Override
@@ -161,11 +157,13 @@ public final class EtcdShardKeeper implements Coordinator {
                     log.info("etcd: the lease of the fenced session ({}) is revoked: its shards are free", hex(id));
                 }))
                 .then();
-        long sent = nanos.getAsLong();
-        revokeOld.then(Mono.defer(() -> etcd.grant(config.ttl())))
-                .flatMap(id -> etcd.put(keys.worker(runnerId), workerJson(), id).thenReturn(id))
+        revokeOld.then(Mono.defer(() -> {
+                    long sent = nanos.getAsLong();
+                    return etcd.grant(config.ttl()).map(id -> new Granted(id, sent));
+                }))
+                .flatMap(g -> etcd.put(keys.worker(runnerId), workerJson(), g.leaseId()).thenReturn(g))
                 .publishOn(scheduler)
-                .subscribe(id -> sessionOpened(id, sent), error -> {
+                .subscribe(g -> sessionOpened(g.leaseId(), g.sentNanos()), error -> {
                     sessionFailures++;
                     long delay = Math.min(config.ttl().toMillis(), config.rescanInterval().toMillis()
                             * (1L << Math.min(4, sessionFailures - 1)));
@@ -174,7 +172,11 @@ public final class EtcdShardKeeper implements Coordinator {
                 });
     }
 
-    /** @param sentNanos before the grant was sent (and the revokes before it): the deadline errs early, safely */
+    /** An etcd lease granted, and when its grant was sent (the deadline counts from then, before etcd's). */
+    private record Granted(long leaseId, long sentNanos) {
+    }
+
+    /** @param sentNanos when the grant was sent: the deadline errs early, safely */
     private void sessionOpened(long id, long sentNanos) {
         if (stopped || draining) {
             etcd.revoke(id).subscribe(null, e -> { });

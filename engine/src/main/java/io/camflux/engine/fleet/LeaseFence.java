@@ -67,6 +67,11 @@ public final class LeaseFence {
         return (int) current.values().stream().filter(g -> now - g.fenceAtNanos < 0).count();
     }
 
+    /** The highest epoch of the leases held, 0 without one. */
+    public long highestEpoch() {
+        return current.values().stream().mapToLong(g -> g.tag.epoch()).max().orElse(0);
+    }
+
     /** Grants (or extends, or changes the cameras of) the lease of {@code grant}'s shard. */
     synchronized void grant(Grant grant) {
         String shard = grant.tag().shardId();
