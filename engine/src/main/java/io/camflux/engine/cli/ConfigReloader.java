@@ -5,6 +5,7 @@ import io.camflux.engine.CameraChange;
 import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.config.TrackingConfig;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -37,10 +38,16 @@ final class ConfigReloader implements AutoCloseable {
             new Key("telemetry", ShardConfig::reportInterval),
             new Key("model", ShardConfig::model), new Key("batch", ShardConfig::batch),
             new Key("reconnect", ShardConfig::reconnect),
-            new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources));
+            new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources),
+            // the trackers are built with the engine: turning tracking on (and so zones and lines) needs a restart
+            new Key("tracking", c -> c.tracking().withEvents(TrackingConfig.Events.FRAMES)),
+            new Key("events", c -> c.tracking().events()));
 
     private record Key(String name, Function<ShardConfig, Object> value) {
     }
+
+    /** The link a ConfigMap volume swaps atomically when its data changes ({@code worker.json -> ..data/worker.json}). */
+    private static final Path CONFIGMAP_LINK = Path.of("..data");
 
     private final Path file;
     private final CamFlux engine;
@@ -80,8 +87,9 @@ final class ConfigReloader implements AutoCloseable {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 WatchKey key = watch.take();
+                // a Kubernetes ConfigMap volume changes the file by swapping the ..data link to a new folder
                 boolean ours = key.pollEvents().stream()
-                        .anyMatch(e -> file.getFileName().equals(e.context()));
+                        .anyMatch(e -> file.getFileName().equals(e.context()) || CONFIGMAP_LINK.equals(e.context()));
                 key.reset();
                 if (ours) {
                     Thread.sleep(200); // an editor writes in steps: read it once they are done
@@ -106,14 +114,10 @@ final class ConfigReloader implements AutoCloseable {
             log.error("reload refused, the running cameras stay as they are: {}", e.getMessage());
             return null;
         }
-        List<String> restart = new ArrayList<>();
-        for (Key k : NEEDS_RESTART) {
-            if (!Objects.equals(k.value().apply(started), k.value().apply(next))) {
-                restart.add(k.name());
-            }
-        }
+        List<String> restart = restartNeeded(next);
         if (!restart.isEmpty()) {
-            log.warn("reload: {} changed and take effect after a restart; the sources are applied now", restart);
+            log.warn("reload: {} changed and take effect after a restart; the sources are applied now{}", restart,
+                    restart.contains("tracking") ? " (their zones and lines count once tracking runs)" : "");
         }
         if (next.maxFps() != engine.maxFps()) {
             log.info("reload: max_fps {} -> {}", engine.maxFps(), next.maxFps());
@@ -138,6 +142,17 @@ final class ConfigReloader implements AutoCloseable {
             log.error("reload refused, the running cameras stay as they are: {}", e.getMessage());
             return null;
         }
+    }
+
+    /** The keys of {@code next} that differ from the running config and that a reload cannot apply. */
+    List<String> restartNeeded(ShardConfig next) {
+        List<String> restart = new ArrayList<>();
+        for (Key k : NEEDS_RESTART) {
+            if (!Objects.equals(k.value().apply(started), k.value().apply(next))) {
+                restart.add(k.name());
+            }
+        }
+        return restart;
     }
 
     @Override

@@ -56,7 +56,8 @@ final class EngineSourceAdmin implements SourceAdmin {
     @Override
     public Mono<CameraChange> put(String cameraUuid, String json) {
         // validation looks at the file system (a file source must be readable): not on the HTTP server's thread
-        return Mono.fromCallable(() -> ConfigLoader.parseSource(json, cameraUuid, VideoDecoder.AUTO, baseDir))
+        return Mono.fromCallable(() -> ConfigLoader.parseSource(json, cameraUuid, VideoDecoder.AUTO, baseDir,
+                        engine.config().tracking().enabled()))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(engine::put)
                 .doOnNext(c -> log.info("admin API: camera {} {}", c.cameraUuid(), c.kind()));

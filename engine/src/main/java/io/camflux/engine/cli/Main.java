@@ -5,6 +5,7 @@ import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.config.ShardRules;
 import io.camflux.engine.fleet.ControlPlaneClient;
 import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.fleet.LeaseFence;
@@ -150,7 +151,7 @@ public final class Main {
                         config.fleet().etcd().requestTimeout(), registry), engine, config.fleet().etcd(),
                         config.fleet().allowedFileRoots(), fence, leaseThread, System::nanoTime)
                 : new LeaseKeeper(new ControlPlaneClient(cp, controlPlaneToken(cp),
-                        config.fleet().allowedFileRoots(), registry), engine, cp,
+                        ShardRules.of(config, cp.maxCameras()), registry), engine, cp,
                         config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
                         System::nanoTime, Math::random);
         ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err, null, keeper, fence);

@@ -52,7 +52,8 @@ public final class ConfigLoader {
     public static ShardConfig parse(String json, String sourceName, Path baseDir) {
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            // editors on Windows save UTF-8 with a byte order mark; it is not part of the JSON
+            root = JSON.readTree(json.startsWith("\uFEFF") ? json.substring(1) : json);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
@@ -78,16 +79,19 @@ public final class ConfigLoader {
      * named from {@code shard.}. A local file is refused unless it lies under one of {@code allowedFileRoots} (the
      * worker's {@code allowed_file_roots}): whoever writes shards must not read this host's files through it.
      *
-     * @param maxCameras the most cameras a shard may have here; a larger one is refused
+     * @param rules this worker's limits: a larger shard, a file outside its roots, zones without tracking are refused
      */
-    public static LeasedShard parseLeasedShard(JsonNode shard, int maxCameras, List<Path> allowedFileRoots) {
+    public static LeasedShard parseLeasedShard(JsonNode shard, ShardRules rules) {
         if (shard == null || !shard.isObject()) {
             throw new ConfigException("shard", List.of("shard: must be an object"));
         }
         List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
-        LeasedShard parsed = new Reader(new JsonFields(shard, "shard", problems, unknown), null,
-                List.copyOf(allowedFileRoots)).leasedShard(maxCameras);
+        JsonFields fields = new JsonFields(shard, "shard", problems, unknown);
+        LeasedShard parsed = new Reader(fields, null, rules.allowedFileRoots()).leasedShard(rules.maxCameras());
+        for (int i = 0; i < parsed.sources().size(); i++) {
+            Reader.sceneNeedsTracking(fields, "sources[" + i + "]", parsed.sources().get(i), rules.trackingEnabled());
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException("shard", problems);
         }
@@ -121,7 +125,8 @@ public final class ConfigLoader {
      * One source as in the config's {@code sources} (the admin API's body), validated the same way; its
      * {@code camera_uuid} is {@code cameraUuid} (given in the body, it must match). Problems are named by key.
      */
-    public static SourceConfig parseSource(String json, String cameraUuid, VideoDecoder defaultDecoder, Path baseDir) {
+    public static SourceConfig parseSource(String json, String cameraUuid, VideoDecoder defaultDecoder, Path baseDir,
+                                           boolean trackingEnabled) {
         JsonNode node;
         try {
             node = JSON.readTree(json);
@@ -139,6 +144,7 @@ public final class ConfigLoader {
         List<String> unknown = new ArrayList<>();
         JsonFields fields = new JsonFields(object, "", problems, unknown);
         SourceConfig source = new Reader(fields, baseDir, null).source(fields, defaultDecoder);
+        Reader.sceneNeedsTracking(fields, "zones", source, trackingEnabled);
         if (source.cameraUuid() != null && !source.cameraUuid().equals(cameraUuid)) {
             problems.add("camera_uuid: '" + source.cameraUuid() + "' is not the '" + cameraUuid + "' of the path");
         }
@@ -158,10 +164,7 @@ public final class ConfigLoader {
                     "tracking", "events", "coordination", "allowed_file_roots"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
-            double maxFps = root.number("max_fps", 6);
-            if (!(maxFps > 0)) {
-                root.problem("max_fps", "must be > 0, got " + maxFps);
-            }
+            double maxFps = maxFps(root);
             VideoDecoder defaultDecoder = decoder(root, VideoDecoder.AUTO);
             boolean leased = root.has("cp") || root.has("coordination");
             List<SourceConfig> sources = leased ? root.optionalObjects("sources", s -> source(s, defaultDecoder))
@@ -199,6 +202,15 @@ public final class ConfigLoader {
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
                     root.bool("emit_empty", false), http(root.object("http")), maxSources, cp,
                     tracking(root, sources), fleet);
+        }
+
+        /** The most frames a second a camera is sampled at: above 0, at most {@link ShardConfig#MAX_FPS}. */
+        private static double maxFps(JsonFields f) {
+            double maxFps = f.number("max_fps", 6);
+            if (!(maxFps > 0) || maxFps > ShardConfig.MAX_FPS) {
+                f.problem("max_fps", "must be > 0 and at most " + (int) ShardConfig.MAX_FPS + ", got " + maxFps);
+            }
+            return maxFps;
         }
 
         /** {@code coordination: {"etcd": {...}}}, null without it. */
@@ -428,10 +440,7 @@ public final class ConfigLoader {
             checkSources(root, sources, Integer.MAX_VALUE);
             Double maxFps = null;
             if (root.has("max_fps")) {
-                maxFps = root.number("max_fps", 6);
-                if (!(maxFps > 0)) {
-                    root.problem("max_fps", "must be > 0, got " + maxFps);
-                }
+                maxFps = maxFps(root);
             }
             JsonFields m = root.object("motion_config");
             return new LeasedShard(sources, maxFps, m == null ? null : motion(m),
@@ -507,6 +516,14 @@ public final class ConfigLoader {
                     tls, exStatus, exDetect, buffer, inFlight);
         }
 
+        /** One rule wherever a source comes from (file, admin API, a fleet's shard): zones and lines need tracking. */
+        static void sceneNeedsTracking(JsonFields f, String key, SourceConfig source, boolean tracking) {
+            if (!tracking && source.scene() != null && !source.scene().isEmpty()) {
+                f.problem(key, "zones and lines need tracking (\"tracking\": {\"enabled\": true}), which is off"
+                        + " on this worker");
+            }
+        }
+
         /** {@code tracking} and {@code events}; zones, lines and object events need tracking on. */
         private TrackingConfig tracking(JsonFields root, List<SourceConfig> sources) {
             TrackingConfig t = tracking(root.object("tracking"));
@@ -516,12 +533,8 @@ public final class ConfigLoader {
                 root.problem("events", "'" + mode.name().toLowerCase(Locale.ROOT)
                         + "' needs tracking (\"tracking\": {\"enabled\": true})");
             }
-            if (!t.enabled()) {
-                for (int i = 0; i < sources.size(); i++) {
-                    if (!sources.get(i).scene().isEmpty()) {
-                        root.problem("sources[" + i + "]", "zones and lines need tracking (\"tracking\": {\"enabled\": true})");
-                    }
-                }
+            for (int i = 0; i < sources.size(); i++) {
+                sceneNeedsTracking(root, "sources[" + i + "]", sources.get(i), t.enabled());
             }
             return t.withEvents(mode);
         }

@@ -121,7 +121,21 @@ final class JsonFields {
                 points.add(p);
             }
         }
-        return points.size() == poly.size() ? new Polygon(points) : null;
+        if (points.size() != poly.size()) {
+            return null;
+        }
+        Polygon polygon = new Polygon(points);
+        int[] crossing = polygon.crossingEdges();
+        if (crossing != null) {
+            problems.add(at + ": crosses itself (the edge from point " + crossing[0] + " and the edge from point "
+                    + crossing[1] + "): list the points in order around the region");
+            return null;
+        }
+        if (polygon.area() == 0) {
+            problems.add(at + ": encloses no area (its points lie on one line)");
+            return null;
+        }
+        return polygon;
     }
 
     /** A point {@code [x, y]} in source pixels; null (and a problem) when it is not one. */
@@ -132,11 +146,16 @@ final class JsonFields {
 
     private Polygon.Point point(JsonNode p, String at) {
         if (!p.isArray() || p.size() != 2 || !p.get(0).isNumber() || !p.get(1).isNumber()
-                || p.get(0).asDouble() < 0 || p.get(1).asDouble() < 0) {
-            problems.add(at + ": must be [x, y] with x, y >= 0 (source pixels), got " + describe(p));
+                || !inPicture(p.get(0).asDouble()) || !inPicture(p.get(1).asDouble())) {
+            problems.add(at + ": must be [x, y] with 0 <= x, y <= " + (int) Polygon.MAX_COORDINATE
+                    + " (source pixels), got " + describe(p));
             return null;
         }
         return new Polygon.Point(p.get(0).asDouble(), p.get(1).asDouble());
+    }
+
+    private static boolean inPicture(double v) {
+        return v >= 0 && v <= Polygon.MAX_COORDINATE;
     }
 
     boolean has(String key) {

@@ -8,8 +8,7 @@ import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.config.LeasedShard;
 import io.camflux.engine.config.LeaseLimits;
-import java.nio.file.Path;
-import java.util.List;
+import io.camflux.engine.config.ShardRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,20 +34,17 @@ public final class ControlPlaneClient {
 
     private final String baseUrl;
     private final HttpClient http;
-    private final int maxCameras;
-    private final List<Path> allowedFileRoots;
+    private final ShardRules rules;
     private final MeterRegistry registry;
     private final Duration timeout;
 
     /**
-     * @param token            null: no Authorization header (a control plane on loopback without auth)
-     * @param allowedFileRoots the folders a shard may name local files under (the worker's allowed_file_roots)
+     * @param token null: no Authorization header (a control plane on loopback without auth)
+     * @param rules what this worker accepts in a lease's shard
      */
-    public ControlPlaneClient(ControlPlaneConfig config, String token, List<Path> allowedFileRoots,
-                              MeterRegistry registry) {
+    public ControlPlaneClient(ControlPlaneConfig config, String token, ShardRules rules, MeterRegistry registry) {
         this.baseUrl = config.baseUrl().toString();
-        this.maxCameras = config.maxCameras();
-        this.allowedFileRoots = List.copyOf(allowedFileRoots);
+        this.rules = rules;
         this.registry = registry;
         this.timeout = config.requestTimeout();
         HttpClient base = HttpClient.create();
@@ -181,7 +177,7 @@ public final class ControlPlaneClient {
             return null;
         }
         try {
-            return ConfigLoader.parseLeasedShard(shard, maxCameras, allowedFileRoots);
+            return ConfigLoader.parseLeasedShard(shard, rules);
         } catch (ConfigException e) {
             throw invalid("its shard is invalid: " + String.join("; ", e.problems()), answer,
                     grantedLease);

@@ -7,6 +7,7 @@ import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.config.EtcdConfig;
 import io.camflux.engine.config.LeasedShard;
+import io.camflux.engine.config.ShardRules;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.event.LeaseTag;
 import io.micrometer.core.instrument.Counter;
@@ -63,7 +64,7 @@ public final class EtcdShardKeeper implements Coordinator {
     private final Scheduler scheduler;
     private final LongSupplier nanos;
     private final String runnerId;
-    private final List<Path> allowedFileRoots;
+    private final ShardRules rules;
     private final EtcdKeys keys;
 
     /** A shard held: its epoch (the owner key's create revision) and the shard key's revision applied. */
@@ -111,7 +112,7 @@ public final class EtcdShardKeeper implements Coordinator {
         this.etcd = etcd;
         this.engine = engine;
         this.config = config;
-        this.allowedFileRoots = List.copyOf(allowedFileRoots);
+        this.rules = new ShardRules(config.maxCameras(), allowedFileRoots, engine.config().tracking().enabled());
         this.fence = fence;
         this.scheduler = scheduler;
         this.nanos = nanos;
@@ -531,8 +532,7 @@ public final class EtcdShardKeeper implements Coordinator {
         state.shards().forEach((id, kv) -> {
             try {
                 JsonNode node = EtcdClient.JSON.readTree(kv.value());
-                parsed.put(id, new Parsed(ConfigLoader.parseLeasedShard(node, config.maxCameras(), allowedFileRoots),
-                        null));
+                parsed.put(id, new Parsed(ConfigLoader.parseLeasedShard(node, rules), null));
             } catch (ConfigException e) {
                 parsed.put(id, new Parsed(null, String.join("; ", e.problems())));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

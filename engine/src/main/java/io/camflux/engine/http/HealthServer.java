@@ -70,6 +70,24 @@ public final class HealthServer implements AutoCloseable {
                 ? total > 0 && streaming >= config.readyQuorum() * total : standbyOk);
     }
 
+    /** Why {@code /ready} answers 503, in words for the operator who asks. */
+    private String notReadyBecause(int streaming, int total, boolean broker, boolean lease, boolean standbyOk) {
+        if (controls.draining()) {
+            return "draining";
+        }
+        if (!broker) {
+            return "the broker is not connected";
+        }
+        if (!lease && !standbyOk) {
+            return "no lease: this worker holds no shard (add ?lease=optional to count a healthy standby as ready)";
+        }
+        if (total == 0) {
+            return "no camera to stream: every camera is paused, or none is configured";
+        }
+        return String.format(Locale.ROOT, "%d of %d cameras streaming, fewer than the quorum of %.0f%%", streaming,
+                total, config.readyQuorum() * 100);
+    }
+
     public HealthServer start() {
         health = bind(config.port(), "http.port", this::health);
         try {
@@ -141,9 +159,11 @@ public final class HealthServer implements AutoCloseable {
                 boolean broker = controls.brokerReady();
                 boolean lease = controls.leaseHeld();
                 // a fleet's standby (no lease) may count as ready to an orchestrator that asks so (deploy/)
-                boolean ready = ready(req.uri().contains("lease=optional"));
-                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"%s%s}", ready, streaming,
-                        total, broker ? "" : ",\"broker\":\"disconnected\"", lease ? "" : ",\"lease\":\"none\"");
+                boolean standbyOk = req.uri().contains("lease=optional");
+                boolean ready = ready(standbyOk);
+                String body = String.format(Locale.ROOT, "{\"ready\":%b,\"cameras\":\"%d/%d\"%s%s%s}", ready, streaming,
+                        total, broker ? "" : ",\"broker\":\"disconnected\"", lease ? "" : ",\"lease\":\"none\"",
+                        ready ? "" : ",\"reason\":\"" + notReadyBecause(streaming, total, broker, lease, standbyOk) + "\"");
                 return res.status(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
                         .header(HttpHeaderNames.CONTENT_TYPE, "application/json").sendString(Mono.just(body)).then();
             });

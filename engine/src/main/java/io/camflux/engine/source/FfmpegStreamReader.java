@@ -9,7 +9,6 @@ import java.util.function.LongPredicate;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FFmpegLogCallback;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
 import org.bytedeco.javacv.OpenCVFrameConverter;
@@ -19,8 +18,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public final class FfmpegStreamReader implements StreamReader {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FfmpegStreamReader.class);
     static {
-        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
-        FFmpegLogCallback.set();
+        FfmpegLog.install();
     }
 
     private final FFmpegFrameGrabber grabber;

@@ -73,6 +73,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Everything native here is owned by this reader and freed by {@link #close()}, on the camera's thread.
  */
 public final class NvdecStreamReader implements StreamReader {
+    static {
+        FfmpegLog.install();
+    }
+
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NvdecStreamReader.class);
     private static final int AVERROR_EAGAIN = -11;
     private static final AVRational MICROS = new AVRational().num(1).den(1_000_000);

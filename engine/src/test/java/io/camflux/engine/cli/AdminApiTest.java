@@ -65,6 +65,10 @@ class AdminApiTest {
             assertTrue(bad.body().contains("timeout_ms: must be > 0") && bad.body().contains("bogus: unknown key"),
                     bad.body());
             assertEquals(400, send(base + "/sources/d", "PUT", "{not json", "s3cret").statusCode());
+            HttpResponse<String> zoned = send(base + "/sources/d", "PUT", "{\"url\": \"cam4.mp4\", \"zones\":"
+                    + " [{\"name\": \"door\", \"polygon\": [[0,0],[10,0],[10,10]]}]}", "s3cret");
+            assertEquals(400, zoned.statusCode(), "zones with tracking off, refused as the config file refuses them");
+            assertTrue(zoned.body().contains("zones: zones and lines need tracking"), zoned.body());
             HttpResponse<String> dotted = send(base + "/sources/cam.7", "PUT",
                     "{\"url\": \"cam4.mp4\", \"site_id\": \"site #1\"}", "s3cret");
             assertEquals(400, dotted.statusCode(), "an id that would split or wildcard a routing key");

@@ -98,6 +98,42 @@ class ConfigReloaderTest {
         }
     }
 
+    @Test
+    void turningTrackingOnOrChangingEventsIsNamedForARestart() throws Exception {
+        Path file = write(cam("a", "cam1.mp4", ""), "");
+        try (CamFlux engine = CamFlux.builder(ConfigLoader.load(file)).detector(FakeDetectors.fixedCost(0)).build()) {
+            ConfigReloader reloader = new ConfigReloader(file, engine);
+            write(cam("a", "cam1.mp4", ", \"zones\": [{\"name\": \"door\", \"polygon\": [[0,0],[50,0],[50,50]]}]"),
+                    ", \"tracking\": {\"enabled\": true}, \"events\": \"both\"");
+            assertEquals(List.of("tracking", "events"), reloader.restartNeeded(ConfigLoader.load(file)));
+            write(cam("a", "cam1.mp4", ""), ", \"max_fps\": 2");
+            assertEquals(List.of(), reloader.restartNeeded(ConfigLoader.load(file)), "max_fps applies live");
+        }
+    }
+
+    @Test
+    void aConfigMapUpdateSwappingItsDataLinkIsReloaded() throws Exception {
+        // the layout a Kubernetes ConfigMap volume has: worker.json -> ..data/worker.json, ..data -> ..TIMESTAMP
+        String media = TestAssets.media("cam1.mp4").getParent().toString();
+        Path first = Files.createDirectory(dir.resolve("..2026_12_03_01"));
+        Files.writeString(first.resolve("worker.json"), "{\"sources\": [" + cam("a", "cam1.mp4", "").replace("MEDIA",
+                media) + "]}");
+        Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
+        Path file = Files.createSymbolicLink(dir.resolve("worker.json"), Path.of("..data/worker.json"));
+        try (CamFlux engine = CamFlux.builder(ConfigLoader.load(file)).detector(FakeDetectors.fixedCost(0)).build();
+             ConfigReloader reloader = new ConfigReloader(file, engine).start()) {
+            Disposable running = engine.detections().subscribe();
+            Path second = Files.createDirectory(dir.resolve("..2026_12_03_02"));
+            Files.writeString(second.resolve("worker.json"), "{\"sources\": [" + (cam("a", "cam1.mp4", "") + ","
+                    + cam("b", "cam2.mp4", "")).replace("MEDIA", media) + "]}");
+            Files.createSymbolicLink(dir.resolve("..data_tmp"), second.getFileName());
+            Files.move(dir.resolve("..data_tmp"), dir.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            await(() -> ids(engine).equals(List.of("a", "b")), "the swapped ConfigMap is applied");
+            running.dispose();
+        }
+    }
+
     private static CameraView camera(CamFlux engine, String id) {
         return engine.cameras().stream().filter(c -> c.config().cameraUuid().equals(id)).findFirst().orElseThrow();
     }

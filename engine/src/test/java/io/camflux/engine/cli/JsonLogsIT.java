@@ -27,9 +27,13 @@ class JsonLogsIT {
     Path dir;
 
     private Process start(String format, Path log) throws Exception {
+        // an MP4 whose index (moov) never comes: FFmpeg's own "moov atom not found" must come out as JSON too
+        byte[] ftyp = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'm', 'p',
+            '4', '1', 0, 0, 0, 16, 'm', 'd', 'a', 't', 1, 2, 3, 4, 5, 6, 7, 8};
+        Path broken = Files.write(dir.resolve("no-moov.mp4"), ftyp);
         Path config = Files.writeString(dir.resolve("shard.json"), """
-                {"sources": [{"camera_uuid": "cam-json", "url": "%s"}],
-                 "http": {"port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam1.mp4")));
+                {"sources": [{"camera_uuid": "cam-json", "url": "%s"}, {"camera_uuid": "cam-broken", "url": "%s"}],
+                 "http": {"port": 0, "metrics_port": 0}}""".formatted(TestAssets.media("cam1.mp4"), broken));
         ProcessBuilder b = WorkerJar.command(List.of(), config, "--duration", "4s").directory(dir.toFile())
                 .redirectError(log.toFile()).redirectOutput(dir.resolve("events.jsonl").toFile());
         b.environment().put("CAMFLUX_LOG_FORMAT", format);
@@ -44,9 +48,10 @@ class JsonLogsIT {
         assertEquals(0, p.exitValue(), Files.readString(log));
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
-            if (line.isBlank() || line.startsWith("WARNING:")) {
+            if (line.startsWith("WARNING:")) {
                 continue; // the JVM's own warnings (native access) are not CamFlux's log
             }
+            assertFalse(line.isBlank(), "no blank line on standard error");
             JsonNode node = JSON.readTree(line);
             assertTrue(node.isObject(), line);
             for (String field : new String[] {"time", "level", "logger_name", "message", "thread_name"}) {
@@ -61,6 +66,8 @@ class JsonLogsIT {
         assertEquals("cam-json", camera.get(0).path("camera_uuid").asText(), camera.get(0).toString());
         assertEquals("INFO", camera.get(0).path("level").asText());
         assertEquals("io.camflux.engine.source.Camera", camera.get(0).path("logger_name").asText());
+        assertTrue(lines.stream().anyMatch(n -> n.path("logger_name").asText().equals("ffmpeg")
+                && n.path("message").asText().contains("moov atom not found")), "FFmpeg's own message, as JSON: " + lines);
         assertTrue(lines.stream().noneMatch(n -> n.path("thread_name").asText().startsWith("main")
                 && n.has("camera_uuid")), "the MDC stays on the camera's thread");
     }

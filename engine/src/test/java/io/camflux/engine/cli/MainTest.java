@@ -1,6 +1,8 @@
 package io.camflux.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,6 +52,23 @@ class MainTest {
         assertEquals(Duration.ofSeconds(90), DurationArgument.parse("PT90S"));
         assertEquals(Duration.ofMillis(1500), DurationArgument.parse("1500ms"));
         assertEquals(Duration.ofSeconds(12), DurationArgument.parse("12"));
+        assertEquals(Duration.ofDays(366), DurationArgument.parse("8784h"));
+    }
+
+    @Test
+    void aDurationOutOfRangeIsAUsageErrorBeforeAnythingStarts() {
+        for (String d : new String[] {"1e300s", "100000000h", "PT2562047788015215H", "99999999999999999999ms",
+                "8785h"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DurationArgument.parse(d));
+            assertTrue(e.getMessage().startsWith("--duration must be at most 366 days"), d + ": " + e.getMessage());
+            // the config is not even read: the argument is refused first (exit status 2, no stack trace)
+            assertEquals(2, run("--config", "missing.json", "--duration", d));
+            assertTrue(err().contains("--duration must be at most 366 days"), err());
+            assertFalse(err().contains("Exception"), err());
+        }
+        for (String d : new String[] {"NaNs", "Infinitys", "-5s", "0", "1e-9s"}) {
+            assertThrows(IllegalArgumentException.class, () -> DurationArgument.parse(d), d);
+        }
     }
 
     @Test

@@ -120,7 +120,8 @@ class ShardRunnerTest {
         Thread.sleep(3000);
         HttpResponse<String> ready = call("GET", "http://127.0.0.1:" + http + "/ready");
         assertEquals(503, ready.statusCode());
-        assertEquals("{\"ready\":false,\"cameras\":\"1/1\",\"broker\":\"disconnected\"}", ready.body());
+        assertEquals("{\"ready\":false,\"cameras\":\"1/1\",\"broker\":\"disconnected\",\"reason\":\"the broker is not"
+                + " connected\"}", ready.body());
         String text = call("GET", "http://127.0.0.1:" + metrics + "/metrics").body();
         assertTrue(text.contains("broker_connected 0.0"), text);
         java.util.regex.Matcher pending = java.util.regex.Pattern.compile("events_pending (\\d+)").matcher(text);

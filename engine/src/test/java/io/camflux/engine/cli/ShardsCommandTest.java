@@ -84,7 +84,7 @@ class ShardsCommandTest {
         assertEquals(2, r.rc);
         assertTrue(r.err.contains("sources[0].url: unsupported scheme 'ftp'"), r.err);
         assertTrue(r.err.contains("sources[0].camera_uuid: 'c.1' is not a valid id"), r.err);
-        assertTrue(r.err.contains("max_fps: must be > 0, got 0.0"), r.err);
+        assertTrue(r.err.contains("max_fps: must be > 0 and at most 1000, got 0.0"), r.err);
         assertTrue(r.err.contains("colour: unknown key"), r.err);
         assertEquals(2, run("put", "bad id", bad.toString()).rc, "an id that is not a routing word");
         assertEquals(2, run("frobnicate").rc);

@@ -43,6 +43,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aByteOrderMarkBeforeTheJsonIsAccepted() throws Exception {
+        Path file = dir.resolve("bom.json");
+        Files.write(file, ("\uFEFF" + SEED).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("runner-test-001", ConfigLoader.load(file).runnerId());
+    }
+
+    @Test
     void readsTheSeedFormat() {
         ShardConfig c = ConfigLoader.parse(SEED, "seed.json", null);
         assertEquals("runner-test-001", c.runnerId());
@@ -115,6 +122,7 @@ class ConfigLoaderTest {
     @CsvSource(delimiter = '|', value = {
         "max_fps zero | {\"max_fps\": 0, \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be > 0",
         "max_fps negative | {\"max_fps\": -2, \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be > 0",
+        "max_fps absurd | {\"max_fps\": 1e308, \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be > 0 and at most 1000, got 1.0E308",
         "max_fps string | {\"max_fps\": \"six\", \"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}]} | max_fps: must be a number",
         "no sources | {\"max_fps\": 6} | sources: missing",
         "empty sources | {\"sources\": []} | sources: must not be empty",
@@ -138,7 +146,11 @@ class ConfigLoaderTest {
         "sensitivity | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"sensitivity\": 300}} | motion_config.sensitivity: must be 0..255",
         "working width | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\"}], \"motion_config\": {\"working_width\": 8}} | motion_config.working_width: must be >= 32",
         "mask points | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,5]]]}]} | sources[0].motion_mask[0]: must be an array of at least 3",
-        "mask negative | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,-5],[9,9]]]}]} | sources[0].motion_mask[0][1]: must be [x, y] with x, y >= 0",
+        "mask negative | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,-5],[9,9]]]}]} | sources[0].motion_mask[0][1]: must be [x, y] with 0 <= x, y <= 32768",
+        "mask infinite | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,1e999],[9,9]]]}]} | sources[0].motion_mask[0][1]: must be [x, y] with 0 <= x, y <= 32768",
+        "mask beyond a picture | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[50000,5],[9,9]]]}]} | sources[0].motion_mask[0][1]: must be [x, y] with 0 <= x, y <= 32768",
+        "mask on a line | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[5,5],[9,9]]]}]} | sources[0].motion_mask[0]: encloses no area (its points lie on one line)",
+        "mask crossed | {\"sources\": [{\"camera_uuid\":\"a\",\"url\":\"rtsp://h/1\",\"motion_mask\": [[[0,0],[10,10],[10,0],[0,10]]]}]} | sources[0].motion_mask[0]: crosses itself (the edge from point 0 and the edge from point 2)",
     })
     void topLevelProblemsNameTheirPath(String name, String json, String expected) {
         ConfigException e = problem(json);
@@ -256,12 +268,12 @@ class ConfigLoaderTest {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
                 {"sources": [{"camera_uuid": "c-1", "url": "rtsp://h/1"}, {"camera_uuid": "c-1", "url": "rtsp://h/2"},
                              {"url": "rtsp://h/3"}], "max_fps": 0}""");
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(json, 8, List.of()));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(json, new ShardRules(8, List.of(), false)));
         assertTrue(e.problems().contains("shard.sources[1].camera_uuid: duplicate camera_uuid 'c-1'"), e.problems().toString());
         assertTrue(e.problems().contains("shard.sources[2].camera_uuid: missing"), e.problems().toString());
-        assertTrue(e.problems().contains("shard.max_fps: must be > 0, got 0.0"), e.problems().toString());
+        assertTrue(e.problems().contains("shard.max_fps: must be > 0 and at most 1000, got 0.0"), e.problems().toString());
         LeasedShard ok = ConfigLoader.parseLeasedShard(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                "{\"sources\": [], \"max_fps\": 4}"), 8, List.of());
+                "{\"sources\": [], \"max_fps\": 4}"), new ShardRules(8, List.of(), false));
         assertEquals(List.of(), ok.sources());
         assertEquals(4.0, ok.maxFps());
         assertNull(ok.motion(), "the worker's own motion settings stay");

@@ -103,26 +103,37 @@ class FleetConfigTest {
         Path link = Files.createSymbolicLink(clips.resolve("escape.mp4"), secret);
         List<Path> roots = List.of(clips.toRealPath());
 
-        assertEquals(1, ConfigLoader.parseLeasedShard(shard(clip.toString()), 8, roots).sources().size());
+        assertEquals(1, ConfigLoader.parseLeasedShard(shard(clip.toString()), new ShardRules(8, roots, false)).sources().size());
         for (String url : List.of(secret.toString(), "file://" + secret, clips + "/../secret.key", link.toString())) {
             ConfigException e = assertThrows(ConfigException.class,
-                    () -> ConfigLoader.parseLeasedShard(shard(url), 8, roots), url);
+                    () -> ConfigLoader.parseLeasedShard(shard(url), new ShardRules(8, roots, false)), url);
             assertTrue(e.problems().get(0).startsWith("shard.sources[0].url: a local file in a shard from the fleet"),
                     e.problems().toString());
         }
         ConfigException none = assertThrows(ConfigException.class,
-                () -> ConfigLoader.parseLeasedShard(shard(clip.toString()), 8, List.of()));
+                () -> ConfigLoader.parseLeasedShard(shard(clip.toString()), new ShardRules(8, List.of(), false)));
         assertTrue(none.problems().get(0).contains("allowed_file_roots []"), none.problems().toString());
-        assertEquals(1, ConfigLoader.parseLeasedShard(shard("rtsp://cam.example/1"), 8, List.of()).sources().size(),
+        assertEquals(1, ConfigLoader.parseLeasedShard(shard("rtsp://cam.example/1"), new ShardRules(8, List.of(), false)).sources().size(),
                 "network cameras need no root");
+    }
+
+    @Test
+    void zonesInALeasedShardNeedTrackingOnTheWorker() throws Exception {
+        JsonNode zoned = JSON.readTree("{\"sources\": [{\"camera_uuid\": \"a\", \"url\": \"rtsp://h/1\", \"zones\":"
+                + " [{\"name\": \"door\", \"polygon\": [[0,0],[10,0],[10,10]]}]}]}");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parseLeasedShard(zoned, new ShardRules(8, List.of(), false)));
+        assertEquals(List.of("shard.sources[0]: zones and lines need tracking (\"tracking\": {\"enabled\": true}), which"
+                + " is off on this worker"), e.problems());
+        assertEquals(1, ConfigLoader.parseLeasedShard(zoned, new ShardRules(8, List.of(), true)).sources().size());
     }
 
     @Test
     void aLeasedShardLargerThanMaxCamerasIsRefused() throws Exception {
         JsonNode two = JSON.readTree("{\"sources\": [{\"camera_uuid\": \"a\", \"url\": \"rtsp://h/1\"},"
                 + " {\"camera_uuid\": \"b\", \"url\": \"rtsp://h/2\"}]}");
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(two, 1, List.of()));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(two, new ShardRules(1, List.of(), false)));
         assertEquals(List.of("shard.sources: 2 cameras, more than this worker's max_cameras (1)"), e.problems());
-        assertEquals(2, ConfigLoader.parseLeasedShard(two, 2, List.of()).sources().size());
+        assertEquals(2, ConfigLoader.parseLeasedShard(two, new ShardRules(2, List.of(), false)).sources().size());
     }
 }

@@ -94,7 +94,7 @@ class ControlPlaneHardeningTest {
 
     private LeaseKeeper keeper(int maxCameras) {
         ControlPlaneConfig config = config(maxCameras, 2000);
-        keeper = new LeaseKeeper(new ControlPlaneClient(config, null, List.of(), engine.meterRegistry()), engine,
+        keeper = new LeaseKeeper(new ControlPlaneClient(config, null, new io.camflux.engine.config.ShardRules(maxCameras, List.of(), false), engine.meterRegistry()), engine,
                 config, "cpu", fence, thread, System::nanoTime, () -> 0.5);
         return keeper.start();
     }
@@ -117,7 +117,7 @@ class ControlPlaneHardeningTest {
     @Test
     void anAnswerThatTricklesTimesOutAsAWhole() {
         trickle = true;
-        ControlPlaneClient client = new ControlPlaneClient(config(8, 1000), null, List.of(), engine.meterRegistry());
+        ControlPlaneClient client = new ControlPlaneClient(config(8, 1000), null, new io.camflux.engine.config.ShardRules(8, List.of(), false), engine.meterRegistry());
         // the first byte comes at once, the whole answer after 4.5 s: only a limit on the whole answer stops it
         ControlPlaneException e = assertThrows(ControlPlaneException.class,
                 () -> client.acquire(ControlPlaneClient.JSON.createObjectNode()).block(Duration.ofSeconds(20)));

@@ -64,14 +64,14 @@ class ControlPlaneTlsTest {
             ControlPlaneConfig config = ConfigLoader.parse("{\"cp\": {\"base_url\": \"" + cp.baseUrl()
                     + "\", \"ca_file\": \"" + caPem.getFileName() + "\"}}", "tls.json", dir).cp();
             assertEquals(caPem, config.caFile());
-            ControlPlaneClient client = new ControlPlaneClient(config, "t", List.of(), new SimpleMeterRegistry());
+            ControlPlaneClient client = new ControlPlaneClient(config, "t", new io.camflux.engine.config.ShardRules(8, List.of(), false), new SimpleMeterRegistry());
             Lease lease = client.acquire(request()).block(Duration.ofSeconds(10));
             assertNotNull(lease);
             assertEquals("s-1", lease.shardId());
             assertEquals(List.of(), cp.violations());
 
             ControlPlaneClient untrusting = new ControlPlaneClient(new ControlPlaneConfig(URI.create(cp.baseUrl()),
-                    null, 8, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(2)), "t", List.of(),
+                    null, 8, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(2)), "t", new io.camflux.engine.config.ShardRules(8, List.of(), false),
                     new SimpleMeterRegistry());
             ControlPlaneException e = assertThrows(ControlPlaneException.class,
                     () -> untrusting.acquire(request()).block(Duration.ofSeconds(10)));

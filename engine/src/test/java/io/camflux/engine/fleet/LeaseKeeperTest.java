@@ -83,7 +83,7 @@ class LeaseKeeperTest {
     private LeaseKeeper keeper(String token) {
         ControlPlaneConfig config = new ControlPlaneConfig(URI.create(cp.baseUrl()), null, 8, Duration.ofSeconds(2),
                 Duration.ofMillis(200), Duration.ofSeconds(1));
-        keeper = new LeaseKeeper(new ControlPlaneClient(config, token, MEDIA_ROOTS, engine.meterRegistry()), engine, config,
+        keeper = new LeaseKeeper(new ControlPlaneClient(config, token, new io.camflux.engine.config.ShardRules(8, MEDIA_ROOTS, false), engine.meterRegistry()), engine, config,
                 "cpu", fence, thread, System::nanoTime, () -> 0.5);
         return keeper.start();
     }
@@ -178,7 +178,7 @@ class LeaseKeeperTest {
     void aWrongTokenIsRefusedWithTheControlPlanesAnswer() {
         ControlPlaneConfig config = new ControlPlaneConfig(URI.create(cp.baseUrl()), null, 8, Duration.ofSeconds(2),
                 Duration.ofMillis(200), Duration.ofSeconds(1));
-        ControlPlaneClient client = new ControlPlaneClient(config, "wrong", MEDIA_ROOTS, engine.meterRegistry());
+        ControlPlaneClient client = new ControlPlaneClient(config, "wrong", new io.camflux.engine.config.ShardRules(8, MEDIA_ROOTS, false), engine.meterRegistry());
         ControlPlaneException e = assertThrows(ControlPlaneException.class,
                 () -> client.acquire(ControlPlaneClient.JSON.createObjectNode()).block());
         assertEquals(ControlPlaneException.Kind.REFUSED, e.kind());
@@ -192,7 +192,7 @@ class LeaseKeeperTest {
     void garbageAndSilenceAreErrorsToRetryNotCrashes() throws Exception {
         ControlPlaneConfig config = new ControlPlaneConfig(URI.create(cp.baseUrl()), null, 8, Duration.ofSeconds(2),
                 Duration.ofMillis(200), Duration.ofSeconds(1));
-        ControlPlaneClient client = new ControlPlaneClient(config, TOKEN, MEDIA_ROOTS, engine.meterRegistry());
+        ControlPlaneClient client = new ControlPlaneClient(config, TOKEN, new io.camflux.engine.config.ShardRules(8, MEDIA_ROOTS, false), engine.meterRegistry());
         cp.answerGarbage(true);
         ControlPlaneException e = assertThrows(ControlPlaneException.class,
                 () -> client.acquire(ControlPlaneClient.JSON.createObjectNode()).block());
@@ -203,7 +203,7 @@ class LeaseKeeperTest {
         cp.close();
         ControlPlaneClient gone = new ControlPlaneClient(new ControlPlaneConfig(
                 URI.create("http://127.0.0.1:" + port + "/api"), null, 8, Duration.ofSeconds(2), Duration.ofMillis(200),
-                Duration.ofSeconds(1)), TOKEN, MEDIA_ROOTS, engine.meterRegistry());
+                Duration.ofSeconds(1)), TOKEN, new io.camflux.engine.config.ShardRules(8, MEDIA_ROOTS, false), engine.meterRegistry());
         ControlPlaneException away = assertThrows(ControlPlaneException.class,
                 () -> gone.acquire(ControlPlaneClient.JSON.createObjectNode()).block());
         assertEquals(ControlPlaneException.Kind.UNAVAILABLE, away.kind());

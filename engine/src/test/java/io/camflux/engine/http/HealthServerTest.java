@@ -92,11 +92,21 @@ class HealthServerTest {
         controls.streaming = 3;
         ready = call("GET", health("/ready"), null);
         assertEquals(503, ready.statusCode());
-        assertEquals("{\"ready\":false,\"cameras\":\"3/5\"}", ready.body());
+        assertEquals("{\"ready\":false,\"cameras\":\"3/5\",\"reason\":\"3 of 5 cameras streaming, fewer than the"
+                + " quorum of 80%\"}", ready.body());
+        controls.streaming = 0;
+        controls.total = 0;
+        ready = call("GET", health("/ready"), null);
+        assertEquals(503, ready.statusCode(), "every camera paused");
+        assertTrue(ready.body().contains("\"reason\":\"no camera to stream: every camera is paused, or none is"
+                + " configured\""), ready.body());
         controls.streaming = 5;
+        controls.total = 5;
         controls.draining = true;
         assertEquals(503, call("GET", health("/healthz"), null).statusCode());
-        assertEquals(503, call("GET", health("/ready"), null).statusCode());
+        ready = call("GET", health("/ready"), null);
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().contains("\"reason\":\"draining\""), ready.body());
     }
 
     @Test
