@@ -49,6 +49,11 @@ final class LiveCameras implements AutoCloseable {
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    /**
+     * Cameras removed and not yet freed, by id, with the removal's completion: a camera added again under the same
+     * id starts once the old one is freed, so the old one's series cannot be shared with, or removed from, the new.
+     */
+    private final Map<String, Mono<Void>> retiring = new java.util.HashMap<>();
     private final Set<Sinks.Many<CameraRun>> runListeners = new LinkedHashSet<>();
     private final Set<Sinks.Many<Camera>> cameraListeners = new LinkedHashSet<>();
     private final BiFunction<SourceConfig, Scheduler, Camera> cameras;
@@ -126,8 +131,21 @@ final class LiveCameras implements AutoCloseable {
         return e != null && e.run == null && !e.finished;
     }
 
-    /** Adds a camera and starts it; an error if its id is taken or the set is full. */
+    /**
+     * Adds a camera and starts it; an error if its id is taken or the set is full. A camera of that id still being
+     * removed is freed first.
+     */
     Mono<CameraChange> add(SourceConfig source) {
+        return Mono.defer(() -> {
+            Mono<Void> before;
+            synchronized (this) {
+                before = retiring.getOrDefault(source.cameraUuid(), Mono.empty());
+            }
+            return before.onErrorResume(e -> Mono.empty()).then(addNow(source));
+        });
+    }
+
+    private Mono<CameraChange> addNow(SourceConfig source) {
         return Mono.fromCallable(() -> {
             synchronized (this) {
                 if (entries.containsKey(source.cameraUuid())) {
@@ -237,8 +255,18 @@ final class LiveCameras implements AutoCloseable {
             }
             // freeing takes locks (the thread pool's, the registry's): not on the timer's non-blocking thread
             Mono<Void> free = Mono.fromRunnable(() -> free(e)).subscribeOn(Schedulers.boundedElastic()).then();
-            return ended.then(inFlightReleased(e.camera)).then(free)
-                    .doOnCancel(() -> Schedulers.boundedElastic().schedule(() -> free(e)));
+            Mono<Void> retired = ended.then(inFlightReleased(e.camera)).then(free)
+                    .doOnCancel(() -> Schedulers.boundedElastic().schedule(() -> free(e)))
+                    .doFinally(signal -> {
+                        synchronized (this) {
+                            retiring.remove(cameraUuid);
+                        }
+                    })
+                    .cache();
+            synchronized (this) {
+                retiring.put(cameraUuid, retired);
+            }
+            return retired;
         });
     }
 

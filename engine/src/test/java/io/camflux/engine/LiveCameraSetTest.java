@@ -94,6 +94,33 @@ class LiveCameraSetTest {
     }
 
     @Test
+    void aCameraRemovedAndAddedAgainAtOnceKeepsItsSeriesForItsWholeNewLife() throws Exception {
+        var config = TestConfigs.shard(6, 8, List.of(live("a"), live("b")));
+        Map<String, List<Long>> frameIds = new ConcurrentHashMap<>();
+        try (CamFlux engine = CamFlux.builder(config).streamOpener(LIVE).detector(FakeDetectors.fixedCost(0)).build()) {
+            Disposable d = engine.detections().subscribe(e ->
+                    frameIds.computeIfAbsent(e.cameraUuid(), k -> new CopyOnWriteArrayList<>()).add(e.frameId()));
+            awaitEvents(frameIds, "a", 6);
+            // as DELETE then PUT of the admin API: the removal goes on in the background while the add comes
+            engine.remove("a").subscribe();
+            StepVerifier.create(engine.add(live("a")))
+                    .expectNext(new CameraChange("a", CameraChange.Kind.ADDED)).verifyComplete();
+            frameIds.remove("a");
+            awaitEvents(frameIds, "a", 6);
+            Thread.sleep(300); // the old camera's freeing, had it raced the new one, would have removed its series
+            for (String name : List.of("frames.decoded", "stream.up", "stream.fps", "last.frame.age")) {
+                assertEquals(1, engine.meterRegistry().find(name).tag("camera_uuid", "a").meters().size(),
+                        name + " of the new camera a");
+            }
+            CameraView a = engine.cameras().stream().filter(c -> c.config().cameraUuid().equals("a")).findFirst()
+                    .orElseThrow();
+            assertEquals(a.state() == CameraState.STREAMING ? 1.0 : 0.0, engine.meterRegistry().get("stream.up")
+                    .tag("camera_uuid", "a").gauge().value(), "the gauge reads the new camera");
+            d.dispose();
+        }
+    }
+
+    @Test
     void anAddBeyondMaxSourcesAndUnknownCamerasAreRefusedWithoutChangingTheSet() throws Exception {
         var config = TestConfigs.shard(6, 8, List.of(live("a"), live("b")));
         try (CamFlux engine = CamFlux.builder(config).maxSources(2).streamOpener(LIVE)

@@ -238,14 +238,58 @@ public final class HealthServer implements AutoCloseable {
             return text(res, HttpResponseStatus.NOT_FOUND, "not found\n");
         }
         if (req.method().equals(HttpMethod.PUT)) {
-            return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                    .flatMap(body -> change(res, sources.put(id, body), null));
+            return body(req)
+                    .flatMap(body -> change(res, sources.put(id, body), null))
+                    .onErrorResume(BodyTooLarge.class, e -> closing(res, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                            "a source is at most " + MAX_BODY_BYTES + " bytes of JSON\n"))
+                    .onErrorResume(java.util.concurrent.TimeoutException.class, e -> closing(res,
+                            HttpResponseStatus.REQUEST_TIMEOUT, "the body did not arrive within "
+                                    + READ_TIMEOUT.toSeconds() + " s\n"));
         }
         if (req.method().equals(HttpMethod.DELETE)) {
             return change(res, sources.remove(id), HttpResponseStatus.ACCEPTED);
         }
         return res.status(HttpResponseStatus.METHOD_NOT_ALLOWED).header(HttpHeaderNames.ALLOW, "PUT, DELETE")
                 .sendString(Mono.just("method not allowed\n")).then();
+    }
+
+    /** An admin request's body may not be larger (a source is a few hundred bytes); larger ones are refused unread. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private static final class BodyTooLarge extends RuntimeException {
+        BodyTooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The request's body as text: refused before reading when its declared length is over {@link #MAX_BODY_BYTES},
+     * and as soon as what arrives is; it must arrive whole within {@link #READ_TIMEOUT} (a body trickled a byte at a
+     * time never ends otherwise).
+     */
+    private static Mono<String> body(HttpServerRequest req) {
+        String declared = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (declared != null && !declared.strip().matches("\\d{1,9}")
+                || declared != null && Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
+            return Mono.error(new BodyTooLarge());
+        }
+        return req.receive().asByteArray()
+                .reduceWith(java.io.ByteArrayOutputStream::new, (out, bytes) -> {
+                    if (out.size() + bytes.length > MAX_BODY_BYTES) {
+                        throw new BodyTooLarge();
+                    }
+                    out.writeBytes(bytes);
+                    return out;
+                })
+                .map(out -> out.toString(StandardCharsets.UTF_8))
+                .defaultIfEmpty("")
+                .timeout(READ_TIMEOUT);
+    }
+
+    /** An error answer after which the connection closes (the rest of the request is not read). */
+    private static Mono<Void> closing(HttpServerResponse res, HttpResponseStatus status, String text) {
+        return res.status(status).header(HttpHeaderNames.CONNECTION, "close")
+                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").sendString(Mono.just(text)).then();
     }
 
     /** The change as JSON: {@code status}, or for a put 201 when added and 200 otherwise; errors as 400/404/409. */

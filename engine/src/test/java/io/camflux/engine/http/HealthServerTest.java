@@ -206,6 +206,75 @@ class HealthServerTest {
         }
     }
 
+    /** What a raw HTTP exchange on a socket answers: the status line, or "" when the server closed silently. */
+    private String raw(String head, byte[] body, long byteIntervalMillis) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(60_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            try {
+                for (byte b : body) {
+                    if (byteIntervalMillis > 0) {
+                        Thread.sleep(byteIntervalMillis);
+                    }
+                    out.write(b);
+                    out.flush();
+                }
+            } catch (java.net.SocketException closed) {
+                // the server answered and closed before the body was all sent
+            }
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            String line = in.readLine();
+            return line == null ? "" : line;
+        }
+    }
+
+    @Test
+    void anAdminBodyTooLargeIsRefusedUnreadAndATrickledOneTimesOut() throws Exception {
+        server = new HealthServer(new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(5)), controls,
+                new RecordingSources(), registry, null).start();
+        String declaredHuge = raw("PUT /sources/cam-1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 200000000\r\n\r\n", new byte[0], 0);
+        assertEquals("HTTP/1.1 413 Request Entity Too Large", declaredHuge, "refused before a byte of the body is read");
+        byte[] big = new byte[HealthServer.MAX_BODY_BYTES + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        String chunked = raw("PUT /sources/cam-1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(big.length) + "\r\n", big, 0);
+        assertEquals("HTTP/1.1 413 Request Entity Too Large", chunked, "counted as it arrives without a length");
+        String trickled = raw("PUT /sources/cam-1 HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n",
+                "{\"url\": \"rtsp://h/1\"}".getBytes(StandardCharsets.US_ASCII), 1000);
+        assertEquals("HTTP/1.1 408 Request Timeout", trickled);
+    }
+
+    /** An admin API that takes every source (the body's bounds are what is tested). */
+    private static final class RecordingSources implements SourceAdmin {
+        final java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        public java.util.List<java.util.Map<String, Object>> sources() {
+            return java.util.List.of();
+        }
+
+        public reactor.core.publisher.Mono<io.camflux.engine.CameraChange> put(String id, String json) {
+            bodies.add(json);
+            return reactor.core.publisher.Mono.just(new io.camflux.engine.CameraChange(id,
+                    io.camflux.engine.CameraChange.Kind.ADDED));
+        }
+
+        public reactor.core.publisher.Mono<io.camflux.engine.CameraChange> remove(String id) {
+            return reactor.core.publisher.Mono.empty();
+        }
+
+        public reactor.core.publisher.Mono<io.camflux.engine.CameraChange> pause(String id) {
+            return reactor.core.publisher.Mono.empty();
+        }
+
+        public reactor.core.publisher.Mono<io.camflux.engine.CameraChange> resume(String id) {
+            return reactor.core.publisher.Mono.empty();
+        }
+    }
+
     /** A status page with one camera and a snapshot that comes, or never does. */
     private static final class OneCamera implements StatusPage {
         volatile byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, 1, 2, 3};
