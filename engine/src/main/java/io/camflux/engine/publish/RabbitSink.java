@@ -31,13 +31,17 @@ import reactor.rabbitmq.RabbitFlux;
 import reactor.rabbitmq.SendOptions;
 import reactor.rabbitmq.Sender;
 import reactor.rabbitmq.SenderOptions;
+import reactor.core.Exceptions;
 import reactor.util.retry.Retry;
 
 /**
  * Publishes events to RabbitMQ with publisher confirms (Reactor RabbitMQ): an event counts as published only
- * once the broker confirms it; a nack, a failed send or a lost connection sends it again after a backoff
- * (so a consumer may see a duplicate, never a gap). While the broker is away, events wait in a bounded
- * buffer; past it the oldest are dropped and counted ({@code events_lost_total{reason}}), never silently.
+ * once the broker confirms it; a failed send or a lost connection sends it again after a backoff, for as long as
+ * it takes (so a consumer may see a duplicate, never a gap). A nack (the broker refused it: a queue full with
+ * {@code overflow: reject-publish}) is sent again a few times with a longer backoff, then counted as lost
+ * ({@code broker_rejected}): every resend also reaches the queues that took it, so resending for ever would flood
+ * them. While the broker is away, events wait in a bounded buffer; past it the oldest are dropped and counted
+ * ({@code events_lost_total{reason}}), never silently.
  */
 public final class RabbitSink implements AutoCloseable {
     public static final String PASSWORD_ENV = "CAMFLUX_AMQP_PASSWORD";
@@ -58,8 +62,29 @@ public final class RabbitSink implements AutoCloseable {
     private final Counter nacks;
     private final Counter secondConfirms;
     private final MeterRegistry registry;
+    private final NackPolicy nackPolicy;
+
+    /** How often, and how far apart, an event the broker refused is sent again before it counts as lost. */
+    record NackPolicy(int resends, Duration first, Duration max) {
+        static final NackPolicy DEFAULT = new NackPolicy(5, Duration.ofSeconds(1), Duration.ofSeconds(10));
+    }
+
+    /** The broker refused the event (a nack). */
+    private static final class Nacked extends IllegalStateException {
+        Nacked() {
+            super("the broker refused the event (nack)");
+        }
+    }
+
+    public static final String BROKER_REJECTED = "broker_rejected";
 
     public RabbitSink(AmqpConfig config, String password, String clientName, MeterRegistry registry, Scheduler timer) {
+        this(config, password, clientName, registry, timer, NackPolicy.DEFAULT);
+    }
+
+    RabbitSink(AmqpConfig config, String password, String clientName, MeterRegistry registry, Scheduler timer,
+               NackPolicy nackPolicy) {
+        this.nackPolicy = nackPolicy;
         this.config = config;
         this.timer = timer;
         this.registry = registry;
@@ -99,7 +124,7 @@ public final class RabbitSink implements AutoCloseable {
                 .description("confirm signals for an event already confirmed (not counted again)").register(registry);
         Gauge.builder("broker.connected", this, s -> s.connected() ? 1 : 0)
                 .description("1 while the broker connection is open").register(registry);
-        for (String reason : new String[] {"buffer_full", "shutdown"}) {
+        for (String reason : new String[] {"buffer_full", "shutdown", BROKER_REJECTED}) {
             lostCounter(reason);
         }
         Gauge.builder("events.pending", pending, AtomicInteger::get)
@@ -203,12 +228,29 @@ public final class RabbitSink implements AutoCloseable {
                             .switchIfEmpty(Mono.error(new IllegalStateException("no confirm before the channel closed")));
                 }))
                 .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(result -> result.isAck() ? Mono.just(result)
-                        : Mono.<OutboundMessageResult>error(new IllegalStateException("the broker did not confirm")))
+                .flatMap(result -> result.isAck() ? Mono.just(result) : Mono.<OutboundMessageResult>error(new Nacked()))
                 .doOnError(e -> nacks.increment())
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, RETRY_MIN).maxBackoff(RETRY_MAX).scheduler(timer))
+                .retryWhen(Retry.backoff(nackPolicy.resends(), nackPolicy.first()).maxBackoff(nackPolicy.max())
+                        .filter(Nacked.class::isInstance).scheduler(timer))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, RETRY_MIN).maxBackoff(RETRY_MAX)
+                        .filter(e -> !Exceptions.isRetryExhausted(e)).scheduler(timer))
                 .doOnNext(result -> settle(event, settled))
+                .onErrorResume(Exceptions::isRetryExhausted, e -> {
+                    rejected(event, settled);
+                    return Mono.empty();
+                })
                 .then();
+    }
+
+    /** Refused by the broker at every resend: lost, and said once per event. */
+    private void rejected(OutboundEvent event, AtomicBoolean settled) {
+        if (settled.compareAndSet(false, true)) {
+            pending.decrementAndGet();
+            lostCounter(BROKER_REJECTED).increment();
+            log.error("the broker refused event {} {} times (nack: a queue bound to {} is full and rejects publishes?);"
+                    + " counted as lost ({})", event.messageId(), nackPolicy.resends() + 1, event.exchange(),
+                    BROKER_REJECTED);
+        }
     }
 
     /**

@@ -124,6 +124,7 @@ class DashboardIT {
         config.putObject("batch").put("max_size", 4).put("max_wait_ms", 50);
         config.putObject("motion_config").put("enabled", true);
         config.putObject("reconnect").put("initial_ms", 200).put("max_ms", 1000);
+        config.putArray("allowed_file_roots").add(TestAssets.media("cam1.mp4").toAbsolutePath().getParent().toString());
         Path file = dir.resolve("worker.json");
         Files.writeString(file, config.toPrettyString());
         ProcessBuilder pb = WorkerJar.command(List.of("-Xmx512m"), file)

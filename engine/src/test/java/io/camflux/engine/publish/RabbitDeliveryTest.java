@@ -198,6 +198,44 @@ class RabbitDeliveryTest {
     }
 
     @Test
+    void eventsABrokerRefusesAreResentAFewTimesWithBackoffThenCountedAsLost() throws Exception {
+        // a queue that rejects every publish (x-max-length 0, overflow reject-publish) beside a healthy one
+        com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
+        f.setHost("127.0.0.1");
+        f.setPort(broker.port());
+        try (com.rabbitmq.client.Connection c = f.newConnection("test-nack")) {
+            com.rabbitmq.client.Channel ch = c.createChannel();
+            ch.exchangeDeclare("det.nack", "topic", true);
+            String full = ch.queueDeclare("full-q-" + System.nanoTime(), false, false, true,
+                    java.util.Map.of("x-max-length", 0, "x-overflow", "reject-publish")).getQueue();
+            ch.queueBind(full, "det.nack", "detections.#");
+            String healthy = ch.queueDeclare().getQueue();
+            ch.queueBind(healthy, "det.nack", "detections.#");
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            AmqpConfig amqp = new AmqpConfig("127.0.0.1", broker.port(), "/", "guest", false, "st.nack", "det.nack",
+                    100, 16);
+            int events = 10;
+            RabbitSink.NackPolicy policy = new RabbitSink.NackPolicy(3, Duration.ofMillis(100), Duration.ofMillis(400));
+            try (RabbitSink sink = new RabbitSink(amqp, null, "test", registry, Schedulers.parallel(), policy)) {
+                java.util.concurrent.atomic.AtomicInteger confirmed = new java.util.concurrent.atomic.AtomicInteger();
+                sink.publish(reactor.core.publisher.Flux.range(0, events).map(i -> new OutboundEvent("det.nack",
+                                "detections.t.s.c", "r/c/" + i, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8),
+                                confirmed::incrementAndGet)))
+                        .block(Duration.ofSeconds(60)); // completes: nothing is resent for ever
+                assertEquals(0, confirmed.get(), "nothing the broker refused counts as published");
+                assertEquals(events, registry.get("events.lost").tag("reason", RabbitSink.BROKER_REJECTED).counter()
+                        .count(), "each refused event counted as lost once");
+                assertEquals(0, sink.pending());
+                assertEquals(events * (policy.resends() + 1), registry.get("broker.nacks").counter().count(),
+                        "the first send and its resends, no more");
+                long copies = ch.messageCount(healthy);
+                assertTrue(copies >= events && copies <= (long) events * (policy.resends() + 1),
+                        "the healthy queue got each event at most once per attempt: " + copies);
+            }
+        }
+    }
+
+    @Test
     void wrongCredentialsAreAClearErrorAndNotReady() throws Exception {
         AmqpConfig amqp = new AmqpConfig("127.0.0.1", broker.port(), "/", "camflux-nobody", false, "st.c", "det.c",
                 100, 8);
