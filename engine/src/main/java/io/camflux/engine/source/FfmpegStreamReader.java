@@ -24,8 +24,11 @@ public final class FfmpegStreamReader implements StreamReader {
     private final FFmpegFrameGrabber grabber;
     private final OpenCVFrameConverter.ToMat toMat = new OpenCVFrameConverter.ToMat();
 
+    /** The stream's size at the open; a camera may change it mid-stream (each frame reports its own). */
     private final int sourceWidth;
     private final int sourceHeight;
+    /** Kept frames are converted at a fixed, smaller size (set at the open). */
+    private final boolean scaled;
     /**
      * Read once at the open: JavaCV's grabber answers from its stream, which its release frees without forgetting
      * (a rate asked after the close read freed memory: the decode bench died in native code, in AVRational.num).
@@ -38,7 +41,8 @@ public final class FfmpegStreamReader implements StreamReader {
         this.sourceWidth = grabber.getImageWidth();
         this.sourceHeight = grabber.getImageHeight();
         int[] target = size.of(sourceWidth, sourceHeight);
-        if (target[0] != sourceWidth || target[1] != sourceHeight) {
+        this.scaled = target[0] != sourceWidth || target[1] != sourceHeight;
+        if (scaled) {
             // swscale converts and scales in one pass, for the kept frames only
             grabber.setImageWidth(target[0]);
             grabber.setImageHeight(target[1]);
@@ -127,23 +131,30 @@ public final class FfmpegStreamReader implements StreamReader {
             if (!wanted.test(frame.timestamp)) {
                 return new DecodedImage(null, frame.timestamp);
             }
-            PictureFilter rest = LumaPlane.judge(LazyConversion.decoded(grabber), filter, frame.timestamp,
-                    sourceWidth, sourceHeight);
+            AVFrame decoded = LazyConversion.decoded(grabber);
+            // the picture's own size: a camera whose settings change switches resolution mid-stream
+            int width = decoded.width() > 0 ? decoded.width() : sourceWidth;
+            int height = decoded.height() > 0 ? decoded.height() : sourceHeight;
+            PictureFilter rest = LumaPlane.judge(decoded, filter, frame.timestamp, width, height);
             if (rest == null) {
-                return DecodedImage.notKept(frame.timestamp, sourceWidth, sourceHeight);
+                return DecodedImage.notKept(frame.timestamp, width, height);
             }
             LazyConversion.convert(grabber, frame);
-            return copy(frame).filtered(rest);
+            return copy(frame, width, height).filtered(rest);
         }
         Frame frame = grabber.grabImage();
         if (frame == null || frame.image == null) {
             return null;
         }
-        return wanted.test(frame.timestamp) ? copy(frame).filtered(filter) : new DecodedImage(null, frame.timestamp);
+        // without the decoded picture at hand, an unscaled frame's own size is the stream's
+        int width = scaled ? sourceWidth : frame.imageWidth;
+        int height = scaled ? sourceHeight : frame.imageHeight;
+        return wanted.test(frame.timestamp) ? copy(frame, width, height).filtered(filter)
+                : new DecodedImage(null, frame.timestamp);
     }
 
     /** The grabber reuses its buffer for the next frame: the pipeline gets its own copy. */
-    private DecodedImage copy(Frame frame) {
+    private DecodedImage copy(Frame frame, int sourceWidth, int sourceHeight) {
         if (frame.imageDepth == Frame.DEPTH_UBYTE && frame.imageStride >= 3 * frame.imageWidth
                 && frame.image[0] instanceof java.nio.ByteBuffer buffer) {
             // the picture is BGR24 (configured above). JavaCV derives its channel count from the line size, so a

@@ -97,6 +97,40 @@ class FfmpegStreamReaderTest {
         }
     }
 
+    /** A camera whose settings change switches resolution mid-stream: each frame reports the size it has. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"384x288,768x576", "768x576,384x288"})
+    void aResolutionChangeMidStreamIsFollowedFrameByFrame(String first, String second,
+                                                          @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        for (String size : new String[] {first, second}) {
+            java.nio.file.Path part = dir.resolve(size + ".ts");
+            Process ffmpeg = new ProcessBuilder("ffmpeg", "-loglevel", "error", "-y", "-i",
+                    TestAssets.media("cam1.mp4").toString(), "-t", "1", "-vf", "scale=" + size.replace('x', ':'),
+                    "-c:v", "libx264", "-g", "5", "-an", "-f", "mpegts", part.toString()).redirectErrorStream(true)
+                    .start();
+            String out = new String(ffmpeg.getInputStream().readAllBytes());
+            assertEquals(0, ffmpeg.waitFor(), out);
+            joined.writeBytes(java.nio.file.Files.readAllBytes(part));
+        }
+        java.nio.file.Path clip = java.nio.file.Files.write(dir.resolve("switch.ts"), joined.toByteArray());
+        var source = TestConfigs.file("switch", clip.toString(), false, false);
+        java.util.List<String> sizes = new java.util.ArrayList<>();
+        try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> true)) != null; ) {
+                try (Mat image = d.image()) {
+                    String size = d.sourceWidth() + "x" + d.sourceHeight();
+                    assertEquals(size, image.cols() + "x" + image.rows(), "the image is the size it says");
+                    if (sizes.isEmpty() || !sizes.get(sizes.size() - 1).equals(size)) {
+                        sizes.add(size);
+                    }
+                }
+            }
+        }
+        assertEquals(java.util.List.of(first, second), sizes, "the sizes in order, each frame its own");
+    }
+
     /** 16x16 (a 48-byte row in a padded line) once came out as a "12-channel" image no detector could take. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"16,16", "20,20", "32,32", "48,18"})
