@@ -139,6 +139,9 @@ public final class FfmpegStreamReader implements StreamReader {
             if (rest == null) {
                 return DecodedImage.notKept(frame.timestamp, width, height);
             }
+            if (!LazyConversion.convertible(grabber, decoded)) {
+                return DecodedImage.unconvertible(frame.timestamp, width, height);
+            }
             LazyConversion.convert(grabber, frame);
             return copy(frame, width, height).filtered(rest);
         }
@@ -181,24 +184,39 @@ public final class FfmpegStreamReader implements StreamReader {
         private static final MethodHandle PROCESS_IMAGE;
         private static final VarHandle IMAGE_BUF;
         private static final VarHandle PICTURE;
+        private static final VarHandle VIDEO_C;
 
         static {
             MethodHandle process = null;
             VarHandle buffers = null;
             VarHandle picture = null;
+            VarHandle codec = null;
             try {
                 MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(FFmpegFrameGrabber.class,
                         MethodHandles.lookup());
                 process = lookup.findVirtual(FFmpegFrameGrabber.class, "processImage", MethodType.methodType(void.class));
                 buffers = lookup.findVarHandle(FFmpegFrameGrabber.class, "image_buf", java.nio.Buffer[].class);
                 picture = lookup.findVarHandle(FFmpegFrameGrabber.class, "picture", AVFrame.class);
+                codec = lookup.findVarHandle(FFmpegFrameGrabber.class, "video_c",
+                        org.bytedeco.ffmpeg.avcodec.AVCodecContext.class);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 log.warn("this JavaCV has no FFmpegFrameGrabber.processImage(); converting every frame ({})", e.toString());
             }
             PROCESS_IMAGE = process;
             IMAGE_BUF = buffers;
             PICTURE = picture;
-            AVAILABLE = process != null && buffers != null && picture != null;
+            VIDEO_C = codec;
+            AVAILABLE = process != null && buffers != null && picture != null && codec != null;
+        }
+
+        /**
+         * Whether JavaCV can convert this picture: it converts at its decoder's current size, which a resolution
+         * change updates before the last picture of the old size comes out (converted, that one would be read at
+         * the wrong size).
+         */
+        static boolean convertible(FFmpegFrameGrabber grabber, AVFrame picture) {
+            org.bytedeco.ffmpeg.avcodec.AVCodecContext c = (org.bytedeco.ffmpeg.avcodec.AVCodecContext) VIDEO_C.get(grabber);
+            return c != null && c.width() == picture.width() && c.height() == picture.height();
         }
 
         /** The frame just decoded, before conversion: valid until the next grab. */

@@ -62,6 +62,14 @@ public interface StreamReader extends AutoCloseable {
             return new DecodedImage(null, ptsMicros, sourceWidth, sourceHeight, DropReason.NO_MOTION);
         }
 
+        /**
+         * Decoded but never converted: the old size's last picture at a resolution change, which the converter would
+         * read at the new size. Counted as sampled out (one frame a change).
+         */
+        static DecodedImage unconvertible(long ptsMicros, int sourceWidth, int sourceHeight) {
+            return new DecodedImage(null, ptsMicros, sourceWidth, sourceHeight, DropReason.SAMPLED_OUT);
+        }
+
         /** Whether it comes without an image (sampled out or not kept). */
         public boolean skipped() {
             return image == null;

@@ -216,7 +216,7 @@ class RabbitDeliveryTest {
                     100, 16);
             int events = 10;
             RabbitSink.NackPolicy policy = new RabbitSink.NackPolicy(3, Duration.ofMillis(100), Duration.ofMillis(400));
-            try (RabbitSink sink = new RabbitSink(amqp, null, "test", registry, Schedulers.parallel(), policy)) {
+            try (RabbitSink sink = new RabbitSink(amqp, "guest", "test", registry, Schedulers.parallel(), policy)) {
                 java.util.concurrent.atomic.AtomicInteger confirmed = new java.util.concurrent.atomic.AtomicInteger();
                 sink.publish(reactor.core.publisher.Flux.range(0, events).map(i -> new OutboundEvent("det.nack",
                                 "detections.t.s.c", "r/c/" + i, ("{\"i\":" + i + "}").getBytes(StandardCharsets.UTF_8),

@@ -119,6 +119,9 @@ class FfmpegStreamReaderTest {
         java.util.List<String> sizes = new java.util.ArrayList<>();
         try (FfmpegStreamReader reader = FfmpegStreamReader.open(source)) {
             for (StreamReader.DecodedImage d; (d = reader.next(pts -> true)) != null; ) {
+                if (d.image() == null) {
+                    continue; // the old size's last picture at the switch is not converted (at most one)
+                }
                 try (Mat image = d.image()) {
                     String size = d.sourceWidth() + "x" + d.sourceHeight();
                     assertEquals(size, image.cols() + "x" + image.rows(), "the image is the size it says");
