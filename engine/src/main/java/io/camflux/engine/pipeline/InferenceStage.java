@@ -152,6 +152,7 @@ final class InferenceStage {
         if (u != null && tracking.events().objects()) {
             SceneAnalytics scene = scenes.computeIfAbsent(frame.cameraUuid(),
                     k -> new SceneAnalytics(frame.source(), runnerId, shardId));
+            scene.checkPicture(frame.sourceWidth(), frame.sourceHeight());
             for (ObjectEvent e : scene.frame(u, out, frame.ptsMicros() / 1e6, clock.instant(),
                     frame.scaleX(), frame.scaleY())) {
                 objects.emit(e);

@@ -44,6 +44,10 @@ public final class SceneAnalytics {
         double pendingSince = -1;
     }
 
+    /** The picture size the zones and lines were last checked against (a camera may change it). */
+    private int checkedWidth;
+    private int checkedHeight;
+
     public SceneAnalytics(SourceConfig source, String runnerId, String shardId) {
         this.source = source;
         this.scene = source.scene();
@@ -95,6 +99,36 @@ public final class SceneAnalytics {
             end(out, e, ts);
         }
         return out;
+    }
+
+    /**
+     * Warns once per picture size about zones and lines that reach outside the camera's picture (in source pixels):
+     * their outside part never sees an object, which is most likely a mistake (a zone drawn on another camera's
+     * picture, or for another resolution). Returns the names that do.
+     */
+    public List<String> checkPicture(int width, int height) {
+        if (width == checkedWidth && height == checkedHeight) {
+            return List.of();
+        }
+        checkedWidth = width;
+        checkedHeight = height;
+        List<String> outside = new ArrayList<>();
+        for (SceneConfig.Zone z : scene.zones()) {
+            if (z.polygon().points().stream().anyMatch(p -> p.x() > width || p.y() > height)) {
+                outside.add("zone " + z.name());
+            }
+        }
+        for (SceneConfig.Line l : scene.lines()) {
+            if (List.of(l.from(), l.to()).stream().anyMatch(p -> p.x() > width || p.y() > height)) {
+                outside.add("line " + l.name());
+            }
+        }
+        if (!outside.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(SceneAnalytics.class).warn("camera {}: {} reach outside its {}x{}"
+                    + " picture (source pixels); that part never sees an object", source.cameraUuid(), outside, width,
+                    height);
+        }
+        return outside;
     }
 
     /** The camera stopped: every track ends (the tracker's {@link Tracker#close()}), at its last frame's scale. */

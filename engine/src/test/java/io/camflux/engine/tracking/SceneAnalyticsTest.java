@@ -51,6 +51,14 @@ class SceneAnalyticsTest {
     }
 
     @Test
+    void zonesAndLinesReachingOutsideThePictureAreNamedOncePerSize() {
+        assertEquals(List.of(), scene.checkPicture(1920, 1080), "everything inside 1920x1080");
+        assertEquals(List.of("zone door", "line gate"), scene.checkPicture(704, 576), "both reach y 1000 > 576");
+        assertEquals(List.of(), scene.checkPicture(704, 576), "said once for a size");
+        assertEquals(List.of("line gate"), scene.checkPicture(700, 1000), "the line at x 800 only");
+    }
+
+    @Test
     void aWalkThroughTheZoneAndAcrossTheLineAndBackThenGone() {
         int f = 0;
         // right at 15 px a frame (90 px/s) from x = 200 to 1000 (through x = 800 exactly), turning over a second,
