@@ -67,7 +67,30 @@ public final class FfmpegStreamReader implements StreamReader {
 
     /** As above, converting kept frames at no more than {@code size}. */
     public static FfmpegStreamReader open(SourceConfig source, AnalysisSize size) throws FFmpegFrameGrabber.Exception {
-        return new FfmpegStreamReader(start(configured(source)), size);
+        long started = System.nanoTime();
+        try {
+            return new FfmpegStreamReader(start(configured(source)), size);
+        } catch (FFmpegFrameGrabber.Exception e) {
+            StreamError timeout = silentAsTimeout(source, e, System.nanoTime() - started);
+            if (timeout != null) {
+                throw timeout;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A server that accepts the connection and never answers makes FFmpeg's RTSP open fail with "invalid data"
+     * once its reads time out: past the source's timeout, that is a connect timeout, not a broken stream.
+     */
+    static StreamError silentAsTimeout(SourceConfig source, Exception failure, long elapsedNanos) {
+        if (source.isNetwork() && elapsedNanos >= source.timeout().toNanos()
+                && StreamError.STREAM_ERROR.equals(StreamError.classify(failure).code())) {
+            return new StreamError(StreamError.CONNECT_TIMEOUT, "no answer from " + SourceConfig.redact(source.url())
+                    + " within timeout_ms (" + source.timeout().toMillis() + " ms; gave up after "
+                    + elapsedNanos / 1_000_000 + " ms)", failure);
+        }
+        return null;
     }
 
     private static FFmpegFrameGrabber configured(SourceConfig source) {

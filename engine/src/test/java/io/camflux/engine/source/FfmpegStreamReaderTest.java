@@ -3,6 +3,7 @@ package io.camflux.engine.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.testing.TestConfigs;
@@ -94,6 +95,31 @@ class FfmpegStreamReaderTest {
             StreamReader.DecodedImage image = reader.next(ts -> true);
             assertTrue(image != null && image.image() != null, "the CPU decoder decodes");
             image.image().close();
+        }
+    }
+
+    @Test
+    void aServerThatAcceptsAndNeverAnswersIsAConnectTimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // accepted, never answered
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.start();
+            var source = TestConfigs.rtsp("silent", "rtsp://127.0.0.1:" + silent.getLocalPort() + "/cam");
+            StreamError e = assertThrows(StreamError.class, () -> FfmpegStreamReader.open(source).close());
+            assertEquals(StreamError.CONNECT_TIMEOUT, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("within timeout_ms (3000 ms"), e.getMessage());
+            for (java.net.Socket s : held) {
+                s.close();
+            }
         }
     }
 
