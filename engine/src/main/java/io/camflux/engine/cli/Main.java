@@ -131,6 +131,7 @@ public final class Main {
             ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
                     new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
             if (signals != null) {
+                runner.haltAfterGrace(Runtime.getRuntime()::halt);
                 signals.attach(runner);
             }
             try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
@@ -156,6 +157,7 @@ public final class Main {
                         System::nanoTime, Math::random);
         ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err, null, keeper, fence);
         if (signals != null) {
+            runner.haltAfterGrace(Runtime.getRuntime()::halt);
             signals.attach(runner);
         }
         try {

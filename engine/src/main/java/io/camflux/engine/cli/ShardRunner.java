@@ -54,6 +54,10 @@ final class ShardRunner implements Controls {
     private final RunSummary summary = new RunSummary();
     private volatile Disposable detections;
     private volatile Throwable failure;
+    /** Halts the process when a shutdown outlasts its grace (the CLI's own process only); null: never. */
+    private volatile java.util.function.IntConsumer halt;
+    private final AtomicBoolean deadlineStarted = new AtomicBoolean();
+    private volatile boolean finished;
 
     private final RabbitSink rabbit;
     private final Routing routing;
@@ -87,6 +91,21 @@ final class ShardRunner implements Controls {
                 : new Routing(engine.config().amqp(), engine.config().runnerId(), engine.config().shardId());
         this.out = out;
         this.err = err;
+    }
+
+    /**
+     * From a drain (or terminate) on, the process is halted if it has not finished by the drain grace plus
+     * {@link ShutdownDeadline#SLACK} (for the CLI's own process: a test's JVM is not halted).
+     */
+    void haltAfterGrace(java.util.function.IntConsumer halt) {
+        this.halt = halt;
+    }
+
+    private void startDeadline(Duration after) {
+        java.util.function.IntConsumer h = halt;
+        if (h != null && deadlineStarted.compareAndSet(false, true)) {
+            ShutdownDeadline.start(after, () -> finished, h, err);
+        }
     }
 
     /** An event this worker may publish, with the lease it goes out under (null without a control plane). */
@@ -211,6 +230,7 @@ final class ShardRunner implements Controls {
             Report.to(err, summary.describe(engine, events.get()));
         } finally {
             engine.close();
+            finished = true;
         }
         if (failure != null) {
             log.error("the pipeline failed", failure);
@@ -297,6 +317,7 @@ final class ShardRunner implements Controls {
             keeper.drain();
         }
         engine.stopIntake().subscribe();
+        startDeadline(grace.plus(ShutdownDeadline.SLACK));
         Mono.delay(grace).subscribe(t -> {
             if (done.getCount() > 0) {
                 log.warn("the drain did not finish within {} s: stopping now", grace.toSeconds());
@@ -312,6 +333,7 @@ final class ShardRunner implements Controls {
         }
         draining.set(true);
         summary.intakeStopped();
+        startDeadline(ShutdownDeadline.SLACK);
         log.info("terminating now");
         Disposable d = detections;
         if (d != null) {
