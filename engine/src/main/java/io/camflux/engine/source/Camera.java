@@ -88,10 +88,17 @@ public final class Camera implements CameraView {
             endState = CameraState.DISCONNECTED;
             endReason = null;
             return Flux.defer(() -> connection(wanted, filter, stopping))
-                    // a stop while waiting to reconnect ends the companion, and with it the retries
-                    .retryWhen(Retry.from(failures -> failures.takeUntilOther(stop)
-                            .concatMap(signal -> reconnectAfter(signal.failure()).takeUntilOther(stop))))
+                    // a stop while waiting to reconnect ends the retries (no reader runs then); a stop while
+                    // streaming is the reader's to act on, before its next frame: ending the companion then would
+                    // cancel the reader while it emits a frame, which would never be released (a removed file
+                    // camera kept one frame in flight, one removal in a few hundred)
+                    .retryWhen(Retry.from(failures -> failures.concatMap(signal -> reconnectAfter(signal.failure())
+                            .takeUntilOther(stop)
+                            .switchIfEmpty(Mono.error(StoppedWhileWaiting::new)))))
                     .onErrorResume(e -> {
+                        if (e instanceof StoppedWhileWaiting) {
+                            return Flux.empty();
+                        }
                         if (e instanceof FilterFailure failure) {
                             stopWithError(failure.getCause());
                         } else {
@@ -229,6 +236,13 @@ public final class Camera implements CameraView {
             } catch (RuntimeException e) {
                 throw new FilterFailure(e);
             }
+        }
+    }
+
+    /** The run was stopped while it waited to reconnect: it ends there, quietly. */
+    private static final class StoppedWhileWaiting extends RuntimeException {
+        StoppedWhileWaiting() {
+            super(null, null, false, false);
         }
     }
 
