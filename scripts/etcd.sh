@@ -16,7 +16,7 @@ launch() { # member index
     --listen-peer-urls "http://127.0.0.1:$PEER" --initial-advertise-peer-urls "http://127.0.0.1:$PEER" \
     --initial-cluster "$(cat "$dir/cluster")" --initial-cluster-token "$(basename "$dir")" \
     --initial-cluster-state new --logger zap --log-level warn \
-    > "$dir/m$i.log" 2>&1 < /dev/null &
+    >> "$dir/m$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/member-$i.pid"
 }
 

@@ -37,8 +37,16 @@ public final class EtcdClient {
 
     /** A request etcd answered with an error, or did not answer. */
     public static final class EtcdException extends RuntimeException {
+        /** The endpoint gave no answer (refused, closed, timed out), as opposed to an answer that is an error. */
+        final boolean noAnswer;
+
         EtcdException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        EtcdException(String message, Throwable cause, boolean noAnswer) {
             super(message, cause);
+            this.noAnswer = noAnswer;
         }
     }
 
@@ -174,7 +182,19 @@ public final class EtcdClient {
         current.compareAndSet(i, (i + 1) % endpoints.size());
     }
 
+    /**
+     * One request, on the current endpoint; when it gets no answer (a member down, or one without a leader while the
+     * others elect one) it is tried at once on the next endpoint, each endpoint once: waiting for the caller's retry
+     * would spend the fence's margin on the same member. An answer, even an error, is not tried again.
+     */
     private Mono<JsonNode> call(String request, String path, ObjectNode body) {
+        return Mono.defer(() -> attempt(request, path, body))
+                .retryWhen(reactor.util.retry.Retry.max(endpoints.size() - 1L)
+                        .filter(e -> e instanceof EtcdException x && x.noAnswer)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+    }
+
+    private Mono<JsonNode> attempt(String request, String path, ObjectNode body) {
         URI endpoint = endpoint();
         return http.post().uri(endpoint + path)
                 .send(ByteBufMono.fromString(Mono.just(body.toString())))
@@ -187,7 +207,7 @@ public final class EtcdClient {
                     return new EtcdException("etcd " + request + " at " + endpoint + ": no answer ("
                             + (e instanceof java.util.concurrent.TimeoutException ? "timed out after "
                             + timeout.toMillis() + " ms" : e.getMessage() == null ? e.getClass().getSimpleName()
-                            : e.getMessage()) + ")", e);
+                            : e.getMessage()) + ")", e, true);
                 })
                 .doOnNext(n -> count(request, "ok"))
                 .doOnError(e -> count(request, "error"));

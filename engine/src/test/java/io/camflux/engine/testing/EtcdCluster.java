@@ -47,6 +47,22 @@ public final class EtcdCluster implements AutoCloseable {
         return String.join(",", endpoints.stream().map(URI::toString).toList());
     }
 
+    /** The member (1-based) that is not the raft leader now, the first such; a member's status names the leader. */
+    public int aFollower() throws IOException, InterruptedException {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < endpoints.size(); i++) {
+            String body = http.send(java.net.http.HttpRequest.newBuilder(URI.create(endpoints.get(i)
+                            + "/v3/maintenance/status")).POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            var status = json.readTree(body);
+            if (!status.path("leader").asText().equals(status.path("header").path("member_id").asText())) {
+                return i + 1;
+            }
+        }
+        throw new IOException("no follower among " + endpoints);
+    }
+
     /** Kills member {@code i} (1-based), as a crashed host. */
     public void stopMember(int i) throws IOException, InterruptedException {
         script("stop-member", dir, Integer.toString(i));
@@ -58,6 +74,14 @@ public final class EtcdCluster implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        // the members' logs outlive the cluster, for a failure to be read afterwards
+        Path kept = Files.createDirectories(TestAssets.root().resolve("engine/target/etcd-logs")
+                .resolve(dir.getFileName().toString()));
+        try (var logs = Files.newDirectoryStream(dir, "m*.log")) {
+            for (Path log : logs) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
         script("stop", dir, "");
     }
 }
