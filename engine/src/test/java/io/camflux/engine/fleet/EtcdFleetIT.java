@@ -281,23 +281,57 @@ class EtcdFleetIT {
 
     @Test
     @Order(5)
-    void oneEtcdMemberDownKeepsEveryShardHeldAndEveryCameraPublishing() throws Exception {
-        Await.until(() -> state().owners().size() == SHARDS, 60, "every shard held");
-        Thread.sleep(2000); // the workers' sessions settled after the last step's moves
-        Map<String, Long> epochs = epochs(state());
-        int member = etcd.aFollower();
+    void oneEtcdMemberDownMovesNothingFollowerOrLeader() throws Exception {
+        // the workers that joined in the last steps take their share first: a move that spreads the shards is not
+        // one the member's outage caused
+        Await.until(() -> state().owners().size() == SHARDS && spread(state()) <= 1, 90,
+                "every shard held, spread evenly over the live workers");
+        memberDownMovesNothing("follower", etcd.aFollower());
+        Await.until(() -> state().owners().size() == SHARDS, 30, "every shard held, the follower back");
+        memberDownMovesNothing("leader", etcd.theLeader());
+    }
+
+    private void memberDownMovesNothing(String role, int member) throws Exception {
+        Map<String, Long> epochs = steadyEpochs();
+        Map<Worker, Integer> logFrom = new HashMap<>();
+        for (Worker w : workers) {
+            logFrom.put(w, w.output().length());
+        }
         etcd.stopMember(member);
         long down = System.nanoTime();
-        Thread.sleep(3L * TTL * 1000);
+        Thread.sleep(2L * TTL * 1000);
         Map<String, Long> now = epochs(state());
+        List<Event> during = events(down + TTL * 1_000_000_000L);
         etcd.startMember(member);
-        long moved = epochs.keySet().stream().filter(id -> !epochs.get(id).equals(now.get(id))).count();
-        // the goal is that nothing moves; here some workers still fence while a member is down (open in the
-        // closing note), so the figure is printed and what must hold is asserted: every shard held, every camera on
-        System.out.printf(Locale.ROOT, "ETCD-FLEET one etcd follower down for %d s: shards moved %d of %d%n", 3 * TTL,
-                moved, SHARDS);
-        assertEquals(SHARDS, now.size(), "every shard held with one member of three down");
-        assertEquals(SHARDS, cameras(events(down + 2L * TTL * 1_000_000_000L)), "every camera publishing");
+        List<String> moved = epochs.keySet().stream().filter(id -> !epochs.get(id).equals(now.get(id))).sorted()
+                .toList();
+        List<String> fenced = new ArrayList<>();
+        long retried = 0;
+        for (Worker w : workers) {
+            if (w.process.isAlive()) {
+                List<String> lines = w.output().substring(logFrom.get(w)).lines().toList();
+                lines.stream().filter(l -> l.contains("fenced")).forEach(l -> fenced.add(w.name + ": " + l));
+                retried += lines.stream().filter(l -> l.contains("keep-alive of lease")).count();
+            }
+        }
+        System.out.printf(Locale.ROOT, "ETCD-FLEET the etcd %s (1 of 3 members) down for %d s: shards moved %d of"
+                + " %d, workers fenced %d, keep-alives retried %d%n", role, 2 * TTL, moved.size(), SHARDS,
+                fenced.size(), retried);
+        assertEquals(List.of(), fenced, "no worker fenced with the " + role + " down");
+        assertEquals(List.of(), moved, "no shard moved with the " + role + " down");
+        assertEquals(SHARDS, cameras(during), "every camera publishing with the " + role + " down");
+    }
+
+    /** The shards' epochs once none has changed for two rescans (a give-back in flight lands first). */
+    private Map<String, Long> steadyEpochs() throws InterruptedException {
+        Map<String, Long> last = epochs(state());
+        for (int quiet = 0; quiet < 4; ) {
+            Thread.sleep(500);
+            Map<String, Long> now = epochs(state());
+            quiet = now.equals(last) && now.size() == SHARDS ? quiet + 1 : 0;
+            last = now;
+        }
+        return last;
     }
 
     @Test

@@ -49,6 +49,15 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** The member (1-based) that is not the raft leader now, the first such; a member's status names the leader. */
     public int aFollower() throws IOException, InterruptedException {
+        return firstMember(false);
+    }
+
+    /** The member (1-based) that is the raft leader now. */
+    public int theLeader() throws IOException, InterruptedException {
+        return firstMember(true);
+    }
+
+    private int firstMember(boolean leader) throws IOException, InterruptedException {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (int i = 0; i < endpoints.size(); i++) {
@@ -56,11 +65,11 @@ public final class EtcdCluster implements AutoCloseable {
                             + "/v3/maintenance/status")).POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
                     .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             var status = json.readTree(body);
-            if (!status.path("leader").asText().equals(status.path("header").path("member_id").asText())) {
+            if (leader == status.path("leader").asText().equals(status.path("header").path("member_id").asText())) {
                 return i + 1;
             }
         }
-        throw new IOException("no follower among " + endpoints);
+        throw new IOException("no " + (leader ? "leader" : "follower") + " among " + endpoints);
     }
 
     /** Kills member {@code i} (1-based), as a crashed host. */
