@@ -69,7 +69,7 @@ public final class FfmpegStreamReader implements StreamReader {
     public static FfmpegStreamReader open(SourceConfig source, AnalysisSize size) throws FFmpegFrameGrabber.Exception {
         long started = System.nanoTime();
         try {
-            return new FfmpegStreamReader(start(configured(source)), size);
+            return new FfmpegStreamReader(start(configured(source), source), size);
         } catch (FFmpegFrameGrabber.Exception e) {
             StreamError timeout = silentAsTimeout(source, e, System.nanoTime() - started);
             if (timeout != null) {
@@ -102,17 +102,27 @@ public final class FfmpegStreamReader implements StreamReader {
         return grabber;
     }
 
-    private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber) throws FFmpegFrameGrabber.Exception {
+    private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber, SourceConfig source)
+            throws FFmpegFrameGrabber.Exception {
+        boolean network = source.isNetwork();
         try {
             // not start(): JavaCV holds one lock for every grabber of the process over the whole open (network I/O
             // and probing included), so cameras connected one at a time and a camera that hangs held up all others;
             // FFmpeg's own open is thread-safe since 4.0
             grabber.startUnsafe();
-            if (grabber.getVideoStream() < 0 || grabber.getImageWidth() <= 0) {
+            String where = grabber.getFormat() + " source "
+                    + SourceConfig.redact(grabber.getFormatContext() == null ? "" : urlOf(grabber));
+            if (grabber.getVideoStream() < 0) {
                 // an audio-only source opens and then "ends": say what it is instead
-                throw new StreamError(StreamError.NO_VIDEO, "no video stream in " + grabber.getFormat() + " source "
-                        + SourceConfig.redact(grabber.getFormatContext() == null ? "" : urlOf(grabber))
-                        + " (audio or data only)", null);
+                throw new StreamError(StreamError.NO_VIDEO, "no video stream in " + where + " (audio or data only)",
+                        null);
+            }
+            if (grabber.getImageWidth() <= 0) {
+                // the stream is declared (an RTSP server's SDP says H.264) but no packet came to size it: a server
+                // that answers PLAY and sends nothing, until FFmpeg's reads time out
+                throw new StreamError(network ? StreamError.CONNECT_TIMEOUT : StreamError.NO_VIDEO, where
+                        + " declares " + grabber.getVideoCodecName() + " video but sent no picture"
+                        + (network ? " within timeout_ms (" + source.timeout().toMillis() + " ms)" : ""), null);
             }
             return grabber;
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {

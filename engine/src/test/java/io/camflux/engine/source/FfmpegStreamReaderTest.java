@@ -123,6 +123,66 @@ class FfmpegStreamReaderTest {
         }
     }
 
+    /**
+     * A server that answers DESCRIBE with an SDP declaring H.264, SETUP and PLAY, and then sends no RTP: the camera
+     * never connected to a picture, a connect timeout (it was NO_VIDEO, "audio or data only").
+     */
+    @Test
+    void aServerThatAnswersPlayAndSendsNoVideoIsAConnectTimeout() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<String> methods = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread rtsp = new Thread(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    answerUntilPlay(s, methods);
+                    s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()); // and nothing more
+                } catch (java.io.IOException closed) {
+                    // the client gave up: the test is over
+                }
+            });
+            rtsp.start();
+            var source = TestConfigs.rtsp("mute", "rtsp://127.0.0.1:" + server.getLocalPort() + "/cam");
+            StreamError e = assertThrows(StreamError.class, () -> FfmpegStreamReader.open(source).close());
+            assertTrue(methods.contains("PLAY"), "the server was asked to play: " + methods);
+            assertEquals(StreamError.CONNECT_TIMEOUT, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("declares h264 video but sent no picture within timeout_ms (3000 ms)"),
+                    e.getMessage());
+            rtsp.join(10_000);
+        }
+    }
+
+    /** OPTIONS, DESCRIBE (one H.264 track), SETUP (interleaved over this connection), PLAY: each answered 200. */
+    private static void answerUntilPlay(java.net.Socket socket, java.util.List<String> methods) throws java.io.IOException {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                java.nio.charset.StandardCharsets.US_ASCII));
+        var out = socket.getOutputStream();
+        String sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=mute\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+                + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track1\r\n";
+        while (!methods.contains("PLAY")) {
+            String first = in.readLine();
+            if (first == null) {
+                return;
+            }
+            String cseq = "0";
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("cseq:")) {
+                    cseq = line.substring(5).strip();
+                }
+            }
+            String method = first.split(" ")[0];
+            methods.add(method);
+            String extra = switch (method) {
+                case "OPTIONS" -> "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n";
+                case "DESCRIBE" -> "Content-Type: application/sdp\r\nContent-Length: " + sdp.length() + "\r\n";
+                case "SETUP" -> "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 4242\r\n";
+                default -> "Session: 4242\r\nRange: npt=0.000-\r\n";
+            };
+            String answer = "RTSP/1.0 200 OK\r\nCSeq: " + cseq + "\r\n" + extra + "\r\n"
+                    + (method.equals("DESCRIBE") ? sdp : "");
+            out.write(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+        }
+    }
+
     /** A camera whose settings change switches resolution mid-stream: each frame reports the size it has. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"384x288,768x576", "768x576,384x288"})
