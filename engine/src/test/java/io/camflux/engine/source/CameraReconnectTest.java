@@ -87,4 +87,68 @@ class CameraReconnectTest {
         assertEquals(2, attempts.get(), "no attempt after the stop");
         assertEquals(CameraState.DISCONNECTED, statuses.get(statuses.size() - 1).state());
     }
+    /**
+     * A stream joined after its key frame: connected, packets arriving, nothing decoded. At timeout_ms a status says
+     * so (it stayed CONNECTING with nothing said); the connection stays, and the first picture streams as usual.
+     */
+    @Test
+    void noPictureWithinTheTimeoutIsSaidAndTheConnectionWaitsForTheKeyFrame() throws Exception {
+        VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+        java.util.concurrent.CountDownLatch keyFrame = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
+        StreamReader lateJoined = new StreamReader() {
+            @Override
+            public DecodedImage next(java.util.function.LongPredicate wanted) throws Exception {
+                while (keyFrame.getCount() > 0) { // as FFmpeg's read, blocked in native code: no interrupt ends it
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+                return new DecodedImage(null, 0);
+            }
+
+            @Override
+            public void rewind() {
+            }
+
+            @Override
+            public double frameRate() {
+                return 25;
+            }
+
+            @Override
+            public String decoderName() {
+                connected.set(true); // asked right after the open
+                return "h264";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        // a camera's own thread (blocking, as FFmpeg's reads are), not one of Reactor's non-blocking ones
+        reactor.core.scheduler.Scheduler grab = Schedulers.fromExecutorService(
+                java.util.concurrent.Executors.newSingleThreadExecutor());
+        try {
+            Camera camera = new Camera(source, s -> lateJoined, new Backoff(new ReconnectConfig(Duration.ofSeconds(1),
+                    Duration.ofSeconds(4), 0, 0), () -> 0.5), grab, timer, Clock.systemUTC(),
+                    new FrameLedger("cam", registry));
+            camera.statuses().subscribe(statuses::add);
+            reactor.core.Disposable run = camera.frames(pts -> false).subscribe();
+            io.camflux.engine.testing.Await.until(connected::get, 5, "connected");
+            timer.advanceTimeBy(Duration.ofMillis(2999));
+            assertEquals(List.of(), statuses.stream().filter(CameraStatus::isError).toList(), "not before timeout_ms");
+            timer.advanceTimeBy(Duration.ofMillis(1));
+            CameraStatus said = statuses.stream().filter(CameraStatus::isError).findFirst().orElseThrow();
+            assertEquals(CameraState.CONNECTING, said.state());
+            assertEquals(StreamError.CONNECT_TIMEOUT, said.errorCode());
+            org.junit.jupiter.api.Assertions.assertTrue(said.detail().contains(
+                    "no picture decoded within timeout_ms (3000 ms)"), said.detail());
+            keyFrame.countDown();
+            io.camflux.engine.testing.Await.until(() -> camera.state() == CameraState.STREAMING, 5,
+                    "the key frame came: streaming on the same connection");
+            assertEquals(1, statuses.stream().filter(CameraStatus::isError).count(), "said once");
+            run.dispose();
+        } finally {
+            grab.dispose();
+        }
+    }
 }
