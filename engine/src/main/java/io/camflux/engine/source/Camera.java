@@ -128,39 +128,11 @@ public final class Camera implements CameraView {
     }
 
     private Session connect() throws Exception {
-        // counted from the connect's start; said only once connected (an open that hangs is FFmpeg's timeout's)
-        AtomicBoolean opened = new AtomicBoolean();
-        reactor.core.Disposable overdue = config.isNetwork() ? timer.schedule(() -> {
-            if (opened.get()) {
-                noPictureYet();
-            }
-        }, config.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) : reactor.core.Disposables.disposed();
         publish(failuresInARow.get() == 0 ? CameraState.CONNECTING : CameraState.RECONNECTING, null, null, -1);
         log.info("camera {}: connecting to {}", config.cameraUuid(), config.redactedUrl());
-        try {
-            StreamReader reader = opener.open(config);
-            opened.set(true);
-            decoder = reader.decoderName();
-            return new Session(reader, overdue);
-        } catch (Exception | Error e) {
-            overdue.dispose();
-            throw e;
-        }
-    }
-
-    /**
-     * No picture within timeout_ms of connecting, although packets arrive (FFmpeg's read timeout fires only when
-     * none do): a stream joined after its key frame decodes nothing until the next one. Said at once, as a status
-     * with the connect timeout's code; the connection stays, since reconnecting would only miss the next key frame
-     * again.
-     */
-    private void noPictureYet() {
-        String detail = "connected to " + config.redactedUrl() + ", but no picture decoded within timeout_ms ("
-                + config.timeout().toMillis() + " ms): the stream has sent no key frame since (its key-frame interval"
-                + " may be longer); still waiting for one";
-        log.warn("camera {}: {}", config.cameraUuid(), detail);
-        CameraState now = health.state();
-        publish(now == null ? CameraState.CONNECTING : now, StreamError.CONNECT_TIMEOUT, detail, -1);
+        StreamReader reader = opener.open(config);
+        decoder = reader.decoderName();
+        return new Session(reader);
     }
 
     private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
@@ -184,7 +156,6 @@ public final class Camera implements CameraView {
                     return session;
                 }
                 health.frameDecoded();
-                session.overdue.dispose();
                 session.lastPts = session.ptsOffset + decoded.ptsMicros();
                 if (!decoded.skipped()) {
                     break;
@@ -390,12 +361,8 @@ public final class Camera implements CameraView {
         boolean streaming;
         int frames;
 
-        /** The status said when no picture comes within the timeout; disposed at the first. */
-        final reactor.core.Disposable overdue;
-
-        Session(StreamReader reader, reactor.core.Disposable overdue) {
+        Session(StreamReader reader) {
             this.reader = reader;
-            this.overdue = overdue;
         }
 
         long frameIntervalMicros() {
@@ -404,7 +371,6 @@ public final class Camera implements CameraView {
         }
 
         void close() {
-            overdue.dispose();
             reader.close();
         }
     }
