@@ -110,17 +110,15 @@ public final class FfmpegStreamReader implements StreamReader {
             // and probing included), so cameras connected one at a time and a camera that hangs held up all others;
             // FFmpeg's own open is thread-safe since 4.0
             grabber.startUnsafe();
-            String where = grabber.getFormat() + " source "
-                    + SourceConfig.redact(grabber.getFormatContext() == null ? "" : urlOf(grabber));
             if (grabber.getVideoStream() < 0) {
                 // an audio-only source opens and then "ends": say what it is instead
-                throw new StreamError(StreamError.NO_VIDEO, "no video stream in " + where + " (audio or data only)",
-                        null);
+                throw new StreamError(StreamError.NO_VIDEO, "no video stream in " + described(grabber)
+                        + " (audio or data only)", null);
             }
             if (grabber.getImageWidth() <= 0) {
                 // the stream is declared (an RTSP server's SDP says H.264) but no packet came to size it: a server
                 // that answers PLAY and sends nothing, until FFmpeg's reads time out
-                throw new StreamError(network ? StreamError.CONNECT_TIMEOUT : StreamError.NO_VIDEO, where
+                throw new StreamError(network ? StreamError.CONNECT_TIMEOUT : StreamError.NO_VIDEO, described(grabber)
                         + " declares " + grabber.getVideoCodecName() + " video but sent no picture"
                         + (network ? " within timeout_ms (" + source.timeout().toMillis() + " ms)" : ""), null);
             }
@@ -133,6 +131,12 @@ public final class FfmpegStreamReader implements StreamReader {
             }
             throw e;
         }
+    }
+
+    /** "rtsp source rtsp://host/path" with credentials masked, for a failure's message. */
+    private static String described(FFmpegFrameGrabber grabber) {
+        return grabber.getFormat() + " source "
+                + SourceConfig.redact(grabber.getFormatContext() == null ? "" : urlOf(grabber));
     }
 
     private static String urlOf(FFmpegFrameGrabber grabber) {
