@@ -96,8 +96,7 @@ public final class DetectionPipeline {
                 .doFinally(signal -> run.markEnded());
         if (camera.config().isNetwork() || camera.config().realtime()) {
             // a live camera does not wait: what the pipeline cannot take now is replaced by the next frame
-            return frames.onBackpressureLatest()
-                    .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.BACKPRESSURE));
+            return LatestFrame.of(frames);
         }
         // a file read at full speed is offline work: its reader waits for the pipeline and nothing is dropped
         return frames;
