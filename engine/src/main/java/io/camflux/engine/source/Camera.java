@@ -6,6 +6,7 @@ import io.camflux.engine.CameraView;
 import io.camflux.engine.config.SourceConfig;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,6 +14,8 @@ import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SynchronousSink;
@@ -84,7 +87,7 @@ public final class Camera implements CameraView {
             AtomicBoolean stopping = new AtomicBoolean();
             AtomicBoolean ended = new AtomicBoolean();
             PictureFilter filter = filters.get();
-            reactor.core.Disposable watch = stop.subscribe(null, e -> stopping.set(true), () -> stopping.set(true));
+            Disposable watch = stop.subscribe(null, e -> stopping.set(true), () -> stopping.set(true));
             endState = CameraState.DISCONNECTED;
             endReason = null;
             return Flux.defer(() -> connection(wanted, filter, stopping))
@@ -113,7 +116,7 @@ public final class Camera implements CameraView {
         });
     }
 
-    private void endRun(AtomicBoolean ended, reactor.core.Disposable watch, PictureFilter filter) {
+    private void endRun(AtomicBoolean ended, Disposable watch, PictureFilter filter) {
         if (ended.compareAndSet(false, true)) {
             watch.dispose();
             filter.close();
@@ -128,11 +131,32 @@ public final class Camera implements CameraView {
     }
 
     private Session connect() throws Exception {
+        long started = timer.now(TimeUnit.MILLISECONDS);
         publish(failuresInARow.get() == 0 ? CameraState.CONNECTING : CameraState.RECONNECTING, null, null, -1);
         log.info("camera {}: connecting to {}", config.cameraUuid(), config.redactedUrl());
         StreamReader reader = opener.open(config);
         decoder = reader.decoderName();
-        return new Session(reader);
+        // timeout_ms counts from the connect's start, as the user set it; said once connected (an open that hangs
+        // is FFmpeg's timeout's to end)
+        long left = Math.max(0, config.timeout().toMillis() - (timer.now(TimeUnit.MILLISECONDS) - started));
+        Disposable overdue = config.isNetwork()
+                ? timer.schedule(this::noPictureYet, left, TimeUnit.MILLISECONDS)
+                : Disposables.disposed();
+        return new Session(reader, overdue);
+    }
+
+    /**
+     * No picture within timeout_ms of connecting, although packets arrive (FFmpeg's read timeout fires only when
+     * none do): a stream joined after its key frame decodes nothing until the next one. Said as a status with the
+     * connect timeout's code; the connection stays, since reconnecting would only join after the key frame again.
+     */
+    private void noPictureYet() {
+        String detail = "connected to " + config.redactedUrl() + ", but no picture decoded within timeout_ms ("
+                + config.timeout().toMillis() + " ms) of connecting; still waiting for one (a stream joined after its"
+                + " key frame shows nothing until the next: its key-frame interval may be longer than timeout_ms)";
+        log.warn("camera {}: {}", config.cameraUuid(), detail);
+        CameraState now = health.state();
+        publish(now == null ? CameraState.CONNECTING : now, StreamError.CONNECT_TIMEOUT, detail, -1);
     }
 
     private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
@@ -147,7 +171,9 @@ public final class Camera implements CameraView {
                 }
                 decoded = nextDecoded(session, pts -> wanted.test(session.ptsOffset + pts), judged);
                 if (decoded == null) {
-                    if (config.isFile()) {
+                    if (stopping.get()) {
+                        sink.complete();
+                    } else if (config.isFile()) {
                         log.info("camera {}: end of file", config.cameraUuid());
                         sink.complete();
                     } else {
@@ -156,6 +182,7 @@ public final class Camera implements CameraView {
                     return session;
                 }
                 health.frameDecoded();
+                session.overdue.dispose();
                 session.lastPts = session.ptsOffset + decoded.ptsMicros();
                 if (!decoded.skipped()) {
                     break;
@@ -184,7 +211,12 @@ public final class Camera implements CameraView {
         } catch (FilterFailure e) {
             sink.error(e);
         } catch (Exception e) {
-            sink.error(StreamError.classify(e));
+            if (stopping.get()) {
+                // stopped while a read waited (for a key frame, say), which then failed: the stop is what happened
+                sink.complete();
+            } else {
+                sink.error(StreamError.classify(e));
+            }
         }
         return session;
     }
@@ -361,8 +393,12 @@ public final class Camera implements CameraView {
         boolean streaming;
         int frames;
 
-        Session(StreamReader reader) {
+        /** The status said when no picture comes within the timeout; disposed at the first. */
+        final Disposable overdue;
+
+        Session(StreamReader reader, Disposable overdue) {
             this.reader = reader;
+            this.overdue = overdue;
         }
 
         long frameIntervalMicros() {
@@ -371,6 +407,7 @@ public final class Camera implements CameraView {
         }
 
         void close() {
+            overdue.dispose();
             reader.close();
         }
     }

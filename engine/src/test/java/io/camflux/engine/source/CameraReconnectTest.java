@@ -1,11 +1,13 @@
 package io.camflux.engine.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.config.ReconnectConfig;
 import io.camflux.engine.config.SourceConfig;
+import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -13,9 +15,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -86,5 +95,108 @@ class CameraReconnectTest {
         timer.advanceTimeBy(Duration.ofMinutes(1));
         assertEquals(2, attempts.get(), "no attempt after the stop");
         assertEquals(CameraState.DISCONNECTED, statuses.get(statuses.size() - 1).state());
+    }
+
+    /**
+     * A stream joined after its key frame: connected, packets arriving, nothing decoded. At timeout_ms a status says
+     * so (it stayed CONNECTING with nothing said); the connection stays, and the first picture streams as usual.
+     */
+    @Test
+    void noPictureWithinTheTimeoutIsSaidAndTheConnectionWaitsForTheKeyFrame() throws Exception {
+        VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+        LateJoinedStream stream = new LateJoinedStream();
+        Scheduler grab = Schedulers.fromExecutorService(Executors.newSingleThreadExecutor());
+        try {
+            Camera camera = lateJoinedCamera(stream, s -> stream, grab, timer);
+            Disposable run = camera.frames(pts -> false).subscribe();
+            Await.until(stream.reading::get, 5, "connected");
+            timer.advanceTimeBy(Duration.ofMillis(2999));
+            assertEquals(List.of(), statuses.stream().filter(CameraStatus::isError).toList(), "not before timeout_ms");
+            timer.advanceTimeBy(Duration.ofMillis(1));
+            CameraStatus said = statuses.stream().filter(CameraStatus::isError).findFirst().orElseThrow();
+            assertEquals(CameraState.CONNECTING, said.state());
+            assertEquals(StreamError.CONNECT_TIMEOUT, said.errorCode());
+            assertTrue(said.detail().contains("no picture decoded within timeout_ms (3000 ms) of connecting"),
+                    said.detail());
+            stream.keyFrame.countDown();
+            Await.until(() -> camera.state() == CameraState.STREAMING, 5,
+                    "the key frame came: streaming on the same connection");
+            assertEquals(1, statuses.stream().filter(CameraStatus::isError).count(), "said once");
+            assertEquals(1, stream.opens.get(), "no reconnect");
+            run.dispose();
+        } finally {
+            grab.dispose();
+        }
+    }
+
+    /** timeout_ms counts from the connect's start: an open that took longer is followed by the status at once. */
+    @Test
+    void anOpenLongerThanTheTimeoutIsFollowedByTheStatusAtOnce() throws Exception {
+        VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+        LateJoinedStream stream = new LateJoinedStream();
+        Scheduler grab = Schedulers.fromExecutorService(Executors.newSingleThreadExecutor());
+        try {
+            Camera camera = lateJoinedCamera(stream, s -> {
+                timer.advanceTimeBy(Duration.ofMillis(3500)); // FFmpeg probing a stream that has no picture yet
+                return stream;
+            }, grab, timer);
+            Disposable run = camera.frames(pts -> false).subscribe();
+            Await.until(stream.reading::get, 5, "connected");
+            timer.advanceTime();
+            CameraStatus said = statuses.stream().filter(CameraStatus::isError).findFirst().orElseThrow();
+            assertEquals(StreamError.CONNECT_TIMEOUT, said.errorCode());
+            stream.keyFrame.countDown();
+            run.dispose();
+        } finally {
+            grab.dispose();
+        }
+    }
+
+    private Camera lateJoinedCamera(LateJoinedStream stream, StreamReader.Opener opener, Scheduler grab,
+                                    VirtualTimeScheduler timer) {
+        Camera camera = new Camera(source, s -> {
+            stream.opens.incrementAndGet();
+            return opener.open(s);
+        }, new Backoff(new ReconnectConfig(Duration.ofSeconds(1), Duration.ofSeconds(4), 0, 0), () -> 0.5), grab,
+                timer, Clock.systemUTC(), new FrameLedger("cam", registry));
+        camera.statuses().subscribe(statuses::add);
+        return camera;
+    }
+
+    /**
+     * Connected, decoding nothing until {@code keyFrame} opens; read on a camera's own thread (blocking, as FFmpeg's
+     * reads are), not one of Reactor's non-blocking ones.
+     */
+    private static final class LateJoinedStream implements StreamReader {
+        final CountDownLatch keyFrame = new CountDownLatch(1);
+        final AtomicBoolean reading = new AtomicBoolean();
+        final AtomicInteger opens = new AtomicInteger();
+
+        @Override
+        public DecodedImage next(LongPredicate wanted) {
+            reading.set(true);
+            while (keyFrame.getCount() > 0) { // as FFmpeg's read, blocked in native code: no interrupt ends it
+                LockSupport.parkNanos(1_000_000);
+            }
+            return new DecodedImage(null, 0);
+        }
+
+        @Override
+        public void rewind() {
+        }
+
+        @Override
+        public double frameRate() {
+            return 25;
+        }
+
+        @Override
+        public String decoderName() {
+            return "h264";
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

@@ -70,7 +70,10 @@ class RtspLiveSetTest {
                 d.dispose();
                 s.dispose();
             }
+            // a first picture later than timeout_ms after the connect (a loaded machine) is a notice while CONNECTING,
+            // not a change of state
             List<CameraState> cam1 = statuses.stream().filter(x -> x.cameraUuid().equals("cam1"))
+                    .filter(x -> !(x.state() == CameraState.CONNECTING && StreamError.CONNECT_TIMEOUT.equals(x.errorCode())))
                     .map(CameraStatus::state).toList();
             assertEquals(List.of(CameraState.CONNECTING, CameraState.STREAMING), cam1.subList(0, 2));
             assertTrue(cam1.subList(1, cam1.size() - 1).stream().allMatch(x -> x == CameraState.STREAMING),

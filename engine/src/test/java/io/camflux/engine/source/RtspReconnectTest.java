@@ -51,6 +51,36 @@ class RtspReconnectTest {
         throw new AssertionError("no " + state + (error ? " error" : "") + " status for " + camera);
     }
 
+    /**
+     * A live camera whose only key frame went out before the camera joined: connected, packets arriving, no picture.
+     * Within timeout_ms of the connect a status says so (it stayed CONNECTING with nothing said); the connection
+     * stays, since a reconnect would only join after the key frame again.
+     */
+    @Test
+    void aStreamJoinedAfterItsKeyFrameIsSaidWithinTimeoutAndTheConnectionStays() throws Exception {
+        try (RtspServer server = RtspServer.start(Map.of(), Map.of("late", 1_000_000))) {
+            var config = TestConfigs.shard(5, 4, List.of(TestConfigs.rtsp("cam-late", server.url("late"))));
+            try (CamFlux engine = CamFlux.builder(config).detector(countingDetector(new AtomicLong())).build()) {
+                BlockingQueue<CameraStatus> statuses = new LinkedBlockingQueue<>();
+                Disposable s = engine.statuses().subscribe(statuses::add);
+                Disposable d = engine.detections().subscribe();
+                CameraStatus said = await(statuses, "cam-late", CameraState.CONNECTING, true);
+                assertEquals(StreamError.CONNECT_TIMEOUT, said.errorCode());
+                assertTrue(said.detail().contains("no picture decoded within timeout_ms (3000 ms)"), said.detail());
+                Thread.sleep(4_000);
+                List<CameraStatus> later = new ArrayList<>();
+                statuses.drainTo(later);
+                assertEquals(List.of(), later, "the connection stays: no reconnect, nothing else said");
+                assertEquals(CameraState.CONNECTING, engine.cameras().get(0).state());
+                // a read that waits for a key frame ends with its connection, not with a stop (JavaCV's grabber
+                // cannot be interrupted while packets arrive): the server goes first
+                server.stop();
+                d.dispose();
+                s.dispose();
+            }
+        }
+    }
+
     @Test
     void serverStoppedAndRestartedTheCameraComesBackAndOthersNeverStop() throws Exception {
         AtomicLong inferred = new AtomicLong();

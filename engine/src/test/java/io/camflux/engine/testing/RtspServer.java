@@ -14,16 +14,26 @@ import java.util.concurrent.TimeUnit;
 /** The repo's real RTSP server (scripts/rtsp_server.py, GStreamer) on loopback, for one test. */
 public final class RtspServer implements AutoCloseable {
     private final Map<String, Path> streams;
+    private final Map<String, Integer> liveStreams;
     private Process process;
     private int port;
 
-    private RtspServer(Map<String, Path> streams) {
+    private RtspServer(Map<String, Path> streams, Map<String, Integer> liveStreams) {
         this.streams = streams;
+        this.liveStreams = liveStreams;
     }
 
-    /** Starts on a free port. */
+    /** Starts on a free port; each client gets its mount's file from the start. */
     public static RtspServer start(Map<String, Path> streams) throws IOException {
-        RtspServer server = new RtspServer(streams);
+        return start(streams, Map.of());
+    }
+
+    /**
+     * As above, plus live generated cameras, by mount, with the frames from one key frame to the next: each plays
+     * once for all its clients, so a client that joins after a key frame decodes nothing until the next one.
+     */
+    public static RtspServer start(Map<String, Path> streams, Map<String, Integer> liveStreams) throws IOException {
+        RtspServer server = new RtspServer(streams, liveStreams);
         server.startOn(0);
         return server;
     }
@@ -37,6 +47,7 @@ public final class RtspServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3",
                 TestAssets.root().resolve("scripts/rtsp_server.py").toString(), "--port", Integer.toString(wanted)));
         streams.forEach((mount, file) -> cmd.addAll(List.of("--stream", mount + "=" + file)));
+        liveStreams.forEach((mount, gop) -> cmd.addAll(List.of("--live-stream", mount + "=" + gop)));
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
