@@ -91,7 +91,7 @@ public final class CamFlux implements AutoCloseable {
             Camera camera = new Camera(source, options.opener(), backoff, grabThread, timer, clock, ledger);
             ledger.meters().bind(camera, clock);
             return camera;
-        }, CamFlux::cameraThread, timer, options.maxSources(), this::forget);
+        }, name -> cameraThread(name, this::cameraCount), timer, options.maxSources(), this::forget);
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
@@ -375,20 +375,29 @@ public final class CamFlux implements AutoCloseable {
     }
 
     /**
-     * A camera's own thread (named by {@link LiveCameras}: {@code camflux-grab-<camera_uuid>}); whatever it logs
-     * carries the camera's id in the MDC ({@code camera_uuid} in JSON logs).
+     * A camera's own thread (named by {@link LiveCameras}: {@code camflux-grab-<camera_uuid>}), at a lower priority
+     * the more cameras there are per core when it starts ({@link ThreadNice#forCameras}); whatever it logs carries the
+     * camera's id in the MDC ({@code camera_uuid} in JSON logs).
      */
-    private static ExecutorService cameraThread(String name) {
+    private static ExecutorService cameraThread(String name, java.util.function.IntSupplier cameraCount) {
         String cameraUuid = name.startsWith(LiveCameras.THREAD_PREFIX) ? name.substring(LiveCameras.THREAD_PREFIX.length())
                 : name;
         return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(() -> {
                 org.slf4j.MDC.put("camera_uuid", cameraUuid);
+                int nice = ThreadNice.forCameras(cameraCount.getAsInt(), Runtime.getRuntime().availableProcessors());
+                if (nice > 0) {
+                    ThreadNice.lowerCurrentThread(nice);
+                }
                 r.run();
             }, name);
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private int cameraCount() {
+        return cameras.snapshot().size();
     }
 
     private static ExecutorService daemonPool(String name, int size) {

@@ -1,0 +1,83 @@
+package io.camflux.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lowers the calling thread's scheduling priority (its Linux nice value). A camera's grab thread runs at a lower
+ * priority the more cameras there are per core: hundreds of decoding threads at the normal priority take the CPU
+ * from the few that answer probes and scrapes, run the detector and publish events, in proportion to their number
+ * (256 cameras on 2 cores: /metrics answered in seconds). At {@link #forCameras} the cameras together weigh about as
+ * much as one thread per core, so beside other work they still get their share. A lower priority needs no
+ * privilege. Java has no call for it, so {@code renice} does it, once per thread, by the thread's id from
+ * {@code /proc/thread-self}.
+ */
+final class ThreadNice {
+    private static final Logger log = LoggerFactory.getLogger(ThreadNice.class);
+    /** The lowest priority there is. */
+    static final int LOWEST = 19;
+    private static final Path THREAD_SELF = Path.of("/proc/thread-self");
+    private static final AtomicBoolean warned = new AtomicBoolean();
+
+    private ThreadNice() {
+    }
+
+    /**
+     * The nice value at which {@code cameras} threads weigh together about as much as {@code cores} threads at the
+     * normal priority: the scheduler gives each nice step about 1.25 times less CPU. 0 up to one camera per core.
+     */
+    static int forCameras(int cameras, int cores) {
+        if (cameras <= cores) {
+            return 0;
+        }
+        return (int) Math.min(LOWEST, Math.round(Math.log((double) cameras / cores) / Math.log(1.25)));
+    }
+
+    /** Sets the calling thread's nice value; false (said once a process) where the system does not allow it. */
+    static boolean lowerCurrentThread(int nice) {
+        if (!Files.isSymbolicLink(THREAD_SELF)) {
+            return warnOnce("no " + THREAD_SELF + " (not Linux)");
+        }
+        try {
+            // "<pid>/task/<tid>": setpriority on a thread id sets that thread alone
+            String tid = Files.readSymbolicLink(THREAD_SELF).getFileName().toString();
+            Process renice = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
+                    .redirectErrorStream(true).start();
+            String said = new String(renice.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!renice.waitFor(10, TimeUnit.SECONDS)) {
+                renice.destroyForcibly();
+                return warnOnce("renice did not finish within 10 s");
+            }
+            return renice.exitValue() == 0 || warnOnce("renice exited " + renice.exitValue() + ": " + said.strip());
+        } catch (IOException e) {
+            return warnOnce("cannot run renice: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The calling thread's nice value, from {@code /proc/thread-self/stat}; 0 where there is none to read. */
+    static int currentThreadNice() throws IOException {
+        if (!Files.isSymbolicLink(THREAD_SELF)) {
+            return 0;
+        }
+        String stat = Files.readString(THREAD_SELF.resolve("stat"));
+        // the fields after the command name, which is in parentheses and may hold spaces; nice is the 19th field
+        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Integer.parseInt(after[16]);
+    }
+
+    private static boolean warnOnce(String why) {
+        if (warned.compareAndSet(false, true)) {
+            log.warn("the cameras' grab threads keep the normal priority ({}): with many cameras per core, probes,"
+                    + " scrapes and the detector share the CPU with every grab thread", why);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,88 @@
+package io.camflux.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.camflux.engine.testing.SyntheticStreams;
+import io.camflux.engine.testing.TestConfigs;
+import io.camflux.engine.testing.FakeDetectors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ThreadNiceTest {
+
+    @Test
+    void lowersTheCallingThreadAloneToTheGivenNice() throws Exception {
+        int before = ThreadNice.currentThreadNice();
+        CompletableFuture<Integer> lowered = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                assertTrue(ThreadNice.lowerCurrentThread(ThreadNice.LOWEST), "renice ran");
+                lowered.complete(ThreadNice.currentThreadNice());
+            } catch (Throwable e) {
+                lowered.completeExceptionally(e);
+            }
+        });
+        t.start();
+        assertEquals(ThreadNice.LOWEST, lowered.get(30, TimeUnit.SECONDS));
+        assertEquals(before, ThreadNice.currentThreadNice(), "the caller's thread is untouched");
+    }
+
+    @Test
+    void theCamerasTogetherWeighAboutOneNormalThreadPerCore() {
+        assertEquals(0, ThreadNice.forCameras(2, 2), "up to a camera per core: the normal priority");
+        assertEquals(3, ThreadNice.forCameras(4, 2), "1.25^3 ~ 2 cameras per core");
+        assertEquals(14, ThreadNice.forCameras(48, 2), "1.25^14 ~ 24");
+        assertEquals(ThreadNice.LOWEST, ThreadNice.forCameras(256, 2), "128 per core is beyond the lowest there is");
+        assertEquals(10, ThreadNice.forCameras(300, 32), "1.25^10 ~ 9.3, a GPU host's 300 cameras on 32 cores");
+    }
+
+    /** Hundreds of decoding threads must not take the CPU from the probes, the detector and the publisher. */
+    @Test
+    void everyCameraDecodesAtThePriorityForTheCamerasPerCore() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int cameras = 4 * cores;
+        List<io.camflux.engine.config.SourceConfig> sources = new ArrayList<>();
+        for (int i = 0; i < cameras; i++) {
+            sources.add(TestConfigs.file("cam-" + i, "synthetic", true, true));
+        }
+        var config = TestConfigs.shard(1000, 4, sources);
+        try (CamFlux engine = CamFlux.builder(config).streamOpener(SyntheticStreams.opener(1_000_000, 25, 0))
+                .detector(FakeDetectors.fixedCost(0)).build()) {
+            var run = engine.detections().subscribe();
+            List<Integer> grabNice = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (grabNice.size() < cameras && System.nanoTime() < deadline) {
+                grabNice = niceOfThreadsNamed("camflux-grab-");
+                Thread.sleep(100);
+            }
+            run.dispose();
+            assertEquals(java.util.Collections.nCopies(cameras, ThreadNice.forCameras(cameras, cores)), grabNice);
+            assertTrue(ThreadNice.forCameras(cameras, cores) > 0);
+        }
+    }
+
+    /** The nice values of this process's threads whose names start so (Linux cuts names to 15 characters). */
+    private static List<Integer> niceOfThreadsNamed(String prefix) throws Exception {
+        List<Integer> out = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (prefix.startsWith(name) || name.startsWith(prefix)) {
+                        out.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                    }
+                } catch (java.io.IOException gone) {
+                    // the thread ended while listed
+                }
+            }
+        }
+        return out;
+    }
+}
