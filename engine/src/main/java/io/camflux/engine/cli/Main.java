@@ -15,7 +15,9 @@ import io.camflux.engine.fleet.EtcdShardKeeper;
 import io.camflux.engine.fleet.LeaseKeeper;
 import reactor.core.scheduler.Scheduler;
 import io.camflux.engine.metrics.EngineMetrics;
+import io.camflux.engine.publish.EventSink;
 import io.camflux.engine.publish.RabbitSink;
+import io.camflux.engine.publish.StdoutSink;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -124,11 +126,12 @@ public final class Main {
             err.println("camflux: " + e.getMessage());
             return causedBy(e, io.camflux.model.SettingException.class) ? EXIT_USAGE : EXIT_FATAL;
         }
-        RabbitSink rabbit = config.amqp() == null ? null : new RabbitSink(config.amqp(), amqpPassword,
-                "camflux-" + config.runnerId() + "-" + config.shardId(), registry, Schedulers.parallel());
+        EventSink sink = config.amqp() == null ? new StdoutSink(out, Schedulers.boundedElastic(), registry)
+                : new RabbitSink(config.amqp(), amqpPassword, "camflux-" + config.runnerId() + "-" + config.shardId(),
+                        registry, Schedulers.parallel());
         ControlPlaneConfig cp = config.cp();
         if (!config.leased()) {
-            ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err,
+            ShardRunner runner = new ShardRunner(engine, registry, sink, out, err,
                     new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
             if (signals != null) {
                 runner.haltAfterGrace(Runtime.getRuntime()::halt);
@@ -155,7 +158,7 @@ public final class Main {
                         ShardRules.of(config, cp.maxCameras()), registry), engine, cp,
                         config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
                         System::nanoTime, Math::random);
-        ShardRunner runner = new ShardRunner(engine, registry, rabbit, out, err, null, keeper, fence);
+        ShardRunner runner = new ShardRunner(engine, registry, sink, out, err, null, keeper, fence);
         if (signals != null) {
             runner.haltAfterGrace(Runtime.getRuntime()::halt);
             signals.attach(runner);

@@ -13,9 +13,9 @@ import io.camflux.engine.http.Controls;
 import io.camflux.engine.http.HealthServer;
 import io.camflux.engine.http.SourceAdmin;
 import io.camflux.engine.metrics.EngineMetrics;
-import io.camflux.engine.publish.RabbitSink;
+import io.camflux.engine.publish.EventSink;
+import io.camflux.engine.publish.LostEvents;
 import io.camflux.engine.publish.Routing;
-import io.camflux.engine.publish.StdoutSink;
 import io.camflux.engine.status.StatusEvent;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * One shard as a process: the engine, its sinks, the health and metrics server, and the way it ends
@@ -59,7 +58,7 @@ final class ShardRunner implements Controls {
     private final AtomicBoolean deadlineStarted = new AtomicBoolean();
     private volatile boolean finished;
 
-    private final RabbitSink rabbit;
+    private final EventSink sink;
     private final Routing routing;
 
     private final SourceAdmin sources;
@@ -67,28 +66,25 @@ final class ShardRunner implements Controls {
     private final Coordinator keeper;
     private final LeaseFence fence;
 
-    /** @param rabbit null: events go to {@code out} as JSON lines */
-    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err) {
-        this(engine, registry, rabbit, out, err, null);
-    }
-
-    /** @param sources the admin API's camera set, null for none */
-    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err,
+    /**
+     * @param sink    where the events go: the broker, or {@code out} as JSON lines
+     * @param sources the admin API's camera set, null for none
+     */
+    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, EventSink sink, PrintStream out, PrintStream err,
                 SourceAdmin sources) {
-        this(engine, registry, rabbit, out, err, sources, null, null);
+        this(engine, registry, sink, out, err, sources, null, null);
     }
 
     /** @param keeper the lease held from the control plane, with the fence its events pass; null for none */
-    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, RabbitSink rabbit, PrintStream out, PrintStream err,
+    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, EventSink sink, PrintStream out, PrintStream err,
                 SourceAdmin sources, Coordinator keeper, LeaseFence fence) {
         this.keeper = keeper;
         this.fence = fence;
         this.engine = engine;
         this.sources = sources;
         this.registry = registry;
-        this.rabbit = rabbit;
-        this.routing = rabbit == null ? null
-                : new Routing(engine.config().amqp(), engine.config().runnerId(), engine.config().shardId());
+        this.sink = sink;
+        this.routing = new Routing(engine.config().amqp(), engine.config().runnerId(), engine.config().shardId());
         this.out = out;
         this.err = err;
     }
@@ -120,7 +116,7 @@ final class ShardRunner implements Controls {
             }
             LeaseTag lease = fence.admit(cameraOf.apply(e));
             if (lease == null) {
-                RabbitSink.lostCounter(registry, RabbitSink.LEASE_FENCED).increment();
+                LostEvents.counter(registry, LostEvents.LEASE_FENCED).increment();
                 return null;
             }
             return new Admitted<>(e, lease);
@@ -136,37 +132,22 @@ final class ShardRunner implements Controls {
         return a.lease() == null ? () -> true : () -> a.lease().equals(fence.admit(cameraUuid));
     }
 
-    private Mono<Void> publishDetections(StdoutSink stdout) {
-        if (rabbit == null) {
-            return stdout.write(admittedDetections().map(a -> {
-                published(a.event());
-                return EventJson.detection(a.event(), a.lease());
-            }));
-        }
-        return rabbit.publish(admittedDetections().map(a -> routing.detection(a.event(), a.lease(),
+    private Mono<Void> publishDetections() {
+        return sink.publish(admittedDetections().map(a -> routing.detection(a.event(), a.lease(),
                 () -> published(a.event()), stillAdmitted(a, a.event().cameraUuid()))));
     }
 
     /** Object events (tracking on, {@code events} objects or both); nothing otherwise. */
-    private Mono<Void> publishObjects(StdoutSink stdout) {
+    private Mono<Void> publishObjects() {
         if (!engine.config().tracking().events().objects()) {
             return Mono.empty();
         }
-        Flux<Admitted<ObjectEvent>> admitted = admitted(engine.objectEvents(), ObjectEvent::cameraUuid);
-        if (rabbit == null) {
-            return stdout.write(admitted.map(a -> EventJson.object(a.event(), a.lease())));
-        }
-        return rabbit.publish(admitted.map(a -> routing.object(a.event(), a.lease(),
-                stillAdmitted(a, a.event().cameraUuid()))));
+        return sink.publish(admitted(engine.objectEvents(), ObjectEvent::cameraUuid)
+                .map(a -> routing.object(a.event(), a.lease(), stillAdmitted(a, a.event().cameraUuid()))));
     }
 
-    private Mono<Void> publishStatuses(StdoutSink stdout) {
-        ShardConfig config = engine.config();
-        if (rabbit == null) {
-            return stdout.write(statusEvents().map(s -> EventJson.status(s, config.runnerId(), config.shardId(),
-                    tagOf(s))));
-        }
-        return rabbit.publish(statusEvents().map(s -> routing.status(s, tagOf(s))));
+    private Mono<Void> publishStatuses() {
+        return sink.publish(statusEvents().map(s -> routing.status(s, tagOf(s))));
     }
 
     private LeaseTag tagOf(StatusEvent event) {
@@ -180,16 +161,15 @@ final class ShardRunner implements Controls {
 
     int run(Duration duration) {
         ShardConfig config = engine.config();
-        StdoutSink sink = new StdoutSink(out, Schedulers.boundedElastic());
         try (EngineMetrics metrics = new EngineMetrics(engine, registry);
              HealthServer server = new HealthServer(config.http(), this, sources,
                      new EngineStatusPage(engine, java.time.Clock.systemUTC()), registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {
-            CompletableFuture<Void> statuses = publishStatuses(sink).toFuture();
+            CompletableFuture<Void> statuses = publishStatuses().toFuture();
             // the object events first: they are hot, and the detections' subscription starts the pipeline
-            Mono<Void> objects = publishObjects(sink).cache();
+            Mono<Void> objects = publishObjects().cache();
             objects.subscribe(null, e -> failure = e);
-            Mono<Void> frames = config.tracking().events().frames() ? publishDetections(sink)
+            Mono<Void> frames = config.tracking().events().frames() ? publishDetections()
                     : admittedDetections().then();
             detections = Mono.when(frames, objects)
                     .doFinally(signal -> done.countDown())
@@ -201,25 +181,16 @@ final class ShardRunner implements Controls {
                 });
             }
             if (keeper != null) {
-                if (rabbit != null) {
-                    rabbit.connect();
-                }
+                sink.connect();
                 keeper.start();
             }
             awaitDone();
             finishStatuses(statuses);
-            if (rabbit != null) {
-                int unconfirmed = rabbit.abandonPending("shutdown");
-                if (unconfirmed > 0) {
-                    log.error("{} events were not confirmed by the broker before the exit; counted in events_lost_total"
-                            + " with reason shutdown", unconfirmed);
-                    Report.to(err, String.format("broker: %d events were not confirmed before the exit and are counted as"
-                            + " lost", unconfirmed));
-                } else {
-                    Report.to(err, "broker: every event was confirmed by the broker");
-                }
-                rabbit.close();
+            String delivery = sink.finish();
+            if (delivery != null) {
+                Report.to(err, delivery);
             }
+            sink.close();
             if (keeper != null) {
                 keeper.release(Duration.ofSeconds(5));
             }
@@ -247,8 +218,7 @@ final class ShardRunner implements Controls {
 
     /** Events that will never be delivered, whatever the reason (broker buffer full, shutdown, a fenced lease). */
     private long eventsLost() {
-        return (long) registry.find("events.lost").counters().stream()
-                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        return LostEvents.total(registry);
     }
 
     /** The last state changes (DISCONNECTED) are still sent and confirmed, for a few seconds at most. */
@@ -286,7 +256,7 @@ final class ShardRunner implements Controls {
 
     @Override
     public boolean brokerReady() {
-        return rabbit == null || rabbit.connected();
+        return sink.connected();
     }
 
     @Override

@@ -43,7 +43,7 @@ final class StatusReport {
         worker.put("e2e_p99_s", p99("e2e.latency"));
         Gauge pending = registry.find("events.pending").gauge();
         worker.put("events_pending", pending == null ? 0 : (long) pending.value());
-        worker.put("events_lost", (long) registry.find("events.lost").counters().stream().mapToDouble(Counter::count).sum());
+        worker.put("events_lost", io.camflux.engine.publish.LostEvents.total(registry));
         ArrayNode cameras = report.putArray("cameras");
         long now = System.currentTimeMillis();
         for (CameraView c : engine.cameras()) {

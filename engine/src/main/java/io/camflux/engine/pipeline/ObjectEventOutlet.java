@@ -1,7 +1,6 @@
 package io.camflux.engine.pipeline;
 
 import io.camflux.engine.ObjectEvent;
-import io.camflux.engine.publish.RabbitSink;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,7 +31,7 @@ final class ObjectEventOutlet {
     ObjectEventOutlet(MeterRegistry registry, int buffer) {
         this.registry = registry;
         this.sink = Sinks.many().multicast().onBackpressureBuffer(buffer, false);
-        this.lost = RabbitSink.lostCounter(registry, UNTAKEN);
+        this.lost = io.camflux.engine.publish.LostEvents.counter(registry, UNTAKEN);
     }
 
     Flux<ObjectEvent> events() {

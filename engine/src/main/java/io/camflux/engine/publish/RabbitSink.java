@@ -43,7 +43,7 @@ import reactor.util.retry.Retry;
  * them. While the broker is away, events wait in a bounded buffer; past it the oldest are dropped and counted
  * ({@code events_lost_total{reason}}), never silently.
  */
-public final class RabbitSink implements AutoCloseable {
+public final class RabbitSink implements EventSink {
     public static final String PASSWORD_ENV = "CAMFLUX_AMQP_PASSWORD";
     private static final Logger log = LoggerFactory.getLogger(RabbitSink.class);
     private static final Duration RETRY_MIN = Duration.ofMillis(200);
@@ -76,7 +76,6 @@ public final class RabbitSink implements AutoCloseable {
         }
     }
 
-    public static final String BROKER_REJECTED = "broker_rejected";
 
     public RabbitSink(AmqpConfig config, String password, String clientName, MeterRegistry registry, Scheduler timer) {
         this(config, password, clientName, registry, timer, NackPolicy.DEFAULT);
@@ -124,7 +123,7 @@ public final class RabbitSink implements AutoCloseable {
                 .description("confirm signals for an event already confirmed (not counted again)").register(registry);
         Gauge.builder("broker.connected", this, s -> s.connected() ? 1 : 0)
                 .description("1 while the broker connection is open").register(registry);
-        for (String reason : new String[] {"buffer_full", "shutdown", BROKER_REJECTED}) {
+        for (String reason : new String[] {LostEvents.BUFFER_FULL, LostEvents.SHUTDOWN, LostEvents.BROKER_REJECTED}) {
             lostCounter(reason);
         }
         Gauge.builder("events.pending", pending, AtomicInteger::get)
@@ -179,11 +178,13 @@ public final class RabbitSink implements AutoCloseable {
      * Connects and declares the exchanges now instead of at the first event (a fleet's standby, which publishes
      * nothing until it holds a lease, is then known to reach its broker); retried in the background.
      */
+    @Override
     public void connect() {
         exchangesDeclared.subscribe(null, e -> log.warn("RabbitMQ: {}", e.toString()));
     }
 
     /** Whether the broker connection is open now. */
+    @Override
     public boolean connected() {
         Connection c = connection.get();
         return c != null && c.isOpen();
@@ -203,10 +204,11 @@ public final class RabbitSink implements AutoCloseable {
      * Publishes every event; completes once {@code events} has completed and every event is confirmed.
      * Cancelling the subscription leaves {@link #pending()} events unconfirmed.
      */
+    @Override
     public Mono<Void> publish(Flux<OutboundEvent> events) {
         return events
                 .doOnNext(e -> pending.incrementAndGet())
-                .onBackpressureBuffer(config.bufferSize(), dropped -> lost("buffer_full"),
+                .onBackpressureBuffer(config.bufferSize(), dropped -> lost(LostEvents.BUFFER_FULL),
                         BufferOverflowStrategy.DROP_OLDEST)
                 .flatMap(this::publishOne, config.maxInFlight())
                 .then();
@@ -246,10 +248,10 @@ public final class RabbitSink implements AutoCloseable {
     private void rejected(OutboundEvent event, AtomicBoolean settled) {
         if (settled.compareAndSet(false, true)) {
             pending.decrementAndGet();
-            lostCounter(BROKER_REJECTED).increment();
+            lostCounter(LostEvents.BROKER_REJECTED).increment();
             log.error("the broker refused event {} {} times (nack: a queue bound to {} is full and rejects publishes?);"
                     + " counted as lost ({})", event.messageId(), nackPolicy.resends() + 1, event.exchange(),
-                    BROKER_REJECTED);
+                    LostEvents.BROKER_REJECTED);
         }
     }
 
@@ -272,7 +274,7 @@ public final class RabbitSink implements AutoCloseable {
     /** Not sent: its lease no longer permits it (another worker may hold the shard now). */
     private void fenced(OutboundEvent event) {
         pending.decrementAndGet();
-        lostCounter(LEASE_FENCED).increment();
+        lostCounter(LostEvents.LEASE_FENCED).increment();
         log.debug("not sent, its lease is fenced: {}", event.messageId());
     }
 
@@ -282,8 +284,8 @@ public final class RabbitSink implements AutoCloseable {
         log.error("an event was dropped ({}): the broker has been away longer than amqp.buffer_size events", reason);
     }
 
-    /** Counts what is still unconfirmed as lost with {@code reason} (at shutdown) and returns how many. */
-    public int abandonPending(String reason) {
+    /** Counts what is still unconfirmed as lost with {@code reason} and returns how many. */
+    int abandonPending(String reason) {
         int n = pending.getAndSet(0);
         if (n > 0) {
             lostCounter(reason).increment(n);
@@ -291,16 +293,20 @@ public final class RabbitSink implements AutoCloseable {
         return n;
     }
 
-    public static final String LEASE_FENCED = "lease_fenced";
-
-    private Counter lostCounter(String reason) {
-        return lostCounter(registry, reason);
+    @Override
+    public String finish() {
+        int unconfirmed = abandonPending(LostEvents.SHUTDOWN);
+        if (unconfirmed == 0) {
+            return "broker: every event was confirmed by the broker";
+        }
+        log.error("{} events were not confirmed by the broker before the exit; counted in events_lost_total with"
+                + " reason {}", unconfirmed, LostEvents.SHUTDOWN);
+        return String.format("broker: %d events were not confirmed before the exit and are counted as lost",
+                unconfirmed);
     }
 
-    /** {@code events_lost_total{reason}}: events that will never reach the broker (or standard output). */
-    public static Counter lostCounter(MeterRegistry registry, String reason) {
-        return Counter.builder("events.lost").description("events that will never reach the broker, by reason")
-                .tag("reason", reason).register(registry);
+    private Counter lostCounter(String reason) {
+        return LostEvents.counter(registry, reason);
     }
 
     @Override

@@ -19,6 +19,7 @@ public final class Routing {
     private final String runnerId;
     private final String shardId;
 
+    /** @param amqp the broker's exchanges; null (events to standard output): none */
     public Routing(AmqpConfig amqp, String runnerId, String shardId) {
         this.amqp = amqp;
         this.runnerId = runnerId;
@@ -38,14 +39,14 @@ public final class Routing {
                                    BooleanSupplier permitted) {
         String id = lease == null ? runnerId + "/" + e.cameraUuid() + "/" + e.frameId()
                 : runnerId + "/" + e.cameraUuid() + "/" + lease.epoch() + "/" + e.frameId();
-        return new OutboundEvent(amqp.exDetect(), "detections." + e.tenantId() + "." + e.siteId() + "." + e.cameraUuid(),
+        return new OutboundEvent(exDetect(), "detections." + e.tenantId() + "." + e.siteId() + "." + e.cameraUuid(),
                 id, EventJson.detection(e, lease).getBytes(StandardCharsets.UTF_8), onConfirmed, permitted);
     }
 
     /** {@code objects.{tenant}.{site}.{camera}} on the detection exchange; under a lease (null: none) tagged. */
     public OutboundEvent object(ObjectEvent e, LeaseTag lease, BooleanSupplier permitted) {
         String id = runnerId + "/" + e.cameraUuid() + "/objects/" + STARTED + "-" + statusSequence.incrementAndGet();
-        return new OutboundEvent(amqp.exDetect(), e.routingKey(), id,
+        return new OutboundEvent(exDetect(), e.routingKey(), id,
                 EventJson.object(e, lease).getBytes(StandardCharsets.UTF_8), () -> { }, permitted);
     }
 
@@ -66,8 +67,12 @@ public final class Routing {
             tenant = s.tenantId();
             site = s.siteId();
         }
-        return new OutboundEvent(amqp.exStatus(), kind + "." + tenant + "." + site + "." + e.cameraUuid(),
+        return new OutboundEvent(amqp == null ? null : amqp.exStatus(), kind + "." + tenant + "." + site + "." + e.cameraUuid(),
                 runnerId + "/" + e.cameraUuid() + "/status/" + STARTED + "-" + statusSequence.incrementAndGet(),
                 EventJson.status(e, runnerId, shardId, lease).getBytes(StandardCharsets.UTF_8), () -> { });
+    }
+
+    private String exDetect() {
+        return amqp == null ? null : amqp.exDetect();
     }
 }
