@@ -103,6 +103,8 @@ public final class CamFlux implements AutoCloseable {
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
                 .share();
+        // the engine's own series, the same for the CLI and an embedding application
+        io.camflux.engine.metrics.EngineMetrics.bindPipeline(this, registry);
     }
 
     public static Builder builder(ShardConfig config) {

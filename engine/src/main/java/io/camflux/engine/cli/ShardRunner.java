@@ -161,7 +161,7 @@ final class ShardRunner implements Controls {
 
     int run(Duration duration) {
         ShardConfig config = engine.config();
-        try (EngineMetrics metrics = new EngineMetrics(engine, registry);
+        try (EngineMetrics metrics = new EngineMetrics(registry);
              HealthServer server = new HealthServer(config.http(), this, sources,
                      new EngineStatusPage(engine, java.time.Clock.systemUTC()), registry,
                      System.getenv(HealthServer.TOKEN_ENV)).start()) {

@@ -15,8 +15,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 
 /**
- * The process-wide series: {@code pipeline_fps}, the JVM and process metrics. Each camera's own series are its
- * {@link CameraMeters}; the pipeline records batches and latencies (docs/architecture.md lists them all).
+ * The process's series, which the CLI binds: the JVM and process metrics (an embedding application binds its own).
+ * The engine's are bound by the engine itself, whoever runs it: {@code pipeline_fps} ({@link #bindPipeline}), each
+ * camera's {@link CameraMeters}, the pipeline's batches and latencies (docs/architecture.md lists them all).
  */
 public final class EngineMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -32,18 +33,22 @@ public final class EngineMetrics implements AutoCloseable {
         return registry;
     }
 
-    /** Registers the gauges on a registry made by {@link #prepared}. */
-    public EngineMetrics(CamFlux engine, MeterRegistry registry) {
+    /** {@code pipeline_fps}: frames per second reaching the detector, all cameras. */
+    public static void bindPipeline(CamFlux engine, MeterRegistry registry) {
+        Gauge.builder("pipeline.fps", engine, e -> e.cameras().stream().mapToDouble(CameraView::inferredFps).sum())
+                .description("frames per second reaching the detector, all cameras")
+                .tag("runner_id", engine.config().runnerId()).tag("shard_id", engine.config().shardId())
+                .register(registry);
+    }
+
+    /** Registers the process's gauges on a registry made by {@link #prepared}. */
+    public EngineMetrics(MeterRegistry registry) {
         Gauge.builder("system.cpus", Runtime.getRuntime(), Runtime::availableProcessors)
                 .description("processors available to the JVM").register(registry);
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
                     .description("CPU time used by the process").register(registry);
         }
-        Gauge.builder("pipeline.fps", engine, e -> e.cameras().stream().mapToDouble(CameraView::inferredFps).sum())
-                .description("frames per second reaching the detector, all cameras")
-                .tag("runner_id", engine.config().runnerId()).tag("shard_id", engine.config().shardId())
-                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);

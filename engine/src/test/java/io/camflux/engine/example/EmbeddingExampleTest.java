@@ -28,6 +28,9 @@ class EmbeddingExampleTest {
             Set<String> cameras = windows.stream().map(EmbeddingExample.Occupancy::cameraUuid).collect(Collectors.toSet());
             assertEquals(Set.of("north", "south"), cameras);
             assertTrue(windows.stream().allMatch(o -> o.maxPeople() >= 2 && o.maxPeople() < 40), windows.toString());
+            // the engine's own series are there without the CLI: an embedding application scrapes what the CLI does
+            assertTrue(engine.meterRegistry().get("pipeline.fps").tag("runner_id", config.runnerId()).gauge().value() > 0,
+                    "pipeline_fps measured");
         }
     }
 }
