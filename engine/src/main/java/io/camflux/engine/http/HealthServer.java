@@ -14,6 +14,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -333,7 +334,9 @@ public final class HealthServer implements AutoCloseable {
         }
         return only(HttpMethod.GET, req, res, () -> res.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                .sendString(Mono.fromCallable(registry::scrape)).then());
+                // rendered off the event loop, which the other probes share: a scrape of hundreds of cameras'
+                // series takes a while on a loaded host, and /healthz must not wait behind it
+                .sendString(Mono.fromCallable(registry::scrape).subscribeOn(Schedulers.boundedElastic())).then());
     }
 
     private Mono<Void> mutate(HttpServerRequest req, HttpServerResponse res, String what, Runnable action) {
