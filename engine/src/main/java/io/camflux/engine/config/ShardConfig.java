@@ -18,7 +18,7 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
                           BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http,
                           int maxSources, ControlPlaneConfig cp, TrackingConfig tracking, FleetConfig fleet) {
     public static final int DEFAULT_MAX_SOURCES = 256;
-    /** No camera delivers more; a larger max_fps is a typo (1e308 was once accepted). */
+    /** No camera delivers more; a larger max_fps is a typo (1e308, say). */
     public static final double MAX_FPS = 1000;
 
     /** Without etcd, and no local files allowed in a leased shard. */

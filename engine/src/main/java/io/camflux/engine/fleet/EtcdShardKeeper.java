@@ -142,7 +142,7 @@ public final class EtcdShardKeeper implements Coordinator {
     }
 
     private long fenceAt() {
-        return extendedAtNanos + config.ttl().toNanos() - LeaseKeeper.margin(config.ttl()).toNanos();
+        return LeaseFence.fenceAt(extendedAtNanos, config.ttl());
     }
 
     // ---- the etcd session: one lease, kept alive, fenced when it cannot be
@@ -258,8 +258,8 @@ public final class EtcdShardKeeper implements Coordinator {
             if (nanos.getAsLong() - fenceAt() >= 0) {
                 log.error("etcd: no keep-alive of lease {} succeeded in {} s, the ttl less a margin of {} s: fenced;"
                         + " {} shard(s) stop and their events are not published", hex(leaseId),
-                        config.ttl().minus(LeaseKeeper.margin(config.ttl())).toMillis() / 1000.0,
-                        LeaseKeeper.margin(config.ttl()).toMillis() / 1000.0, held.size());
+                        config.ttl().minus(LeaseFence.margin(config.ttl())).toMillis() / 1000.0,
+                        LeaseFence.margin(config.ttl()).toMillis() / 1000.0, held.size());
                 loseAll();
             } else {
                 armFence();
@@ -498,7 +498,7 @@ public final class EtcdShardKeeper implements Coordinator {
         leaving.add(h.shardId());
         long s = session;
         apply(reason)
-                .then(Mono.delay(Duration.ofMillis(Math.min(1000, LeaseKeeper.margin(config.ttl()).toMillis() / 2))))
+                .then(Mono.delay(Duration.ofMillis(Math.min(1000, LeaseFence.margin(config.ttl()).toMillis() / 2))))
                 .publishOn(scheduler)
                 .subscribe(null, null, () -> {
                     if (s != session) {

@@ -16,6 +16,19 @@ import java.util.function.LongSupplier;
 public final class LeaseFence {
 
     /** A held lease: its tag, its cameras, and the monotonic instant (ns) from which it no longer permits. */
+    /**
+     * The safety margin before a lease's deadline (clock drift, the time the removal takes): max(2 s, ttl/5), but
+     * at most ttl/3, so that the renewal due at ttl/3 comes before the fence.
+     */
+    static java.time.Duration margin(java.time.Duration ttl) {
+        return java.time.Duration.ofMillis(Math.min(Math.max(2000, ttl.toMillis() / 5), ttl.toMillis() / 3));
+    }
+
+    /** When a lease last extended at {@code extendedAtNanos} (its request's send) is fenced: the ttl less the margin. */
+    static long fenceAt(long extendedAtNanos, java.time.Duration ttl) {
+        return extendedAtNanos + ttl.toNanos() - margin(ttl).toNanos();
+    }
+
     record Grant(LeaseTag tag, Set<String> cameras, long fenceAtNanos) {
         Grant {
             cameras = Set.copyOf(cameras);

@@ -93,14 +93,6 @@ public final class LeaseKeeper implements Coordinator {
                 .description("the epoch of the lease held, 0 without one").register(registry);
     }
 
-    /**
-     * The safety margin before the lease's deadline (clock drift, the time the removal takes): max(2 s, ttl/5), but
-     * at most ttl/3, so that the renewal due at ttl/3 comes before the fence.
-     */
-    static Duration margin(Duration ttl) {
-        return Duration.ofMillis(Math.min(Math.max(2000, ttl.toMillis() / 5), ttl.toMillis() / 3));
-    }
-
     public LeaseKeeper start() {
         scheduler.schedule(this::acquire);
         return this;
@@ -208,7 +200,7 @@ public final class LeaseKeeper implements Coordinator {
     }
 
     private long fenceAt(Lease l, long sentNanos) {
-        return sentNanos + l.ttl().toNanos() - margin(l.ttl()).toNanos();
+        return LeaseFence.fenceAt(sentNanos, l.ttl());
     }
 
     private void armRenewal(Lease l) {
@@ -232,7 +224,8 @@ public final class LeaseKeeper implements Coordinator {
                 log.error("control plane: no renewal of lease {} (shard {}, epoch {}) succeeded in {} s, the ttl less"
                         + " a margin of {} s: fenced; its cameras stop and its events are not published",
                         l.leaseId(), l.shardId(), l.epoch(),
-                        (l.ttl().minus(margin(l.ttl()))).toMillis() / 1000.0, margin(l.ttl()).toMillis() / 1000.0);
+                        (l.ttl().minus(LeaseFence.margin(l.ttl()))).toMillis() / 1000.0,
+                        LeaseFence.margin(l.ttl()).toMillis() / 1000.0);
                 lose();
             } else {
                 armFence(l);

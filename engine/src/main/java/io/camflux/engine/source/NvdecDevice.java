@@ -44,8 +44,8 @@ public final class NvdecDevice {
      * own, scaling pictures themselves, beside 32-64 more 1080p cameras or 56-100 more 720p ones on its 16 cores (up
      * to 184 and 300 busy cameras sustained, NVDEC 61 % and 50 % busy, 12.6 and 10.8 cores;
      * bench/results/gpu-live2-2026-12-01-h200.md). 266 NVDEC cameras of 720p (a budget of 4,000) fell behind.
-     * The 2,000 before it was set with clips that looped every 10 s, and each loop re-creates a CUVID decoder: live
-     * cameras never loop.
+     * Measure it with clips that do not loop: each loop of a file re-creates a CUVID decoder, which live cameras
+     * never do.
      */
     static final double DEFAULT_BUDGET = 3000;
     /**

@@ -48,8 +48,8 @@ class LeaseFenceTest {
 
     @Test
     void theMarginIsTwoSecondsOrAFifthOfTheTtlButAlwaysAfterTheRenewal() {
-        assertEquals(Duration.ofSeconds(2), LeaseKeeper.margin(Duration.ofSeconds(9)));
-        assertEquals(Duration.ofSeconds(6), LeaseKeeper.margin(Duration.ofSeconds(30)));
-        assertEquals(Duration.ofSeconds(1), LeaseKeeper.margin(Duration.ofSeconds(3)), "ttl/3 at most");
+        assertEquals(Duration.ofSeconds(2), LeaseFence.margin(Duration.ofSeconds(9)));
+        assertEquals(Duration.ofSeconds(6), LeaseFence.margin(Duration.ofSeconds(30)));
+        assertEquals(Duration.ofSeconds(1), LeaseFence.margin(Duration.ofSeconds(3)), "ttl/3 at most");
     }
 }
