@@ -315,6 +315,7 @@ class HealthServerTest {
         assertEquals("image/jpeg", jpeg.headers().firstValue("content-type").orElse(""));
         assertTrue(java.util.Arrays.equals(status.jpeg, jpeg.body()));
         assertEquals(404, call("GET", health("/cameras/cam-9/snapshot.jpg"), "Bearer s3cret").statusCode());
+        assertEquals(404, call("GET", health("/cameras/snapshot.jpg"), "Bearer s3cret").statusCode(), "no camera id");
         status.jpeg = null;
         HttpResponse<String> none = call("GET", health("/cameras/cam-1/snapshot.jpg"), "Bearer s3cret");
         assertEquals(503, none.statusCode());
