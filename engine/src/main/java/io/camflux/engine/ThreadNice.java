@@ -54,8 +54,9 @@ final class ThreadNice {
                 return warnOnce("renice did not finish within 10 s");
             }
             return renice.exitValue() == 0 || warnOnce("renice exited " + renice.exitValue() + ": " + said.strip());
-        } catch (IOException e) {
-            return warnOnce("cannot run renice: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // no renice on the PATH, or a JVM that may not start processes: the cameras keep the normal priority
+            return warnOnce("cannot run renice: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

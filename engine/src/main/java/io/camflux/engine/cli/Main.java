@@ -132,9 +132,9 @@ public final class Main {
         ControlPlaneConfig cp = config.cp();
         if (!config.leased()) {
             ShardRunner runner = new ShardRunner(engine, registry, sink, out, err,
-                    new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()));
+                    new EngineSourceAdmin(engine, args.config().toAbsolutePath().getParent()), null, null,
+                    signals != null ? Runtime.getRuntime()::halt : null);
             if (signals != null) {
-                runner.haltAfterGrace(Runtime.getRuntime()::halt);
                 signals.attach(runner);
             }
             try (ConfigReloader reloader = handleSignals ? new ConfigReloader(args.config(), engine).start() : null) {
@@ -158,9 +158,9 @@ public final class Main {
                         ShardRules.of(config, cp.maxCameras()), registry), engine, cp,
                         config.model().provider().name().toLowerCase(java.util.Locale.ROOT), fence, leaseThread,
                         System::nanoTime, Math::random);
-        ShardRunner runner = new ShardRunner(engine, registry, sink, out, err, null, keeper, fence);
+        ShardRunner runner = new ShardRunner(engine, registry, sink, out, err, null, keeper, fence,
+                signals != null ? Runtime.getRuntime()::halt : null);
         if (signals != null) {
-            runner.haltAfterGrace(Runtime.getRuntime()::halt);
             signals.attach(runner);
         }
         try {

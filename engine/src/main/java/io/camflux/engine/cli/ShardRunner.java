@@ -54,7 +54,7 @@ final class ShardRunner implements Controls {
     private volatile Disposable detections;
     private volatile Throwable failure;
     /** Halts the process when a shutdown outlasts its grace (the CLI's own process only); null: never. */
-    private volatile java.util.function.IntConsumer halt;
+    private final java.util.function.IntConsumer halt;
     private final AtomicBoolean deadlineStarted = new AtomicBoolean();
     private volatile boolean finished;
 
@@ -69,15 +69,12 @@ final class ShardRunner implements Controls {
     /**
      * @param sink    where the events go: the broker, or {@code out} as JSON lines
      * @param sources the admin API's camera set, null for none
+     * @param keeper  the lease held from the control plane, with the fence its events pass; both null for none
+     * @param halt    from a drain (or terminate) on, halts the process if it has not finished by the drain grace plus
+     *                {@link ShutdownDeadline#SLACK}: the CLI's own process only, null elsewhere (a test's JVM)
      */
     ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, EventSink sink, PrintStream out, PrintStream err,
-                SourceAdmin sources) {
-        this(engine, registry, sink, out, err, sources, null, null);
-    }
-
-    /** @param keeper the lease held from the control plane, with the fence its events pass; null for none */
-    ShardRunner(CamFlux engine, PrometheusMeterRegistry registry, EventSink sink, PrintStream out, PrintStream err,
-                SourceAdmin sources, Coordinator keeper, LeaseFence fence) {
+                SourceAdmin sources, Coordinator keeper, LeaseFence fence, java.util.function.IntConsumer halt) {
         this.keeper = keeper;
         this.fence = fence;
         this.engine = engine;
@@ -87,13 +84,6 @@ final class ShardRunner implements Controls {
         this.routing = new Routing(engine.config().amqp(), engine.config().runnerId(), engine.config().shardId());
         this.out = out;
         this.err = err;
-    }
-
-    /**
-     * From a drain (or terminate) on, the process is halted if it has not finished by the drain grace plus
-     * {@link ShutdownDeadline#SLACK} (for the CLI's own process: a test's JVM is not halted).
-     */
-    void haltAfterGrace(java.util.function.IntConsumer halt) {
         this.halt = halt;
     }
 
