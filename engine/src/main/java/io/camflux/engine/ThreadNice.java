@@ -63,17 +63,6 @@ final class ThreadNice {
         }
     }
 
-    /** The calling thread's nice value, from {@code /proc/thread-self/stat}; 0 where there is none to read. */
-    static int currentThreadNice() throws IOException {
-        if (!Files.isSymbolicLink(THREAD_SELF)) {
-            return 0;
-        }
-        String stat = Files.readString(THREAD_SELF.resolve("stat"));
-        // the fields after the command name, which is in parentheses and may hold spaces; nice is the 19th field
-        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(after[16]);
-    }
-
     private static boolean warnOnce(String why) {
         if (warned.compareAndSet(false, true)) {
             log.warn("the cameras' grab threads keep the normal priority ({}): with many cameras per core, probes,"

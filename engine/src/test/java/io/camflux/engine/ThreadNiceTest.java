@@ -18,19 +18,19 @@ class ThreadNiceTest {
 
     @Test
     void lowersTheCallingThreadAloneToTheGivenNice() throws Exception {
-        int before = ThreadNice.currentThreadNice();
+        int before = currentThreadNice();
         CompletableFuture<Integer> lowered = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
                 assertTrue(ThreadNice.lowerCurrentThread(ThreadNice.LOWEST), "renice ran");
-                lowered.complete(ThreadNice.currentThreadNice());
+                lowered.complete(currentThreadNice());
             } catch (Throwable e) {
                 lowered.completeExceptionally(e);
             }
         });
         t.start();
         assertEquals(ThreadNice.LOWEST, lowered.get(30, TimeUnit.SECONDS));
-        assertEquals(before, ThreadNice.currentThreadNice(), "the caller's thread is untouched");
+        assertEquals(before, currentThreadNice(), "the caller's thread is untouched");
     }
 
     @Test
@@ -69,6 +69,18 @@ class ThreadNiceTest {
         }
     }
 
+    private static int currentThreadNice() throws java.io.IOException {
+        return niceOf(Files.readString(Path.of("/proc/thread-self/stat")));
+    }
+
+    /**
+     * The nice value in a {@code /proc/.../stat} line: the 19th field, counted after the command name (in
+     * parentheses, and it may hold spaces).
+     */
+    private static int niceOf(String stat) {
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+    }
+
     /** The nice values of this process's threads whose names start so (Linux cuts names to 15 characters). */
     private static List<Integer> niceOfThreadsNamed(String prefix) throws Exception {
         List<Integer> out = new ArrayList<>();
@@ -78,7 +90,7 @@ class ThreadNiceTest {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     if (prefix.startsWith(name) || name.startsWith(prefix)) {
-                        out.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                        out.add(niceOf(stat));
                     }
                 } catch (java.io.IOException gone) {
                     // the thread ended while listed

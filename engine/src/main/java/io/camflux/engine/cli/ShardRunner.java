@@ -5,7 +5,6 @@ import io.camflux.engine.CameraState;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.ShardConfig;
-import io.camflux.engine.event.EventJson;
 import io.camflux.engine.event.LeaseTag;
 import io.camflux.engine.fleet.LeaseFence;
 import io.camflux.engine.fleet.Coordinator;

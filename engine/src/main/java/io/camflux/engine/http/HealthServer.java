@@ -28,8 +28,6 @@ import reactor.netty.http.server.HttpServerRoutes;
 public final class HealthServer implements AutoCloseable {
     public static final String TOKEN_ENV = "CAMFLUX_HTTP_TOKEN";
     private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
-    /** An admin request's body may not be larger; larger ones are refused unread. */
-    static final int MAX_BODY_BYTES = AdminRoutes.MAX_BODY_BYTES;
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);

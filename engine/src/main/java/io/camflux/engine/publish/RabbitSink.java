@@ -76,7 +76,6 @@ public final class RabbitSink implements EventSink {
         }
     }
 
-
     public RabbitSink(AmqpConfig config, String password, String clientName, MeterRegistry registry, Scheduler timer) {
         this(config, password, clientName, registry, timer, NackPolicy.DEFAULT);
     }

@@ -238,7 +238,7 @@ class HealthServerTest {
         String declaredHuge = raw("PUT /sources/cam-1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 200000000\r\n\r\n", new byte[0], 0);
         assertEquals("HTTP/1.1 413 Request Entity Too Large", declaredHuge, "refused before a byte of the body is read");
-        byte[] big = new byte[HealthServer.MAX_BODY_BYTES + 1];
+        byte[] big = new byte[AdminRoutes.MAX_BODY_BYTES + 1];
         java.util.Arrays.fill(big, (byte) ' ');
         String chunked = raw("PUT /sources/cam-1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + Integer.toHexString(big.length) + "\r\n", big, 0);
