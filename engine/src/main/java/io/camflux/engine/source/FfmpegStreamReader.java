@@ -80,12 +80,15 @@ public final class FfmpegStreamReader implements StreamReader {
     }
 
     /**
-     * A server that accepts the connection and never answers makes FFmpeg's RTSP open fail with "invalid data"
-     * once its reads time out: past the source's timeout, that is a connect timeout, not a broken stream.
+     * A server that accepts the connection and never answers makes FFmpeg's RTSP open fail once its reads time out:
+     * mostly as "invalid data" (the reply read ends), sometimes as ETIMEDOUT (which read gave up first depends on
+     * timing). Either way, past the source's timeout, that is a connect timeout named with the setting that bounds it.
      */
     static StreamError silentAsTimeout(SourceConfig source, Exception failure, long elapsedNanos) {
-        if (source.isNetwork() && elapsedNanos >= source.timeout().toNanos()
-                && StreamError.STREAM_ERROR.equals(StreamError.classify(failure).code())) {
+        String code = StreamError.classify(failure).code();
+        boolean timedOut = StreamError.CONNECT_TIMEOUT.equals(code)
+                || StreamError.STREAM_ERROR.equals(code) && elapsedNanos >= source.timeout().toNanos();
+        if (source.isNetwork() && timedOut) {
             return new StreamError(StreamError.CONNECT_TIMEOUT, "no answer from " + SourceConfig.redact(source.url())
                     + " within timeout_ms (" + source.timeout().toMillis() + " ms; gave up after "
                     + elapsedNanos / 1_000_000 + " ms)", failure);

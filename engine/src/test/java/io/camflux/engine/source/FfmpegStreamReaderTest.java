@@ -123,6 +123,27 @@ class FfmpegStreamReaderTest {
         }
     }
 
+    @Test
+    void aSilentServersOpenFailureIsAConnectTimeoutWhicheverReadGaveUpFirst() {
+        var source = TestConfigs.rtsp("silent", "rtsp://user:secret@127.0.0.1:9/cam");
+        long timeout = source.timeout().toNanos();
+        var etimedout = new org.bytedeco.javacv.FFmpegFrameGrabber.Exception(
+                "avformat_open_input() error -110: Could not open input \"rtsp://user:secret@127.0.0.1:9/cam\".");
+        var invalidData = new org.bytedeco.javacv.FFmpegFrameGrabber.Exception(
+                "avformat_open_input() error -1094995529: Could not open input \"rtsp://user:secret@127.0.0.1:9/cam\".");
+
+        for (var failure : java.util.List.of(etimedout, invalidData)) {
+            StreamError e = FfmpegStreamReader.silentAsTimeout(source, failure, timeout + 1);
+            assertEquals(StreamError.CONNECT_TIMEOUT, e.code(), failure.getMessage());
+            assertTrue(e.getMessage().contains("within timeout_ms (" + source.timeout().toMillis() + " ms"), e.getMessage());
+            assertFalse(e.getMessage().contains("secret"), e.getMessage());
+        }
+        assertEquals(StreamError.CONNECT_TIMEOUT,
+                FfmpegStreamReader.silentAsTimeout(source, etimedout, timeout / 2).code(), "FFmpeg said it timed out");
+        assertNull(FfmpegStreamReader.silentAsTimeout(source, invalidData, timeout / 2),
+                "invalid data before the timeout is a broken stream, not silence");
+    }
+
     /**
      * A server that answers DESCRIBE with an SDP declaring H.264, SETUP and PLAY, and then sends no RTP: the camera
      * never connected to a picture, a connect timeout (it was NO_VIDEO, "audio or data only").
