@@ -23,7 +23,7 @@ for h in 720 1080; do  # a static scene: one frame of vtest held for 20 s
     -pix_fmt yuv420p .gpu-build/media/static-${h}p.mp4
 done
 cp "$models/yolox_nano.onnx" .gpu-build/models/
-# clips that do not loop within a run, as live cameras never do (cameras-per-host.sh live): the 10 s clips six times
+# clips that do not loop within a run, as live cameras never do (cameras-per-host.sh): the 10 s clips six times
 # over in one stream. Sent as files of their own (carry .gpu/clips; on the host: cp .gpu/clips/*.mp4 /tmp/gpu/clips/)
 mkdir -p .gpu/clips
 for c in vtest-1080p vtest-720p; do

@@ -11,8 +11,7 @@ import io.camflux.engine.pipeline.PipelineOptions;
 import io.camflux.engine.source.Backoff;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.AnalysisSize;
-import io.camflux.engine.source.OpenCvThreads;
-import io.camflux.engine.source.StreamReaders;
+import io.camflux.engine.source.DecoderBackend;
 import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
@@ -62,6 +61,8 @@ public final class CamFlux implements AutoCloseable {
     private final DetectionPipeline pipeline;
     private final Snapshots snapshots;
     private final FrameDetector detector;
+    /** null when the options gave an opener of their own */
+    private final DecoderBackend decoders;
     private final MeterRegistry registry;
     private final List<ExecutorService> threads;
     private final Sinks.Empty<Void> stopIntake = Sinks.empty();
@@ -75,9 +76,10 @@ public final class CamFlux implements AutoCloseable {
     private volatile MotionConfig motion;
     private volatile boolean motionNativesChecked;
 
-    private CamFlux(CamFluxOptions options) {
+    private CamFlux(CamFluxOptions options, DecoderBackend decoders) {
         this.config = options.config();
         this.detector = options.detector();
+        this.decoders = decoders;
         this.registry = options.registry();
         this.timer = options.timer();
         this.clock = options.clock();
@@ -116,9 +118,23 @@ public final class CamFlux implements AutoCloseable {
      * a detector.
      */
     public static CamFlux create(CamFluxOptions options) throws IOException {
-        // before the model: NVDEC's device is the GPU's primary context, whose flags its first user sets
-        StreamReaders.prepare(options.config().sources());
-        OpenCvThreads.apply();
+        ShardConfig config = options.config();
+        // before the model: NVDEC's first context may be the GPU's primary one, whose flags its first user sets
+        DecoderBackend decoders = options.opener() == null ? new DecoderBackend(config.decode()) : null;
+        try {
+            if (decoders != null) {
+                decoders.prepare(config.sources());
+            }
+            return create(options, decoders);
+        } catch (IOException | RuntimeException e) {
+            if (decoders != null) {
+                decoders.close();
+            }
+            throw e;
+        }
+    }
+
+    private static CamFlux create(CamFluxOptions options, DecoderBackend decoders) throws IOException {
         FrameDetector d = options.detector();
         ShardConfig config = options.config();
         if (d == null) {
@@ -138,12 +154,12 @@ public final class CamFlux implements AutoCloseable {
             }
         }
         StreamReader.Opener opener = options.opener();
-        if (opener == null) {
+        if (decoders != null) {
             // kept frames at the detector's size, but never narrower than the motion gate works
             int minWidth = config.motion().enabled() ? config.motion().workingWidth() : 0;
-            opener = StreamReaders.opener(AnalysisSize.of(d.inputSize(), minWidth));
+            opener = decoders.opener(AnalysisSize.of(d.inputSize(), minWidth));
         }
-        return new CamFlux(options.withParts(d, opener));
+        return new CamFlux(options.withParts(d, opener), decoders);
     }
 
     /** Detection events of all cameras, in the order batches finish. */
@@ -365,6 +381,9 @@ public final class CamFlux implements AutoCloseable {
         }
         if (stuck > 0) {
             log.warn("{} CamFlux thread pool(s) did not stop within 10 s", stuck);
+        }
+        if (decoders != null) {
+            decoders.close();
         }
         closeQuietly(detector);
     }

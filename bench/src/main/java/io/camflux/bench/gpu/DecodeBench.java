@@ -4,8 +4,9 @@ import com.sun.management.OperatingSystemMXBean;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
 import io.camflux.engine.source.AnalysisSize;
-import io.camflux.engine.source.NvdecDevice;
-import io.camflux.engine.source.StreamReaders;
+import io.camflux.engine.config.ConfigLoader;
+import io.camflux.engine.config.DecodeConfig;
+import io.camflux.engine.source.DecoderBackend;
 import io.camflux.engine.source.StreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -42,6 +43,8 @@ public final class DecodeBench {
         int keepEvery = 0, withCpu = 0;
         boolean paced = false, check = false;
         double seconds = 8;
+        DecodeConfig decode = DecodeConfig.DEFAULTS;
+        String decodeArgument = "";
         for (int i = 0; i < args.length; i += 2) {
             if (args[i].equals("--paced") || args[i].equals("--check")) {
                 paced |= args[i].equals("--paced");
@@ -60,30 +63,35 @@ public final class DecodeBench {
                 case "--with-cpu" -> withCpu = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
                 case "--out" -> out = Path.of(args[i + 1]);
+                case "--decode" -> {
+                    decodeArgument = args[i + 1];
+                    decode = ConfigLoader.parseDecode(decodeArgument);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (file == null) {
             throw new IllegalArgumentException("usage: decode --file CLIP [--streams LIST] [--decoders cpu,nvdec]"
-                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--paced] [--check] [--out DIR]");
+                    + " [--keep-every K] [--with-cpu K] [--seconds S] [--paced] [--check] [--decode JSON] [--out DIR]");
         }
         if (check) {
             Files.createDirectories(out);
-            Files.writeString(out.resolve("decode-check.md"), PictureCheck.run(file));
+            Files.writeString(out.resolve("decode-check.md"), PictureCheck.run(file, decode));
             return;
         }
 
-        io.camflux.engine.source.OpenCvThreads.apply();
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, "# Decoding %s: CPU vs NVDEC, %d cores%n%n", file.getFileName(),
                 Runtime.getRuntime().availableProcessors()));
         table.append(String.format(Locale.ROOT, "`java -jar camflux-bench.jar decode --file %s --streams %s --decoders %s"
-                        + " --keep-every %d%s --seconds %d%s`%n%n", file.getFileName(), joined(streams), joined(decoders),
-                keepEvery, withCpu > 0 ? " --with-cpu " + withCpu : "", (int) seconds, paced ? " --paced" : ""));
+                        + " --keep-every %d%s --seconds %d%s%s`%n%n", file.getFileName(), joined(streams), joined(decoders),
+                keepEvery, withCpu > 0 ? " --with-cpu " + withCpu : "", (int) seconds, paced ? " --paced" : "",
+                decode.equals(DecodeConfig.DEFAULTS) ? "" : " --decode '" + decodeArgument + "'"));
         if (paced) {
             table.append(String.format(Locale.ROOT, "Paced: every stream at its own frame rate, as a camera delivers it; a"
                     + " stream is sustained at >= %.2f of that rate. NVDEC through %s.%n%n",
-                    SUSTAINED, io.camflux.engine.source.NvdecStreamReader.queuedDecoder() ? "FFmpeg's CUVID decoder" : "the NVDEC hwaccel"));
+                    SUSTAINED, decode.nvdec().decoder() == DecodeConfig.Decoder.CUVID ? "FFmpeg's CUVID decoder"
+                            : "the NVDEC hwaccel"));
         }
         table.append("| streams | decoder | decoders used | frames/s total | frames/s per stream | CPU cores used | frames/s per core |"
                 + (paced ? " per stream min / median | sustained |" : "") + "\n");
@@ -91,7 +99,7 @@ public final class DecodeBench {
         System.out.print(table);
         for (int n : streams) {
             for (VideoDecoder decoder : decoders) {
-                Ceiling c = measure(file, java.util.Collections.nCopies(n, decoder), seconds, keepEvery, paced);
+                Ceiling c = measure(file, java.util.Collections.nCopies(n, decoder), seconds, keepEvery, paced, decode);
                 String row = String.format(Locale.ROOT, "| %d | %s | %s | %.0f | %.1f | %.2f | %.0f |%s%n", n,
                         decoder.name().toLowerCase(Locale.ROOT), c.decodersUsed(), c.framesPerSecond(),
                         c.framesPerSecond() / n, c.cpuCores(), c.framesPerSecond() / c.cpuCores(), c.pacedColumns());
@@ -102,7 +110,7 @@ public final class DecodeBench {
                 // the host's decode ceiling: NVDEC's streams and CPU decoders on the cores at the same time
                 List<VideoDecoder> both = new ArrayList<>(java.util.Collections.nCopies(n, VideoDecoder.NVDEC));
                 both.addAll(java.util.Collections.nCopies(withCpu, VideoDecoder.CPU));
-                Ceiling c = measure(file, both, seconds, keepEvery, paced);
+                Ceiling c = measure(file, both, seconds, keepEvery, paced, decode);
                 String row = String.format(Locale.ROOT, "| %d + %d | nvdec + cpu | %s | %.0f (nvdec %.0f, cpu %.0f) | %.1f |"
                                 + " %.2f | %.0f |%s%n", n, withCpu, c.decodersUsed(), c.framesPerSecond(),
                         c.framesPerSecond() - c.cpuFramesPerSecond(), c.cpuFramesPerSecond(),
@@ -144,34 +152,31 @@ public final class DecodeBench {
     static final double SUSTAINED = 0.95;
 
     /** Converting every {@code keepEvery}-th frame of each stream to BGR (0: none). */
-    public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds, int keepEvery)
-            throws Exception {
-        return measure(file, java.util.Collections.nCopies(streams, decoder), seconds, keepEvery, false);
+    public static Ceiling measure(Path file, int streams, VideoDecoder decoder, double seconds, int keepEvery,
+                                  DecodeConfig decode) throws Exception {
+        return measure(file, java.util.Collections.nCopies(streams, decoder), seconds, keepEvery, false, decode);
     }
 
     /**
      * One stream per entry of {@code decoders}, all at once; {@code paced}: each at its frame rate, as cameras send,
      * counted after a second of start-up, instead of as fast as it goes.
      */
-    static Ceiling measure(Path file, List<VideoDecoder> decoders, double seconds, int keepEvery, boolean paced)
-            throws Exception {
+    static Ceiling measure(Path file, List<VideoDecoder> decoders, double seconds, int keepEvery, boolean paced,
+                           DecodeConfig decode) throws Exception {
+        // the ceiling is what NVDEC does with every stream on it, not what the engine's budget gives it
+        try (DecoderBackend backend = new DecoderBackend(decode.withNvdec(decode.nvdec().withFramesPerSecond(1e12)))) {
+            return measure(file, decoders, seconds, keepEvery, paced, backend);
+        }
+    }
+
+    private static Ceiling measure(Path file, List<VideoDecoder> decoders, double seconds, int keepEvery,
+                                   boolean paced, DecoderBackend backend) throws Exception {
         int streams = decoders.size();
         List<StreamReader> readers = new ArrayList<>();
         AnalysisSize size = new AnalysisSize(416, 416, 0);
-        // the ceiling is what NVDEC does with every stream on it, not what the engine's budget gives it
-        String budget = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
-        System.setProperty(NvdecDevice.BUDGET_PROPERTY, "1e12");
-        try {
-            for (VideoDecoder decoder : decoders) {
-                readers.add(StreamReaders.open(new SourceConfig("decode", file.toString(), "bench", "bench", "tcp",
-                        true, false, Duration.ofSeconds(10), List.of(), decoder), size));
-            }
-        } finally {
-            if (budget == null) {
-                System.clearProperty(NvdecDevice.BUDGET_PROPERTY);
-            } else {
-                System.setProperty(NvdecDevice.BUDGET_PROPERTY, budget);
-            }
+        for (VideoDecoder decoder : decoders) {
+            readers.add(backend.open(new SourceConfig("decode", file.toString(), "bench", "bench", "tcp",
+                    true, false, Duration.ofSeconds(10), List.of(), decoder), size));
         }
         Set<String> names = ConcurrentHashMap.newKeySet();
         readers.forEach(r -> names.add(r.decoderName()));

@@ -3,9 +3,9 @@ package io.camflux.bench.gpu;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
 import io.camflux.engine.source.AnalysisSize;
-import io.camflux.engine.source.NvdecStreamReader;
+import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.source.StreamReader;
-import io.camflux.engine.source.StreamReaders;
+import io.camflux.engine.source.DecoderBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,19 +31,19 @@ final class PictureCheck {
     private PictureCheck() {
     }
 
-    static String run(Path file) throws Exception {
+    static String run(Path file, DecodeConfig decode) throws Exception {
         StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
                 "# Kept pictures of %s, NVDEC against the CPU decoder%n%n`java -jar camflux-bench.jar decode --file %s"
                         + " --check`%n%n| path | decoder | pictures | image | stands for | mean abs diff B / G / R, worst"
                         + " picture |%n|---|---|---:|---|---|---|%n", file.getFileName(), file.getFileName()));
-        Map<Long, Mat> reference = pictures(file, VideoDecoder.CPU, report, "CPU (reference)");
+        Map<Long, Mat> reference = pictures(file, VideoDecoder.CPU, decode, report, "CPU (reference)");
         try {
             for (String[] path : List.of(new String[] {"cuvid", "true", "CUVID, scaled by NVDEC"},
                     new String[] {"cuvid", "false", "CUVID whole, swscale"},
                     new String[] {"hwaccel", "false", "hwaccel whole, swscale"})) {
-                System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, path[0]);
-                System.setProperty(NvdecStreamReader.RESIZE_PROPERTY, path[1]);
-                Map<Long, Mat> nvdec = pictures(file, VideoDecoder.NVDEC, report, path[2]);
+                DecodeConfig.Nvdec nvdecPath = decode.nvdec().withDecoder(DecodeConfig.Decoder.parse(path[0]))
+                        .withResize(Boolean.parseBoolean(path[1]));
+                Map<Long, Mat> nvdec = pictures(file, VideoDecoder.NVDEC, decode.withNvdec(nvdecPath), report, path[2]);
                 double[] worst = new double[3];
                 int compared = 0;
                 try {
@@ -71,21 +71,20 @@ final class PictureCheck {
             }
         } finally {
             reference.values().forEach(Mat::close);
-            System.clearProperty(NvdecStreamReader.QUEUE_PROPERTY);
-            System.clearProperty(NvdecStreamReader.RESIZE_PROPERTY);
         }
         System.out.print(report);
         return report.toString();
     }
 
     /** Every {@link #EVERY}-th of the first {@link #FRAMES} pictures by media time; appends the row's first cells. */
-    private static Map<Long, Mat> pictures(Path file, VideoDecoder decoder, StringBuilder report, String label)
-            throws Exception {
+    private static Map<Long, Mat> pictures(Path file, VideoDecoder decoder, DecodeConfig decode, StringBuilder report,
+                                           String label) throws Exception {
         Map<Long, Mat> kept = new TreeMap<>();
         String sizes = "-", stands = "-";
         boolean done = false;
-        try (StreamReader reader = StreamReaders.open(new SourceConfig("check", file.toString(), "bench", "bench",
-                "tcp", true, false, Duration.ofSeconds(10), List.of(), decoder), SIZE)) {
+        try (DecoderBackend backend = new DecoderBackend(decode);
+             StreamReader reader = backend.open(new SourceConfig("check", file.toString(), "bench", "bench",
+                     "tcp", true, false, Duration.ofSeconds(10), List.of(), decoder), SIZE)) {
             long[] n = {0};
             for (int i = 0; i < FRAMES; i++) {
                 StreamReader.DecodedImage d = reader.next(pts -> n[0]++ % EVERY == 0);

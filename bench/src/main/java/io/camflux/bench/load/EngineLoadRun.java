@@ -11,7 +11,6 @@ import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.CameraView;
 import io.camflux.engine.source.DropReason;
-import io.camflux.engine.source.NvdecDevice;
 import io.camflux.model.BuiltinModel;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;
@@ -50,7 +49,7 @@ final class EngineLoadRun {
                 new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(5), 0.2, 0), false,
                 new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)),
                 // the bench loads as many cameras as it is asked for, past the engine's default guard of 256
-                Math.max(n, ShardConfig.DEFAULT_MAX_SOURCES), null);
+                Math.max(n, ShardConfig.DEFAULT_MAX_SOURCES), null).withDecode(o.decode());
     }
 
     static RunResult run(CameraSet cameras, LoadOptions o, int n, FfmpegBaseline.Result baseline) throws Exception {
@@ -100,7 +99,7 @@ final class EngineLoadRun {
             }
             RunResult.Churn churnFigures = churn == null ? null : churn.stop(engine);
             Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
-            int nvdecCameras = NvdecDevice.activeStreams();
+            int nvdecCameras = (int) engine.cameras().stream().filter(c -> c.decoder().contains("(nvdec)")).count();
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double serverCores = (cameras.serverCpuSeconds() - serverCpuStart) / seconds;
             RunResult.Gpu gpuFigures = null;

@@ -35,7 +35,7 @@ final class LoadBench {
         System.setProperty("java.awt.headless", "true");
         Path clip = options.clip() != null ? options.clip() : new BenchMedia(root.resolve(".cache/media"))
                 .clip(options.scene(), options.height(), options.duration().toSeconds() + 40);
-        List<DecodeBench.Ceiling> ceilings = options.ceilings() ? ceilings(clip) : List.of();
+        List<DecodeBench.Ceiling> ceilings = options.ceilings() ? ceilings(clip, options.decode()) : List.of();
         List<RunResult> results = new ArrayList<>();
         for (int n : options.cameras()) {
             try (CameraSet cameras = options.source().equals("files") ? CameraSet.files(clip)
@@ -66,22 +66,24 @@ final class LoadBench {
      * 6 of 25, as the sampler keeps): as many CPU streams as cores, 3x as many, and (on a host with nvidia-smi) 32, 64
      * and 96 NVDEC streams.
      */
-    private static List<DecodeBench.Ceiling> ceilings(Path clip) throws Exception {
+    private static List<DecodeBench.Ceiling> ceilings(Path clip, io.camflux.engine.config.DecodeConfig decode)
+            throws Exception {
         List<DecodeBench.Ceiling> out = new ArrayList<>();
         int cores = Runtime.getRuntime().availableProcessors();
         for (int streams : new int[] {cores, 3 * cores}) {
-            out.add(ceiling(clip, VideoDecoder.CPU, streams));
+            out.add(ceiling(clip, VideoDecoder.CPU, streams, decode));
         }
         if (FfmpegBaseline.onPath("nvidia-smi") != null) {
             for (int streams : new int[] {32, 64, 96}) {
-                out.add(ceiling(clip, VideoDecoder.NVDEC, streams));
+                out.add(ceiling(clip, VideoDecoder.NVDEC, streams, decode));
             }
         }
         return out;
     }
 
-    private static DecodeBench.Ceiling ceiling(Path clip, VideoDecoder decoder, int streams) throws Exception {
-        DecodeBench.Ceiling c = DecodeBench.measure(clip, streams, decoder, 8, 4);
+    private static DecodeBench.Ceiling ceiling(Path clip, VideoDecoder decoder, int streams,
+                                               io.camflux.engine.config.DecodeConfig decode) throws Exception {
+        DecodeBench.Ceiling c = DecodeBench.measure(clip, streams, decoder, 8, 4, decode);
         System.err.printf(Locale.ROOT, "bench: decode ceiling, %d %s streams: %.0f frames/s, %.1f cores%n", streams,
                 c.decodersUsed(), c.framesPerSecond(), c.cpuCores());
         return c;

@@ -14,7 +14,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                    boolean motion, int batch, int instances, String name, Path out, boolean help, String source,
                    Path clip, ExecutionProvider provider, VideoDecoder decoder, BatchShapes.Policy shapes,
                    boolean ceilings, boolean baseline, java.util.Map<String, String> cudaOptions,
-                   double churnPerMinute) {
+                   double churnPerMinute, io.camflux.engine.config.DecodeConfig decode) {
 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
@@ -22,7 +22,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                      [--instances 2] [--name NAME] [--out bench/results]
                      [--source rtsp|files] [--clip FILE] [--provider auto|cpu|cuda] [--decoder auto|cpu|nvdec]
                      [--shapes auto|exact|max] [--ceilings] [--no-baseline] [--cuda-option KEY=VALUE]...
-                     [--churn ADDS_AND_REMOVES_PER_MINUTE]
+                     [--churn ADDS_AND_REMOVES_PER_MINUTE] [--decode JSON]
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
@@ -35,12 +35,13 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
             host's decode ceilings (the engine's reader decoding as fast as it can, CPU and NVDEC); GPU and NVDEC
             utilisation come from nvidia-smi where it exists. --churn R runs each N twice, without and then with
             one more camera added and removed R times a minute beside the N, and reports the N cameras' figures and
-            the time from each add to that camera's first detection event.""";
+            the time from each add to that camera's first detection event. --decode takes the worker config's
+            decode node ('{"nvdec": {"frames_per_second": 3000, "contexts": 2}}'), validated as the config is.""";
 
     /** The same options with another churn rate (0: none). */
     LoadOptions withChurn(double perMinute) {
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
-                help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, perMinute);
+                help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, perMinute, decode);
     }
 
     static LoadOptions parse(String[] args) {
@@ -64,12 +65,13 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         boolean baseline = true;
         java.util.Map<String, String> cudaOptions = new java.util.LinkedHashMap<>();
         double churn = 0;
+        io.camflux.engine.config.DecodeConfig decode = io.camflux.engine.config.DecodeConfig.DEFAULTS;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
                     return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, instances, "", out,
-                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn);
+                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn, decode);
                 }
                 case "--cameras" -> cameras = List.of(positive(value(args, ++i, a), a));
                 case "--sweep" -> {
@@ -130,6 +132,8 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                     }
                     cudaOptions.put(kv[0], kv[1]);
                 }
+                case "--decode" -> decode = parsed(a, value(args, ++i, a),
+                        io.camflux.engine.config.ConfigLoader::parseDecode);
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -139,7 +143,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         }
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
                 false, source, clip, provider, decoder, shapes, ceilings, baseline, java.util.Map.copyOf(cudaOptions),
-                churn);
+                churn, decode);
     }
 
     private static <T> T parsed(String flag, String value, java.util.function.Function<String, T> parser) {

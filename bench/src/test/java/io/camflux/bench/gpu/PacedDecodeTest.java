@@ -15,8 +15,10 @@ class PacedDecodeTest {
     void pacedStreamsDecodeAtTheClipsRateAndUnpacedOnesFaster() throws Exception {
         Path clip = Path.of("..").toAbsolutePath().normalize().resolve(".cache/media/cam1.mp4"); // 10 fps
         assertTrue(Files.isRegularFile(clip), clip + ": run scripts/prepare-media.sh");
-        DecodeBench.Ceiling paced = DecodeBench.measure(clip, List.of(VideoDecoder.CPU, VideoDecoder.CPU), 2, 4, true);
-        DecodeBench.Ceiling free = DecodeBench.measure(clip, List.of(VideoDecoder.CPU, VideoDecoder.CPU), 2, 4, false);
+        DecodeBench.Ceiling paced = DecodeBench.measure(clip, List.of(VideoDecoder.CPU, VideoDecoder.CPU), 2, 4, true,
+                io.camflux.engine.config.DecodeConfig.DEFAULTS);
+        DecodeBench.Ceiling free = DecodeBench.measure(clip, List.of(VideoDecoder.CPU, VideoDecoder.CPU), 2, 4, false,
+                io.camflux.engine.config.DecodeConfig.DEFAULTS);
         assertEquals(2, paced.perStream().length);
         for (double fps : paced.perStream()) {
             assertTrue(fps > 0.9 * 10 && fps < 1.1 * 10, "paced stream at " + fps + " fps, the clip has 10");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.camflux.model.DetectorSettings;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LoadOptionsTest {
@@ -18,6 +20,19 @@ class LoadOptionsTest {
         LoadOptions three = LoadOptions.parse(new String[] {"--cameras", "16", "--instances", "3"});
         assertEquals(3, detectorSettings(three).instances());
         assertEquals(16, three.cameras().get(0));
+    }
+
+    @Test
+    void decodeTakesTheConfigsNodeIntoTheEnginesConfigAndNamesABadKey() {
+        LoadOptions o = LoadOptions.parse(new String[] {"--decode", "{\"nvdec\": {\"frames_per_second\": 1500, \"contexts\": 4}}"});
+        var nvdec = o.decode().nvdec();
+        assertEquals(List.of(1500.0, 4), List.of(nvdec.framesPerSecond(), nvdec.contexts()));
+        assertEquals(o.decode(), EngineLoadRun.config(CameraSet.files(Path.of("c.mp4")), o, 1).decode(),
+                "the engine runs with it");
+        assertEquals(io.camflux.engine.config.DecodeConfig.DEFAULTS, LoadOptions.parse(new String[0]).decode());
+        var e = assertThrows(io.camflux.engine.config.ConfigException.class,
+                () -> LoadOptions.parse(new String[] {"--decode", "{\"nvdec\": {\"contexts\": 0}}"}));
+        assertEquals(List.of("decode.nvdec.contexts: must be >= 1, got 0"), e.problems());
     }
 
     @Test

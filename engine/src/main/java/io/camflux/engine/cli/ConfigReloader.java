@@ -41,7 +41,9 @@ final class ConfigReloader implements AutoCloseable {
             new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources),
             // the trackers are built with the engine: turning tracking on (and so zones and lines) needs a restart
             new Key("tracking", c -> c.tracking().withEvents(TrackingConfig.Events.FRAMES)),
-            new Key("events", c -> c.tracking().events()));
+            new Key("events", c -> c.tracking().events()),
+            // NVDEC's contexts and budget, and OpenCV's pool, are made with the engine
+            new Key("decode", ShardConfig::decode));
 
     private record Key(String name, Function<ShardConfig, Object> value) {
     }

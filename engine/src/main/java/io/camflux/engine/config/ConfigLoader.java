@@ -75,6 +75,29 @@ public final class ConfigLoader {
     }
 
     /**
+     * A {@code decode} node on its own (the bench's {@code --decode}), validated as in a config file; problems are
+     * named from {@code decode.}.
+     */
+    public static DecodeConfig parseDecode(String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("decode", List.of("decode: malformed JSON: " + e.getOriginalMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw new ConfigException("decode", List.of("decode: must be an object"));
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        DecodeConfig decode = Reader.decode(new JsonFields(node, "decode", problems, unknown));
+        if (!problems.isEmpty()) {
+            throw new ConfigException("decode", problems);
+        }
+        return decode;
+    }
+
+    /**
      * The {@code shard} of a lease, a renewal or an etcd shard key, validated as the config's keys are; problems are
      * named from {@code shard.}. A local file is refused unless it lies under one of {@code allowedFileRoots} (the
      * worker's {@code allowed_file_roots}): whoever writes shards must not read this host's files through it.
@@ -161,7 +184,7 @@ public final class ConfigLoader {
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
                     "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources",
-                    "tracking", "events", "coordination", "allowed_file_roots"));
+                    "tracking", "events", "coordination", "allowed_file_roots", "decode"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = maxFps(root);
@@ -201,7 +224,37 @@ public final class ConfigLoader {
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
                     model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
                     root.bool("emit_empty", false), http(root.object("http")), maxSources, cp,
-                    tracking(root, sources), fleet);
+                    tracking(root, sources), fleet, decode(root.object("decode")));
+        }
+
+        /** {@code decode}: host-wide decoding settings. */
+        static DecodeConfig decode(JsonFields d) {
+            DecodeConfig defaults = DecodeConfig.DEFAULTS;
+            if (d == null) {
+                return defaults;
+            }
+            d.knownKeys(Set.of("opencv_threads", "nvdec"));
+            d.rejectUnknownKeys();
+            int opencvThreads = d.integerAtLeast("opencv_threads", defaults.opencvThreads(), 0);
+            JsonFields n = d.object("nvdec");
+            if (n == null) {
+                return new DecodeConfig(opencvThreads, defaults.nvdec());
+            }
+            DecodeConfig.Nvdec nd = defaults.nvdec();
+            n.knownKeys(Set.of("device", "contexts", "primary_context", "frames_per_second", "decoder", "resize"));
+            n.rejectUnknownKeys();
+            int device = n.integerAtLeast("device", nd.device(), 0);
+            int contexts = n.integerAtLeast("contexts", nd.contexts(), 1);
+            if (contexts > 16) {
+                n.problem("contexts", "must be <= 16 (the GPU time-slices between contexts), got " + contexts);
+            }
+            double budget = n.number("frames_per_second", nd.framesPerSecond());
+            if (!(budget >= 0) || Double.isInfinite(budget)) {
+                n.problem("frames_per_second", "must be a finite number >= 0 (0: no camera on NVDEC), got " + budget);
+            }
+            return new DecodeConfig(opencvThreads, new DecodeConfig.Nvdec(device, contexts,
+                    n.bool("primary_context", nd.primaryContext()), budget,
+                    n.parsed("decoder", nd.decoder(), DecodeConfig.Decoder::parse), n.bool("resize", nd.resize())));
         }
 
         /** The most frames a second a camera is sampled at: above 0, at most {@link ShardConfig#MAX_FPS}. */

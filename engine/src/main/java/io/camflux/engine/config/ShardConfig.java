@@ -12,11 +12,13 @@ import java.util.List;
  * @param cp         null: the shard is this file's; else it comes from the control plane under a lease
  * @param tracking   per-camera tracking ({@link TrackingConfig#OFF} by default)
  * @param fleet      etcd coordination and the folders a leased shard may name ({@link FleetConfig#NONE}: none)
+ * @param decode     host-wide decoding settings ({@link DecodeConfig#DEFAULTS} by default)
  */
 public record ShardConfig(String runnerId, String shardId, double maxFps, List<SourceConfig> sources,
                           AmqpConfig amqp, Duration reportInterval, MotionConfig motion, ModelConfig model,
                           BatchConfig batch, ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http,
-                          int maxSources, ControlPlaneConfig cp, TrackingConfig tracking, FleetConfig fleet) {
+                          int maxSources, ControlPlaneConfig cp, TrackingConfig tracking, FleetConfig fleet,
+                          DecodeConfig decode) {
     public static final int DEFAULT_MAX_SOURCES = 256;
     /** No camera delivers more; a larger max_fps is a typo (1e308, say). */
     public static final double MAX_FPS = 1000;
@@ -27,7 +29,7 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
                        ReconnectConfig reconnect, boolean emitEmpty, HttpConfig http, int maxSources,
                        ControlPlaneConfig cp, TrackingConfig tracking) {
         this(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch, reconnect, emitEmpty, http,
-                maxSources, cp, tracking, FleetConfig.NONE);
+                maxSources, cp, tracking, FleetConfig.NONE, DecodeConfig.DEFAULTS);
     }
 
     /** Without tracking. */
@@ -43,6 +45,7 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
         sources = List.copyOf(sources);
         tracking = tracking == null ? TrackingConfig.OFF : tracking;
         fleet = fleet == null ? FleetConfig.NONE : fleet;
+        decode = decode == null ? DecodeConfig.DEFAULTS : decode;
     }
 
     /** Whether the cameras come from leases (etcd or the HTTP control plane) rather than this file. */
@@ -60,31 +63,36 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
 
     public ShardConfig withSources(List<SourceConfig> replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, replaced, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet, decode);
     }
 
     public ShardConfig withModel(ModelConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, replaced, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet, decode);
     }
 
     public ShardConfig withMotion(MotionConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, replaced, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet, decode);
     }
 
     public ShardConfig withHttp(HttpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, replaced, maxSources, cp, tracking, fleet);
+                reconnect, emitEmpty, replaced, maxSources, cp, tracking, fleet, decode);
     }
 
     public ShardConfig withTracking(TrackingConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, replaced, fleet);
+                reconnect, emitEmpty, http, maxSources, cp, replaced, fleet, decode);
+    }
+
+    public ShardConfig withDecode(DecodeConfig replaced) {
+        return new ShardConfig(runnerId, shardId, maxFps, sources, amqp, reportInterval, motion, model, batch,
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet, replaced);
     }
 
     public ShardConfig withAmqp(AmqpConfig replaced) {
         return new ShardConfig(runnerId, shardId, maxFps, sources, replaced, reportInterval, motion, model, batch,
-                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet);
+                reconnect, emitEmpty, http, maxSources, cp, tracking, fleet, decode);
     }
 }

@@ -101,7 +101,7 @@ public final class FfmpegStreamReader implements StreamReader {
         grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
         // one decoding thread per camera: the cameras are the parallelism, and frame threads would add latency
         grabber.setVideoOption("threads", "1");
-        StreamReaders.demuxOptions(source).forEach(grabber::setOption);
+        DecoderBackend.demuxOptions(source).forEach(grabber::setOption);
         return grabber;
     }
 

@@ -1,8 +1,10 @@
 package io.camflux.engine.source;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_HWDEVICE_TYPE_CUDA;
+import static org.bytedeco.ffmpeg.global.avutil.av_buffer_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_hwdevice_ctx_create;
 
+import io.camflux.engine.config.DecodeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,19 +15,20 @@ import org.bytedeco.ffmpeg.avutil.AVBufferRef;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 
 /**
- * The CUDA device contexts that the NVDEC decoders of the process share, and the decoding rate NVDEC is given.
- * A few contexts for all cameras instead of one per camera (FFmpeg's CUVID decoders open their own unless given a
- * device: 128 of those ran an H100 out of memory, and the GPU time-slices between contexts). By default two contexts
- * of NVDEC's own, apart from the GPU's primary context that ONNX Runtime's CUDA provider uses: sharing that one made
- * every NVDEC camera wait behind inference (an H200, 108 cameras: slowest 4.54 fps with the primary context, 5.19
- * without; with CUVID 112 cameras sustained only without). {@link #PRIMARY_PROPERTY} {@code true} puts the first
- * context on the primary one when FFmpeg can set its flags (blocking synchronisation) before anyone else makes it
- * active; {@link StreamReaders#prepare} sees to that.
+ * The CUDA device contexts that the NVDEC decoders of an engine share, and the decoding rate NVDEC is given
+ * ({@code decode.nvdec}). A few contexts for all cameras instead of one per camera (FFmpeg's CUVID decoders open their
+ * own unless given a device: 128 of those ran an H100 out of memory, and the GPU time-slices between contexts). By
+ * default two contexts of NVDEC's own, apart from the GPU's primary context that ONNX Runtime's CUDA provider uses:
+ * sharing that one made every NVDEC camera wait behind inference (an H200, 108 cameras: slowest 4.54 fps with the
+ * primary context, 5.19 without). {@code primary_context} puts the first context on the primary one when FFmpeg can
+ * set its flags (blocking synchronisation) before anyone else makes it active; {@link DecoderBackend#prepare} sees to
+ * that.
  * NVDEC's throughput is a property of the chip, not of the camera count: a camera gets NVDEC while the cameras'
  * frame rates (in 1080p frames, see {@link NvdecStreamReader.StreamShape#nvdecLoad()}) stay under
- * {@link #BUDGET_PROPERTY}; the rest decode on the CPU. Over-subscribed, every NVDEC camera would slow down together.
+ * {@code frames_per_second}; the rest decode on the CPU. Over-subscribed, every NVDEC camera would slow down together.
+ * Owned by one {@link DecoderBackend}, which closes it.
  */
-public final class NvdecDevice {
+public final class NvdecDevice implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NvdecDevice.class);
     /** FFmpeg's {@code AV_CUDA_USE_PRIMARY_CONTEXT} (hwcontext_cuda.h), not mapped by the presets. */
     private static final int AV_CUDA_USE_PRIMARY_CONTEXT = 1;
@@ -33,36 +36,19 @@ public final class NvdecDevice {
     private static final int AVERROR_ENOTSUP = -95;
     /** The kernel driver's version file: present on NVIDIA hosts and in their GPU containers. */
     private static final Path DRIVER = Path.of("/proc/driver/nvidia/version");
-    public static final String BUDGET_PROPERTY = "camflux.nvdec.frames_per_second";
-    public static final String DEVICE_PROPERTY = "camflux.nvdec.device";
-    public static final String CONTEXTS_PROPERTY = "camflux.nvdec.contexts";
-    /** true: NVDEC's first context is the primary one, shared with ONNX Runtime (default false: all its own). */
-    public static final String PRIMARY_PROPERTY = "camflux.nvdec.primary";
-    /**
-     * 1080p frames per second (see {@link NvdecStreamReader.StreamShape#nvdecLoad()}) that NVDEC is given by default:
-     * 120 cameras of 1080p25 or 200 of 720p25, what one H200's decoders kept through CUVID on two contexts of their
-     * own, scaling pictures themselves, beside 32-64 more 1080p cameras or 56-100 more 720p ones on its 16 cores (up
-     * to 184 and 300 busy cameras sustained, NVDEC 61 % and 50 % busy, 12.6 and 10.8 cores;
-     * bench/results/gpu-live2-2026-12-01-h200.md). 266 NVDEC cameras of 720p (a budget of 4,000) fell behind.
-     * Measure it with clips that do not loop: each loop of a file re-creates a CUVID decoder, which live cameras
-     * never do.
-     */
-    static final double DEFAULT_BUDGET = 3000;
-    /**
-     * Four held 320 cameras of 720p25 where two did not (the NVDEC cameras fell behind beside 120 CPU ones), at 2.5x
-     * the e2e p99 (318 ms): the GPU time-slices between more contexts. Every 1080p row was measured with two.
-     */
-    static final int DEFAULT_CONTEXTS = 2;
 
-    private static final Object LOCK = new Object();
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
-    private static List<Context> contexts;
-    private static String failure;
-    private static double reserved;
-    /** Device creations tried by this process (for tests). */
-    static final AtomicInteger ATTEMPTS = new AtomicInteger();
+    private final DecodeConfig.Nvdec settings;
+    private final Object lock = new Object();
+    private final AtomicBoolean warned = new AtomicBoolean();
+    private List<Context> contexts;
+    private String failure;
+    private double reserved;
+    private boolean closed;
+    /** Device creations tried (for tests). */
+    private final AtomicInteger attempts = new AtomicInteger();
 
-    private NvdecDevice() {
+    NvdecDevice(DecodeConfig.Nvdec settings) {
+        this.settings = settings;
     }
 
     /** One device context and the streams decoding on it. */
@@ -96,22 +82,22 @@ public final class NvdecDevice {
     }
 
     /** Creates the contexts if none were tried yet; false when there are none (see {@link #unavailable()}). */
-    static boolean available() {
-        synchronized (LOCK) {
-            if (contexts == null && failure == null) {
+    boolean available() {
+        synchronized (lock) {
+            if (contexts == null && failure == null && !closed) {
                 create();
             }
             return contexts != null;
         }
     }
 
-    private static void create() {
-        ATTEMPTS.incrementAndGet();
-        String id = System.getProperty(DEVICE_PROPERTY, "0");
-        int wanted = Math.max(1, Integer.getInteger(CONTEXTS_PROPERTY, DEFAULT_CONTEXTS));
+    private void create() {
+        attempts.incrementAndGet();
+        String id = Integer.toString(settings.device());
+        int wanted = settings.contexts();
         List<Context> created = new ArrayList<>();
         int[] error = {0};
-        boolean usePrimary = Boolean.parseBoolean(System.getProperty(PRIMARY_PROPERTY, "false"));
+        boolean usePrimary = settings.primaryContext();
         AVBufferRef primary = usePrimary ? create(id, AV_CUDA_USE_PRIMARY_CONTEXT, error) : null;
         boolean onPrimary = primary != null;
         if (primary != null) {
@@ -135,8 +121,8 @@ public final class NvdecDevice {
         log.info("NVDEC: CUDA device {}, {} context(s){}, {} frames/s for decoding ({})", id, created.size(),
                 onPrimary ? " (the first is the primary one)"
                         : usePrimary ? " of its own (the primary one was already active with other flags)"
-                        : " of its own (" + PRIMARY_PROPERTY + "=false)",
-                budget(), BUDGET_PROPERTY);
+                        : " of its own (decode.nvdec.primary_context false)",
+                budget(), "decode.nvdec.frames_per_second");
     }
 
     private static AVBufferRef create(String id, int flags, int[] error) {
@@ -149,30 +135,22 @@ public final class NvdecDevice {
         return created;
     }
 
-    static String unavailable() {
-        synchronized (LOCK) {
+    String unavailable() {
+        synchronized (lock) {
             return failure;
         }
     }
 
-    static double budget() {
-        String value = System.getProperty(BUDGET_PROPERTY);
-        if (value == null) {
-            return DEFAULT_BUDGET;
-        }
-        try {
-            return Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(BUDGET_PROPERTY + " must be a number, got '" + value + "'");
-        }
+    double budget() {
+        return settings.framesPerSecond();
     }
 
     /**
      * A share of NVDEC for a stream of {@code load} 1080p frames per second, on the context with the fewest streams;
      * null when there is no device or no room left for it.
      */
-    static Share reserve(double load) {
-        synchronized (LOCK) {
+    Share reserve(double load) {
+        synchronized (lock) {
             if (!available() || !tryReserve(load)) {
                 return null;
             }
@@ -187,8 +165,8 @@ public final class NvdecDevice {
         }
     }
 
-    static void release(Share share) {
-        synchronized (LOCK) {
+    void release(Share share) {
+        synchronized (lock) {
             if (share.released) {
                 return;
             }
@@ -199,8 +177,8 @@ public final class NvdecDevice {
     }
 
     /** The rate bookkeeping alone (for tests): false when {@code load} more would exceed the budget. */
-    static boolean tryReserve(double load) {
-        synchronized (LOCK) {
+    boolean tryReserve(double load) {
+        synchronized (lock) {
             if (reserved + load > budget()) {
                 return false;
             }
@@ -209,27 +187,54 @@ public final class NvdecDevice {
         }
     }
 
-    static void release(double load) {
-        synchronized (LOCK) {
+    void release(double load) {
+        synchronized (lock) {
             reserved = Math.max(0, reserved - load);
         }
     }
 
     /** NVDEC load reserved now, in 1080p frames per second. */
-    public static double reserved() {
-        synchronized (LOCK) {
+    public double reserved() {
+        synchronized (lock) {
             return reserved;
         }
     }
 
     /** Streams decoding on NVDEC now. */
-    public static int activeStreams() {
-        synchronized (LOCK) {
+    public int activeStreams() {
+        synchronized (lock) {
             return contexts == null ? 0 : contexts.stream().mapToInt(c -> c.streams).sum();
         }
     }
 
-    static boolean warnOnce() {
-        return !WARNED.getAndSet(true);
+    boolean warnOnce() {
+        return !warned.getAndSet(true);
+    }
+
+    int attempts() {
+        return attempts.get();
+    }
+
+    /**
+     * Frees the contexts once no stream decodes on them (a reader holds its context's device until it closes; the
+     * engine closes its cameras first). Later reservations get no device.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            if (contexts == null) {
+                return;
+            }
+            if (activeStreams() > 0) {
+                log.warn("NVDEC: {} stream(s) still open at close; their contexts stay until the process ends",
+                        activeStreams());
+                return;
+            }
+            for (Context c : contexts) {
+                av_buffer_unref(c.device);
+            }
+            contexts = null;
+        }
     }
 }

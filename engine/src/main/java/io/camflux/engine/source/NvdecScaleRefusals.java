@@ -44,8 +44,8 @@ final class NvdecScaleRefusals {
         if (suspects.remove(size, camera)) {
             refused.add(size);
             log.warn("camera {}: NVDEC decodes {} pictures whole where scaling them failed; from now on {} pictures"
-                    + " cross whole and the CPU scales them ({}=false does this from the start)", camera, size, size,
-                    NvdecStreamReader.RESIZE_PROPERTY);
+                    + " cross whole and the CPU scales them (decode.nvdec.resize false does this from the start)",
+                    camera, size, size);
         }
     }
 

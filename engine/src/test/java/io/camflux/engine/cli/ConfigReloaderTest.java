@@ -108,6 +108,9 @@ class ConfigReloaderTest {
             assertEquals(List.of("tracking", "events"), reloader.restartNeeded(ConfigLoader.load(file)));
             write(cam("a", "cam1.mp4", ""), ", \"max_fps\": 2");
             assertEquals(List.of(), reloader.restartNeeded(ConfigLoader.load(file)), "max_fps applies live");
+            write(cam("a", "cam1.mp4", ""), ", \"decode\": {\"nvdec\": {\"frames_per_second\": 1500}}");
+            assertEquals(List.of("decode"), reloader.restartNeeded(ConfigLoader.load(file)),
+                    "NVDEC's budget is the engine's");
         }
     }
 

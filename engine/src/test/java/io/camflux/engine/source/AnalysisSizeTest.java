@@ -37,7 +37,8 @@ class AnalysisSizeTest {
     void bothReadersKeepFramesScaledWithTheSourceSizeBesideThem() throws Exception {
         var source = TestConfigs.file("c", TestAssets.media("cam1.mp4").toString(), false, false);
         try (StreamReader grabber = FfmpegStreamReader.open(source, YOLOX_416);
-             StreamReader own = NvdecStreamReader.open(source, YOLOX_416, s -> null, () -> { });
+             StreamReader own = NvdecStreamReader.open(source, YOLOX_416,
+                     new NvdecDecoders(io.camflux.engine.config.DecodeConfig.Nvdec.DEFAULTS), s -> null, () -> { });
              StreamReader full = FfmpegStreamReader.open(source)) {
             StreamReader.DecodedImage a = grabber.next(pts -> true), b = own.next(pts -> true), f = full.next(pts -> true);
             try (Mat fromGrabber = a.image(); Mat fromOwn = b.image(); Mat original = f.image();

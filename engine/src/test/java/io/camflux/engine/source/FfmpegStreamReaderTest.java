@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.TestAssets;
 import org.bytedeco.opencv.global.opencv_core;
@@ -63,8 +64,9 @@ class FfmpegStreamReaderTest {
     void nvdecDecodesOnTheGpuWhereThereIsOneAndOnTheCpuElsewhere() throws Exception {
         var source = TestConfigs.file("nv", TestAssets.media("cam1.mp4").toString(), false, false)
                 .withDecoder(io.camflux.engine.config.VideoDecoder.NVDEC);
-        try (StreamReader reader = StreamReaders.open(source)) {
-            String expected = NvdecDevice.available() ? "h264 (nvdec)" : "h264";
+        try (DecoderBackend decoders = new DecoderBackend(DecodeConfig.DEFAULTS);
+             StreamReader reader = decoders.open(source, AnalysisSize.SOURCE)) {
+            String expected = decoders.nvdecDevice().available() ? "h264 (nvdec)" : "h264";
             assertEquals(expected, reader.decoderName());
             int frames = 0;
             for (int i = 0; i < 20; i++) {
@@ -76,21 +78,22 @@ class FfmpegStreamReaderTest {
                 }
             }
             assertEquals(20, frames, "every frame decoded and converted");
+            reader.close();
+            assertEquals(0, decoders.nvdecReserved(), 1e-9, "a closed reader gives its NVDEC share back");
         }
-        assertEquals(0, NvdecDevice.reserved(), 1e-9, "a closed reader gives its NVDEC share back");
     }
 
     @Test
     void autoDoesNotTryNvdecOnAHostWithoutTheNvidiaDriver() throws Exception {
         var source = TestConfigs.file("auto", TestAssets.media("cam1.mp4").toString(), false, false)
                 .withDecoder(io.camflux.engine.config.VideoDecoder.AUTO);
-        int triedBefore = NvdecDevice.ATTEMPTS.get();
-        try (StreamReader reader = StreamReaders.open(source)) {
+        try (DecoderBackend decoders = new DecoderBackend(DecodeConfig.DEFAULTS);
+             StreamReader reader = decoders.open(source, AnalysisSize.SOURCE)) {
             if (NvdecDevice.driverPresent()) {
                 assertTrue(java.util.Set.of("h264", "h264 (nvdec)").contains(reader.decoderName()), reader.decoderName());
             } else {
                 assertEquals("h264", reader.decoderName());
-                assertEquals(triedBefore, NvdecDevice.ATTEMPTS.get(), "no CUDA device was asked for");
+                assertEquals(0, decoders.nvdecDevice().attempts(), "no CUDA device was asked for");
             }
             StreamReader.DecodedImage image = reader.next(ts -> true);
             assertTrue(image != null && image.image() != null, "the CPU decoder decodes");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.TestAssets;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class NvdecStreamReaderTest {
     private static final String CLIP = "cam1.mp4";
+    private static final NvdecDecoders DEFAULT_DECODERS = new NvdecDecoders(DecodeConfig.Nvdec.DEFAULTS);
 
     @Test
     void decodesTheSameFramesAtTheSameTimesAsTheGrabber() throws Exception {
@@ -33,7 +35,7 @@ class NvdecStreamReaderTest {
         AtomicInteger closes = new AtomicInteger();
         List<Long> times = new ArrayList<>();
         Mat at2s = null;
-        try (StreamReader reader = NvdecStreamReader.open(source, s -> {
+        try (StreamReader reader = NvdecStreamReader.open(source, AnalysisSize.SOURCE, DEFAULT_DECODERS, s -> {
             shape.set(s);
             return null;
         }, closes::incrementAndGet)) {
@@ -81,29 +83,20 @@ class NvdecStreamReaderTest {
     void cuvidScalesToTheAnalysisSizeOnlyWhenThereIsSomethingToScale() {
         var yolox = new AnalysisSize(416, 416, 0);
         var fullHd = new NvdecStreamReader.StreamShape(1920, 1080, 25);
-        assertArrayEquals(new int[] {416, 234}, NvdecStreamReader.resizeTarget(fullHd, yolox));
-        assertNull(NvdecStreamReader.resizeTarget(new NvdecStreamReader.StreamShape(320, 240, 25), yolox),
+        assertArrayEquals(new int[] {416, 234}, DEFAULT_DECODERS.resizeTarget(fullHd, yolox));
+        assertNull(DEFAULT_DECODERS.resizeTarget(new NvdecStreamReader.StreamShape(320, 240, 25), yolox),
                 "smaller than the detector's input: decoded as it is");
-        assertNull(NvdecStreamReader.resizeTarget(fullHd, AnalysisSize.SOURCE), "a detector that takes any size");
-        assertNull(NvdecStreamReader.resizeTarget(new NvdecStreamReader.StreamShape(0, 0, 25), yolox),
+        assertNull(DEFAULT_DECODERS.resizeTarget(fullHd, AnalysisSize.SOURCE), "a detector that takes any size");
+        assertNull(DEFAULT_DECODERS.resizeTarget(new NvdecStreamReader.StreamShape(0, 0, 25), yolox),
                 "a size not known before decoding");
-        System.setProperty(NvdecStreamReader.RESIZE_PROPERTY, "false");
-        try {
-            assertNull(NvdecStreamReader.resizeTarget(fullHd, yolox), "switched off");
-            System.setProperty(NvdecStreamReader.RESIZE_PROPERTY, "ture");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> NvdecStreamReader.resizeTarget(fullHd, yolox));
-            assertTrue(e.getMessage().contains(NvdecStreamReader.RESIZE_PROPERTY) && e.getMessage().contains("ture"),
-                    e.getMessage());
-        } finally {
-            System.clearProperty(NvdecStreamReader.RESIZE_PROPERTY);
-        }
+        var whole = new NvdecDecoders(DecodeConfig.Nvdec.DEFAULTS.withResize(false));
+        assertNull(whole.resizeTarget(fullHd, yolox), "decode.nvdec.resize false");
     }
 
     @Test
     void rewindStartsTheFileAgainFromTheFirstFrame() throws Exception {
         var source = TestConfigs.file("c", TestAssets.media(CLIP).toString(), false, false);
-        try (StreamReader reader = NvdecStreamReader.open(source, s -> null, () -> { })) {
+        try (StreamReader reader = NvdecStreamReader.open(source, AnalysisSize.SOURCE, DEFAULT_DECODERS, s -> null, () -> { })) {
             int first = count(reader);
             reader.rewind();
             StreamReader.DecodedImage again = reader.next(pts -> true);
@@ -117,7 +110,7 @@ class NvdecStreamReaderTest {
     void aMissingFileIsNotFoundAndReservesNothing() {
         var source = TestConfigs.file("c", "/nonexistent/clip.mp4", false, false);
         AtomicInteger chosen = new AtomicInteger(), closes = new AtomicInteger();
-        IOException e = assertThrows(IOException.class, () -> NvdecStreamReader.open(source, s -> {
+        IOException e = assertThrows(IOException.class, () -> NvdecStreamReader.open(source, AnalysisSize.SOURCE, DEFAULT_DECODERS, s -> {
             chosen.incrementAndGet();
             return null;
         }, closes::incrementAndGet));
@@ -127,58 +120,41 @@ class NvdecStreamReaderTest {
     }
 
     @Test
-    void nvdecIsDrivenThroughCuvidUnlessTheHwaccelIsAskedForAndAnythingElseIsRefused() {
-        String before = System.getProperty(NvdecStreamReader.QUEUE_PROPERTY);
-        try {
-            System.clearProperty(NvdecStreamReader.QUEUE_PROPERTY);
-            assertTrue(NvdecStreamReader.queuedDecoder(), "CUVID by default");
-            System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, "hwaccel");
-            assertFalse(NvdecStreamReader.queuedDecoder());
-            System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, "cuda");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, NvdecStreamReader::queuedDecoder);
-            assertTrue(e.getMessage().contains(NvdecStreamReader.QUEUE_PROPERTY) && e.getMessage().contains("cuda"),
-                    e.getMessage());
-        } finally {
-            if (before == null) {
-                System.clearProperty(NvdecStreamReader.QUEUE_PROPERTY);
-            } else {
-                System.setProperty(NvdecStreamReader.QUEUE_PROPERTY, before);
-            }
-        }
-    }
-
-    @Test
     void nvdecLoadCountsPixelsAgainst1080pWithAFloorForSmallFrames() {
         assertEquals(25, new NvdecStreamReader.StreamShape(1920, 1080, 25).nvdecLoad(), 1e-9);
         assertEquals(15, new NvdecStreamReader.StreamShape(1280, 720, 25).nvdecLoad(), 1e-9, "0.44 of the pixels: 0.6");
         assertEquals(15, new NvdecStreamReader.StreamShape(640, 360, 25).nvdecLoad(), 1e-9);
         assertEquals(100, new NvdecStreamReader.StreamShape(3840, 2160, 25).nvdecLoad(), 1e-9, "4K: four 1080p frames");
         assertEquals(25, new NvdecStreamReader.StreamShape(1920, 1080, 0).nvdecLoad(), 1e-9, "an unknown rate: 25 fps");
-        int fullHd = (int) (NvdecDevice.DEFAULT_BUDGET / new NvdecStreamReader.StreamShape(1920, 1080, 25).nvdecLoad());
-        int hd = (int) (NvdecDevice.DEFAULT_BUDGET / new NvdecStreamReader.StreamShape(1280, 720, 25).nvdecLoad());
+        int fullHd = (int) (DecodeConfig.Nvdec.DEFAULT_FRAMES_PER_SECOND / new NvdecStreamReader.StreamShape(1920, 1080, 25).nvdecLoad());
+        int hd = (int) (DecodeConfig.Nvdec.DEFAULT_FRAMES_PER_SECOND / new NvdecStreamReader.StreamShape(1280, 720, 25).nvdecLoad());
         assertEquals(List.of(120, 200), List.of(fullHd, hd), "the default budget's cameras: the measured splits");
     }
 
     @Test
     void nvdecShareIsReservedUpToTheBudgetAndGivenBack() {
-        String before = System.getProperty(NvdecDevice.BUDGET_PROPERTY);
-        System.setProperty(NvdecDevice.BUDGET_PROPERTY, "100");
-        try {
-            double base = NvdecDevice.reserved();
-            assertTrue(NvdecDevice.tryReserve(60));
-            assertFalse(NvdecDevice.tryReserve(60 - base), "over the budget");
-            assertTrue(NvdecDevice.tryReserve(40 - base));
-            NvdecDevice.release(60);
-            assertTrue(NvdecDevice.tryReserve(50));
-            NvdecDevice.release(50);
-            NvdecDevice.release(40 - base);
-            assertEquals(base, NvdecDevice.reserved(), 1e-9);
-        } finally {
-            if (before == null) {
-                System.clearProperty(NvdecDevice.BUDGET_PROPERTY);
-            } else {
-                System.setProperty(NvdecDevice.BUDGET_PROPERTY, before);
-            }
+        try (NvdecDevice device = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS.withFramesPerSecond(100))) {
+            assertTrue(device.tryReserve(60));
+            assertFalse(device.tryReserve(60), "over decode.nvdec.frames_per_second");
+            assertTrue(device.tryReserve(40));
+            device.release(60);
+            assertTrue(device.tryReserve(50));
+            device.release(50);
+            device.release(40);
+            assertEquals(0, device.reserved(), 1e-9);
+        }
+        try (NvdecDevice none = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS.withFramesPerSecond(0))) {
+            assertFalse(none.tryReserve(15), "a budget of 0 keeps every camera on the CPU");
+        }
+    }
+
+    @Test
+    void twoEnginesKeepTheirOwnBudgets() {
+        try (NvdecDevice a = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS.withFramesPerSecond(50));
+             NvdecDevice b = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS.withFramesPerSecond(50))) {
+            assertTrue(a.tryReserve(50));
+            assertTrue(b.tryReserve(50), "a's reservation is not b's");
+            assertFalse(a.tryReserve(1));
         }
     }
 

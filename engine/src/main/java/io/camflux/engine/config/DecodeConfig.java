@@ -1,0 +1,73 @@
+package io.camflux.engine.config;
+
+import java.util.Locale;
+
+/**
+ * {@code decode}: how this worker decodes its cameras, host-wide (which decoder each camera asks for is
+ * {@code decoder} / {@code sources[].decoder}). The settings that decide cameras per GPU host; measured in
+ * docs/gpu.md.
+ *
+ * @param opencvThreads OpenCV's pool for the per-frame work (colour conversion, resizing); 1 runs each call on its
+ *                      caller's thread (the cameras are the parallelism: a pool of spinning workers cost 2.8 of 8.3
+ *                      cores with 32 NVDEC cameras), 0 leaves OpenCV's own choice
+ * @param nvdec         the GPU decoder's device, contexts, budget and output
+ */
+public record DecodeConfig(int opencvThreads, Nvdec nvdec) {
+    public static final DecodeConfig DEFAULTS = new DecodeConfig(1, Nvdec.DEFAULTS);
+
+    /**
+     * {@code decode.nvdec}.
+     *
+     * @param device          the CUDA device index NVDEC decodes on
+     * @param contexts        CUDA contexts all NVDEC cameras share, apart from the model's: two by default; the GPU
+     *                        time-slices between contexts, and one per camera ran an H100 out of memory at 128
+     * @param primaryContext  the first context is the GPU's primary one, shared with ONNX Runtime (off: sharing it made
+     *                        every NVDEC camera wait behind inference)
+     * @param framesPerSecond NVDEC's budget in 1080p frames a second (a frame counts by its pixels against 1080p's, at
+     *                        least 0.6): cameras take NVDEC while their rates fit, the rest decode on the CPU
+     * @param decoder         {@code cuvid} (FFmpeg's CUVID decoder: NVIDIA's parser keeps frames in flight) or
+     *                        {@code hwaccel} (the codec's own decoder with the NVDEC hwaccel: one frame in flight)
+     * @param resize          the CUVID decoder outputs pictures at the size the detector reads, so a kept frame crosses
+     *                        to the host at 416x234 instead of 1920x1080; off: whole pictures, scaled by swscale
+     */
+    public record Nvdec(int device, int contexts, boolean primaryContext, double framesPerSecond, Decoder decoder,
+                        boolean resize) {
+        /**
+         * 120 cameras of 1080p25 or 200 of 720p25: what one H200's decoders kept through CUVID on two contexts of
+         * their own, beside 64 more 1080p or 100 more 720p cameras on its 16 cores (docs/gpu.md).
+         */
+        public static final double DEFAULT_FRAMES_PER_SECOND = 3000;
+        public static final int DEFAULT_CONTEXTS = 2;
+        public static final Nvdec DEFAULTS = new Nvdec(0, DEFAULT_CONTEXTS, false, DEFAULT_FRAMES_PER_SECOND,
+                Decoder.CUVID, true);
+
+        public Nvdec withFramesPerSecond(double value) {
+            return new Nvdec(device, contexts, primaryContext, value, decoder, resize);
+        }
+
+        public Nvdec withDecoder(Decoder value) {
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, value, resize);
+        }
+
+        public Nvdec withResize(boolean value) {
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, value);
+        }
+    }
+
+    /** How NVDEC is driven. */
+    public enum Decoder {
+        CUVID, HWACCEL;
+
+        public static Decoder parse(String value) {
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be cuvid or hwaccel, got '" + value + "'");
+            }
+        }
+    }
+
+    public DecodeConfig withNvdec(Nvdec value) {
+        return new DecodeConfig(opencvThreads, value);
+    }
+}

@@ -1,0 +1,130 @@
+package io.camflux.engine.source;
+
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder_by_name;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
+import static org.bytedeco.ffmpeg.global.avutil.av_buffer_ref;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+
+import io.camflux.engine.config.DecodeConfig;
+import java.io.IOException;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVBufferRef;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+
+/**
+ * Which FFmpeg decoder a stream gets and with what options ({@code decode.nvdec.decoder} and {@code resize}): on a
+ * device, FFmpeg's CUVID decoder ({@code h264_cuvid}: NVIDIA's parser keeps frames in flight, so a session is not bound
+ * by one frame's round trip; on an H200 beside 32 CPU cameras 80 CUVID sessions kept 25 fps each where 57 hwaccel
+ * sessions fell to 20-24), outputting pictures at the analysis size when NVDEC scales that stream size; else, or when
+ * CUVID does not open, the codec's own decoder with the NVDEC hwaccel, or on the CPU with one thread. One per
+ * {@link DecoderBackend}: it remembers the stream sizes NVDEC was seen not to scale.
+ */
+final class NvdecDecoders {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NvdecDecoders.class);
+
+    private final DecodeConfig.Nvdec settings;
+    private final NvdecScaleRefusals refusals = new NvdecScaleRefusals();
+
+    NvdecDecoders(DecodeConfig.Nvdec settings) {
+        this.settings = settings;
+    }
+
+    /** An open decoder, its name for logs and status ({@code h264_cuvid (nvdec) at 416x234}), and its output size. */
+    record Opened(AVCodecContext context, String name, boolean resized) {
+    }
+
+    /**
+     * Opens the decoder for {@code stream} of {@code camera} on {@code device} (null: the CPU), its pictures at no more
+     * than {@code size} when the CUVID decoder scales them.
+     */
+    Opened open(AVCodec codec, AVStream stream, AVBufferRef device, NvdecStreamReader.StreamShape shape,
+                AnalysisSize size, String camera) throws IOException {
+        AVCodec cuvid = device != null && settings.decoder() == DecodeConfig.Decoder.CUVID
+                ? avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid") : null;
+        if (cuvid != null && !cuvid.isNull()) {
+            int[] target = refusals.scales(camera, shape.width(), shape.height()) ? resizeTarget(shape, size) : null;
+            AVCodecContext context = opened(cuvid, stream, device, target);
+            if (context != null) {
+                return new Opened(context, named(cuvid, true, target), target != null);
+            }
+        }
+        AVCodecContext context = opened(codec, stream, device, null);
+        if (context == null) {
+            throw new IOException("cannot open decoder " + codec.name().getString());
+        }
+        return new Opened(context, named(codec, device != null, null), false);
+    }
+
+    private static String named(AVCodec codec, boolean onDevice, int[] resizedTo) {
+        return codec.name().getString() + (onDevice ? " (nvdec)" : "")
+                + (resizedTo != null ? " at " + resizedTo[0] + "x" + resizedTo[1] : "");
+    }
+
+    /**
+     * The size the CUVID decoder should output pictures of {@code shape} at: the analysis size, or null to leave
+     * them whole (resizing off, the size unknown until decoding, or nothing to scale).
+     */
+    int[] resizeTarget(NvdecStreamReader.StreamShape shape, AnalysisSize size) {
+        if (!settings.resize() || shape.width() <= 0 || shape.height() <= 0) {
+            return null;
+        }
+        int[] target = size.of(shape.width(), shape.height());
+        return target[0] == shape.width() && target[1] == shape.height() ? null : target;
+    }
+
+    /** A decoder on a device delivered its first picture. */
+    void firstPicture(String camera, NvdecStreamReader.StreamShape shape, boolean resized) {
+        if (!resized) {
+            refusals.wholeDecoded(camera, shape.width(), shape.height());
+        }
+    }
+
+    /** A decoder on a device failed before its first picture. */
+    void failedBeforeFirstPicture(String camera, NvdecStreamReader.StreamShape shape, boolean resized, String why) {
+        if (resized) {
+            refusals.scaledFailedFirst(camera, shape.width(), shape.height(), why);
+        } else {
+            refusals.wholeFailedFirst(camera, shape.width(), shape.height(), why);
+        }
+    }
+
+    /**
+     * {@code codec}'s decoder for {@code stream}, on {@code device} when there is one (FFmpeg's NVDEC hwaccel, or the
+     * CUVID decoder itself, which takes the shared device too), outputting pictures at {@code resize} (CUVID only;
+     * null: as coded); null when it does not open.
+     */
+    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize)
+            throws IOException {
+        AVCodecContext decoder = avcodec_alloc_context3(codec);
+        int configured = avcodec_parameters_to_context(decoder, stream.codecpar());
+        if (configured < 0) {
+            avcodec_free_context(decoder);
+            throw NvdecStreamReader.failure("cannot configure the decoder", configured);
+        }
+        decoder.pkt_timebase(stream.time_base());
+        // NVDEC does the decoding; the CPU only parses. Without a device, one thread: the cameras are the parallelism
+        decoder.thread_count(1);
+        if (device != null) {
+            decoder.hw_device_ctx(av_buffer_ref(device));
+        }
+        AVDictionary options = new AVDictionary(null);
+        if (resize != null) {
+            av_dict_set(options, "resize", resize[0] + "x" + resize[1], 0);
+        }
+        int r = avcodec_open2(decoder, codec, options);
+        av_dict_free(options);
+        if (r < 0) {
+            log.debug("decoder {} does not open: {}", codec.name().getString(),
+                    NvdecStreamReader.failure("", r).getMessage());
+            avcodec_free_context(decoder);
+            return null;
+        }
+        return decoder;
+    }
+}
