@@ -15,7 +15,6 @@ import io.camflux.engine.source.DecoderBackend;
 import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
-import io.camflux.engine.status.StatusEvent;
 import io.camflux.engine.status.StatusReporter;
 import io.camflux.model.ModelResolver;
 import io.camflux.model.OnnxDetector;
@@ -97,8 +96,7 @@ public final class CamFlux implements AutoCloseable {
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detector.concurrency()));
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
-        Function<SourceConfig, MotionGate> motionGates = options.motionGates() != null ? options.motionGates()
-                : source -> new OpenCvMotionGate(() -> motion, source);
+        Function<SourceConfig, MotionGate> motionGates = source -> new OpenCvMotionGate(() -> motion, source);
         this.pipeline = new DetectionPipeline(new PipelineOptions(config, 2 * options.maxSources(), clock, registry,
                 new PipelineOptions.Threads(inferenceThreads, cpu, timer)), motionGates, detector, snapshots);
         this.detections = pipeline.detections(cameras.runs(), stopIntake.asMono())
@@ -117,7 +115,7 @@ public final class CamFlux implements AutoCloseable {
      * Builds an engine from options; opens the model (resolving, and if need be downloading, it) unless they give
      * a detector.
      */
-    public static CamFlux create(CamFluxOptions options) throws IOException {
+    static CamFlux create(CamFluxOptions options) throws IOException {
         ShardConfig config = options.config();
         // before the model: NVDEC's first context may be the GPU's primary one, whose flags its first user sets
         DecoderBackend decoders = options.opener() == null ? new DecoderBackend(config.decode()) : null;
@@ -145,7 +143,7 @@ public final class CamFlux implements AutoCloseable {
                 throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
             }
         }
-        if (options.motionGates() == null && config.motion().enabled()) {
+        if (config.motion().enabled()) {
             try {
                 OpenCvMotionGate.requireNatives();
             } catch (IllegalStateException e) {
@@ -332,9 +330,18 @@ public final class CamFlux implements AutoCloseable {
         pipeline.forget(cameraUuid);
     }
 
-    /** Each camera's last inferred frame, and a drawn snapshot of its next one on request. */
-    public Snapshots snapshots() {
-        return snapshots;
+    /** The camera's last inferred frame; empty before its first, or for a camera not in the set. */
+    public java.util.Optional<LastInference> lastInference(String cameraUuid) {
+        return java.util.Optional.ofNullable(snapshots.latest(cameraUuid));
+    }
+
+    /**
+     * A JPEG of the camera's next inferred frame with its boxes (and motion mask) drawn; empty when none comes within
+     * {@code timeout} (a camera that is not streaming, or whose frames the motion gate keeps from the detector). Only
+     * frames someone asked for are drawn.
+     */
+    public Mono<byte[]> snapshot(String cameraUuid, Duration timeout) {
+        return snapshots.next(cameraUuid, timeout);
     }
 
     /** The cameras now, paused ones included, in the order they were added. */
@@ -439,15 +446,14 @@ public final class CamFlux implements AutoCloseable {
     }
 
     /**
-     * Builds an engine: collects the parts that replace a production default (for embedding and tests) into
-     * {@link CamFluxOptions}, then {@link #create}s it.
+     * Builds an engine: collects the parts that replace a production default (a meter registry, a detector of one's
+     * own, a timer scheduler and a clock) into the immutable options it is made of, then creates it.
      */
     public static final class Builder {
         private final ShardConfig config;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private FrameDetector detector;
         private StreamReader.Opener opener;
-        private Function<SourceConfig, MotionGate> motionGates;
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
@@ -478,15 +484,12 @@ public final class CamFlux implements AutoCloseable {
             return this;
         }
 
-        /** How cameras are opened, instead of FFmpeg or NVDEC by the source's {@code decoder}. */
-        public Builder streamOpener(StreamReader.Opener opener) {
+        /**
+         * How cameras are opened, instead of the engine's decoders by the source's {@code decoder}: a seam for tests and
+         * benches (synthetic streams), not API; tests outside this package reach it through their EngineParts.
+         */
+        Builder streamOpener(StreamReader.Opener opener) {
             this.opener = opener;
-            return this;
-        }
-
-        /** Each camera's motion gate, by its source, instead of the OpenCV gate of {@code motion_config}. */
-        public Builder motionGates(Function<SourceConfig, MotionGate> motionGates) {
-            this.motionGates = motionGates;
             return this;
         }
 
@@ -507,9 +510,8 @@ public final class CamFlux implements AutoCloseable {
             return this;
         }
 
-        public CamFluxOptions options() {
-            return new CamFluxOptions(config, registry, detector, opener, motionGates, timer, clock, random,
-                    maxSources);
+        CamFluxOptions options() {
+            return new CamFluxOptions(config, registry, detector, opener, timer, clock, random, maxSources);
         }
 
         /** Opens the model (resolving, and if need be downloading, it) unless a detector was given. */

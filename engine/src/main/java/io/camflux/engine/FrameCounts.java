@@ -1,6 +1,5 @@
 package io.camflux.engine;
 
-import io.camflux.engine.source.DropReason;
 import java.util.Map;
 
 /** A camera's frame accounting, read-only: frames decoded and frames released by reason. */

@@ -3,7 +3,6 @@ package io.camflux.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.camflux.engine.source.DropReason;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CameraView;
-import io.camflux.engine.source.DropReason;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.TestAssets;
 import java.time.Duration;

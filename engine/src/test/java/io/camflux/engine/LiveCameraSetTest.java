@@ -80,8 +80,8 @@ class LiveCameraSetTest {
         }
         // an id without an event is a frame the pipeline dropped (a live camera's latest-wins slot), never a restart
         long missing = a.get(a.size() - 1) - a.get(0) + 1 - a.size();
-        long dropped = ledgerOfA.releasedCount(io.camflux.engine.source.DropReason.BACKPRESSURE)
-                + ledgerOfA.releasedCount(io.camflux.engine.source.DropReason.CANCELLED);
+        long dropped = ledgerOfA.releasedCount(io.camflux.engine.DropReason.BACKPRESSURE)
+                + ledgerOfA.releasedCount(io.camflux.engine.DropReason.CANCELLED);
         assertTrue(missing <= dropped, missing + " ids missing, " + dropped + " frames dropped: " + a);
         assertEquals(List.of(CameraState.CONNECTING, CameraState.STREAMING), states(statuses, "a").subList(0, 2));
         assertFalse(states(statuses, "a").subList(2, states(statuses, "a").size() - 1).contains(CameraState.RECONNECTING),

@@ -10,7 +10,7 @@ import io.camflux.engine.config.ReconnectConfig;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.CameraView;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.model.BuiltinModel;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;

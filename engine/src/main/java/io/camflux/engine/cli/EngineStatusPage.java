@@ -5,8 +5,8 @@ import io.camflux.engine.CameraView;
 import io.camflux.engine.FrameCounts;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.http.StatusPage;
-import io.camflux.engine.source.DropReason;
-import io.camflux.engine.status.Snapshots;
+import io.camflux.engine.DropReason;
+import io.camflux.engine.LastInference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ final class EngineStatusPage implements StatusPage {
             long sampled = counts.decodedCount() - counts.releasedCount(DropReason.SAMPLED_OUT);
             m.put("motion_pass_rate", sampled <= 0 ? null
                     : round(1.0 - (double) counts.releasedCount(DropReason.NO_MOTION) / sampled));
-            Snapshots.Latest latest = engine.snapshots().latest(c.cameraUuid());
+            LastInference latest = engine.lastInference(c.cameraUuid()).orElse(null);
             m.put("last_inferred", latest == null ? null : latest.at().toString());
             m.put("detections", latest == null ? List.of() : EventJson.tree(latest.detections()));
             out.add(m);
@@ -65,7 +65,7 @@ final class EngineStatusPage implements StatusPage {
 
     @Override
     public Mono<byte[]> snapshot(String cameraUuid) {
-        return engine.snapshots().next(cameraUuid, SNAPSHOT_WAIT);
+        return engine.snapshot(cameraUuid, SNAPSHOT_WAIT);
     }
 
     private static double round(double v) {

@@ -2,7 +2,7 @@ package io.camflux.engine.cli;
 
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraView;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.FrameCounts;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;

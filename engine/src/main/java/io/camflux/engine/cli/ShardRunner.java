@@ -15,7 +15,7 @@ import io.camflux.engine.metrics.EngineMetrics;
 import io.camflux.engine.publish.EventSink;
 import io.camflux.engine.publish.LostEvents;
 import io.camflux.engine.publish.Routing;
-import io.camflux.engine.status.StatusEvent;
+import io.camflux.engine.StatusEvent;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.time.Duration;

@@ -53,9 +53,4 @@ public record TrackingConfig(boolean enabled, double maxLostSeconds, int minHits
     public TrackingConfig withEvents(Events value) {
         return new TrackingConfig(enabled, maxLostSeconds, minHits, highScore, lowScore, value);
     }
-
-    public Tracker.Settings settings() {
-        Tracker.Settings d = Tracker.Settings.DEFAULT;
-        return new Tracker.Settings(highScore, lowScore, d.matchIou(), d.lowMatchIou(), minHits, maxLostSeconds);
-    }
 }

@@ -10,7 +10,7 @@ import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.ObjectEvent;
-import io.camflux.engine.status.StatusEvent;
+import io.camflux.engine.StatusEvent;
 import java.io.UncheckedIOException;
 
 /** The wire format of events (docs/architecture.md): snake_case JSON, timestamps in ISO-8601 UTC. */

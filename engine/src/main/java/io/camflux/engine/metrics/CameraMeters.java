@@ -2,7 +2,7 @@ package io.camflux.engine.metrics;
 
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraView;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.source.RateMeter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -5,7 +5,7 @@ import io.camflux.engine.source.PictureFilter;
 /**
  * The motion stage of one camera: for each run of the camera, a filter that keeps the frames worth running the
  * detector on. The reader applies it to a sampled frame's decoded picture before conversion; a frame it drops is
- * counted as {@link io.camflux.engine.source.DropReason#NO_MOTION}.
+ * counted as {@link io.camflux.engine.DropReason#NO_MOTION}.
  */
 @FunctionalInterface
 public interface MotionGate {

@@ -7,7 +7,7 @@ import io.camflux.engine.config.BatchConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.motion.MotionGate;
 import io.camflux.engine.source.Camera;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.source.VideoFrame;
 import java.util.Collection;
 import java.util.List;

@@ -5,7 +5,7 @@ import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.TrackingConfig;
 import io.camflux.engine.metrics.CameraMeters;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.source.VideoFrame;
 import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.tracking.SceneAnalytics;
@@ -140,7 +140,7 @@ final class InferenceStage {
         long[] ids = null;
         Tracker.Update u = null;
         if (tracking.enabled()) {
-            u = trackers.computeIfAbsent(frame.cameraUuid(), k -> new Tracker(tracking.settings()))
+            u = trackers.computeIfAbsent(frame.cameraUuid(), k -> new Tracker(Tracker.Settings.of(tracking)))
                     .update(found, frame.ptsMicros() / 1e6);
             ids = u.trackIds();
             tracksStarted.increment(u.started().size());

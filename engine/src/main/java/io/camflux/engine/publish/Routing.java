@@ -5,7 +5,7 @@ import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.AmqpConfig;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.event.LeaseTag;
-import io.camflux.engine.status.StatusEvent;
+import io.camflux.engine.StatusEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;

@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import io.camflux.engine.DropReason;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;

@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import io.camflux.engine.DropReason;
 import io.camflux.engine.FrameCounts;
 import io.camflux.engine.metrics.CameraMeters;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import io.camflux.engine.DropReason;
 import io.camflux.engine.config.SourceConfig;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.opencv.opencv_core.Mat;

@@ -8,6 +8,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.fillPoly;
 import static org.bytedeco.opencv.global.opencv_imgproc.putText;
 import static org.bytedeco.opencv.global.opencv_imgproc.rectangle;
 
+import io.camflux.engine.LastInference;
 import io.camflux.engine.config.Polygon;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.source.VideoFrame;
@@ -35,15 +36,11 @@ import reactor.core.publisher.Sinks;
  */
 public final class Snapshots {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Snapshots.class);
-    private final Map<String, Latest> latest = new ConcurrentHashMap<>();
+    private final Map<String, LastInference> latest = new ConcurrentHashMap<>();
     private final Map<String, Queue<Sinks.One<byte[]>>> waiting = new ConcurrentHashMap<>();
 
-    /** A camera's last inferred frame: when, which, and what was found (boxes in source pixels). */
-    public record Latest(Instant at, long frameId, List<DetectionEvent.Detected> detections) {
-    }
-
     /** The camera's last inferred frame, or null before its first. */
-    public Latest latest(String cameraUuid) {
+    public LastInference latest(String cameraUuid) {
         return latest.get(cameraUuid);
     }
 
@@ -72,7 +69,7 @@ public final class Snapshots {
      * {@code inSource} the same in source pixels (as the events carry them).
      */
     public void inferred(VideoFrame frame, List<Detection> found, List<DetectionEvent.Detected> inSource, Instant at) {
-        latest.put(frame.cameraUuid(), new Latest(at, frame.frameId(), inSource));
+        latest.put(frame.cameraUuid(), new LastInference(at, frame.frameId(), inSource));
         Queue<Sinks.One<byte[]>> q = waiting.get(frame.cameraUuid());
         if (q == null || q.isEmpty()) {
             return;

@@ -1,5 +1,6 @@
 package io.camflux.engine.status;
 
+import io.camflux.engine.StatusEvent;
 import io.camflux.engine.CameraStatus;
 import java.time.Duration;
 import java.util.List;

@@ -33,6 +33,12 @@ public final class Tracker {
                            double maxLostSeconds) {
         /** Defaults that work at 6 fps: confirmed on the second frame (a third of a second), kept 2 s unseen. */
         public static final Settings DEFAULT = new Settings(0.5, 0.1, 0.2, 0.5, 2, 2.0);
+
+        /** The config's {@code tracking} settings, the IoU thresholds as {@link #DEFAULT}'s. */
+        public static Settings of(io.camflux.engine.config.TrackingConfig tracking) {
+            return new Settings(tracking.highScore(), tracking.lowScore(), DEFAULT.matchIou(), DEFAULT.lowMatchIou(),
+                    tracking.minHits(), tracking.maxLostSeconds());
+        }
     }
 
     /** A track that ended: its id, class, first and last time seen (seconds), and its best box. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.camflux.engine.CamFlux;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.testing.Await;
 import io.camflux.engine.testing.FakeDetectors;
@@ -70,8 +71,7 @@ class ControlPlaneHardeningTest {
                     return res.status(204).send();
                 }))
                 .bindNow();
-        engine = CamFlux.builder(TestConfigs.shard(6, 8, List.of()))
-                .streamOpener(SyntheticStreams.opener(25 * 600, 40_000, 0))
+        engine = EngineParts.streamOpener(CamFlux.builder(TestConfigs.shard(6, 8, List.of())), SyntheticStreams.opener(25 * 600, 40_000, 0))
                 .detector(FakeDetectors.fixedCost(0)).build();
         fence = new LeaseFence(System::nanoTime);
         thread = Schedulers.newSingle("test-lease");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;
@@ -56,8 +57,7 @@ class EtcdShardKeeperTest {
 
         Node(String name) throws Exception {
             this.name = name;
-            engine = CamFlux.builder(TestConfigs.shard(name, 6, 8, List.of()))
-                    .streamOpener(SyntheticStreams.opener(25 * 600, 40_000, 0))
+            engine = EngineParts.streamOpener(CamFlux.builder(TestConfigs.shard(name, 6, 8, List.of())), SyntheticStreams.opener(25 * 600, 40_000, 0))
                     .detector(FakeDetectors.fixedCost(0)).build();
             subscriptions = reactor.core.Disposables.composite(
                     engine.detections().subscribe(e -> {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.camflux.engine.CamFlux;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;
@@ -64,8 +65,7 @@ class LeaseKeeperTest {
     void start() throws Exception {
         cp = new ControlPlaneSimulator(TOKEN, 6);
         cp.addShard("shard-1", ControlPlaneSimulator.sources("a", CLIP, "b", CLIP));
-        engine = CamFlux.builder(TestConfigs.shard(6, 8, List.of()))
-                .streamOpener(SyntheticStreams.opener(25 * 600, 40_000, 0))
+        engine = EngineParts.streamOpener(CamFlux.builder(TestConfigs.shard(6, 8, List.of())), SyntheticStreams.opener(25 * 600, 40_000, 0))
                 .detector(FakeDetectors.fixedCost(0)).build();
         fence = new LeaseFence(System::nanoTime);
         Disposable d = engine.detections().subscribe(e -> {

@@ -14,7 +14,7 @@ import io.camflux.engine.config.Polygon;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.CameraView;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.testing.TestConfigs;
 import io.camflux.model.Detection;
 import io.camflux.model.TestAssets;

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.CameraView;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
@@ -63,8 +64,7 @@ class BackpressureTest {
 
     @Test
     void slowDetectorMakesCamerasDropAtTheSource() throws Exception {
-        try (CamFlux engine = CamFlux.builder(config())
-                .streamOpener(SyntheticStreams.opener(FRAMES, 1_000, 0))
+        try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config()), SyntheticStreams.opener(FRAMES, 1_000, 0))
                 .detector(FakeDetectors.fixedCost(20)).build()) {
             AtomicLong maxInFlight = new AtomicLong();
             var watcher = Flux.interval(Duration.ofMillis(5)).subscribe(t ->
@@ -78,8 +78,7 @@ class BackpressureTest {
 
     @Test
     void slowSubscriberHoldsBackTheWholePipeline() throws Exception {
-        try (CamFlux engine = CamFlux.builder(config())
-                .streamOpener(SyntheticStreams.opener(FRAMES, 1_000, 0))
+        try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config()), SyntheticStreams.opener(FRAMES, 1_000, 0))
                 .detector(FakeDetectors.fixedCost(0)).build()) {
             AtomicLong maxInFlight = new AtomicLong();
             AtomicLong events = new AtomicLong();
@@ -99,8 +98,7 @@ class BackpressureTest {
     @Test
     void aFileReadAtFullSpeedWaitsInsteadOfDropping() throws Exception {
         var config = TestConfigs.shard(1000, BATCH, List.of(TestConfigs.file("offline", "synthetic", false, false)));
-        try (CamFlux engine = CamFlux.builder(config)
-                .streamOpener(SyntheticStreams.opener(500, 1_000, 0))
+        try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config), SyntheticStreams.opener(500, 1_000, 0))
                 .detector(FakeDetectors.fixedCost(2)).build()) {
             long events = engine.detections().count().block(Duration.ofSeconds(60));
             FrameLedgerAssert.noDrops(engine.cameras().get(0));
@@ -118,7 +116,7 @@ class BackpressureTest {
 
     @Test
     void anEngineNeverSubscribedClosesAtOnce() throws Exception {
-        CamFlux engine = CamFlux.builder(config()).streamOpener(SyntheticStreams.opener(10, 1_000, 0))
+        CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config()), SyntheticStreams.opener(10, 1_000, 0))
                 .detector(FakeDetectors.fixedCost(0)).build();
         long start = System.nanoTime();
         engine.close();
@@ -128,8 +126,7 @@ class BackpressureTest {
 
     @Test
     void cancellingReleasesEverythingInFlight() throws Exception {
-        try (CamFlux engine = CamFlux.builder(config())
-                .streamOpener(SyntheticStreams.opener(1_000_000, 1_000, 0))
+        try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config()), SyntheticStreams.opener(1_000_000, 1_000, 0))
                 .detector(FakeDetectors.fixedCost(10)).build()) {
             List<DetectionEvent> some = engine.detections().take(20).collectList().block(Duration.ofSeconds(30));
             assertEquals(20, some.size());

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.CameraView;
 import io.camflux.engine.FrameDetector;
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
@@ -42,8 +43,7 @@ class DetectorStarvationTest {
         }
         var config = TestConfigs.shard(MAX_FPS, batch, sources);
         CountingDetector detector = new CountingDetector(millisPerBatch);
-        try (CamFlux engine = CamFlux.builder(config)
-                .streamOpener(SyntheticStreams.opener(25 * 12, 40_000, 0))
+        try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config), SyntheticStreams.opener(25 * 12, 40_000, 0))
                 .detector(detector).build()) {
             long events = engine.detections().count().block(Duration.ofSeconds(60));
             long sampled = 0, inferred = 0, bp = 0;

@@ -4,7 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.camflux.engine.source.DropReason;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.VideoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.camflux.engine.CamFlux;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.testing.FakeDetectors;
@@ -51,7 +52,7 @@ class SourcePixelsTest {
             }
         };
         var config = TestConfigs.shard(6, 8, List.of(TestConfigs.file("cam", "synthetic", false, false)));
-        try (CamFlux engine = CamFlux.builder(config).streamOpener(quarterSize)
+        try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config), quarterSize)
                 .detector(FakeDetectors.fixedCost(0)).build()) {
             List<DetectionEvent> events = engine.detections().collectList().block(Duration.ofSeconds(30));
             assertEquals(6, events.size(), "6 frames of the second sampled");

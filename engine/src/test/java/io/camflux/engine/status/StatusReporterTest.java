@@ -1,5 +1,6 @@
 package io.camflux.engine.status;
 
+import io.camflux.engine.StatusEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,7 +1,5 @@
-package io.camflux.engine.status;
+package io.camflux.engine;
 
-import io.camflux.engine.CameraState;
-import io.camflux.engine.CameraStatus;
 import java.time.Instant;
 
 /** What goes to {@code ex_status}: a camera's state change (or failure), or its periodic summary. */

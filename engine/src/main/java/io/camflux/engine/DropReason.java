@@ -1,4 +1,4 @@
-package io.camflux.engine.source;
+package io.camflux.engine;
 
 import java.util.Locale;
 
