@@ -233,12 +233,14 @@ public final class ConfigLoader {
             if (d == null) {
                 return defaults;
             }
-            d.knownKeys(Set.of("opencv_threads", "nvdec"));
+            d.knownKeys(Set.of("opencv_threads", "nvdec", "key_frames_only"));
             d.rejectUnknownKeys();
             int opencvThreads = d.integerAtLeast("opencv_threads", defaults.opencvThreads(), 0);
+            DecodeConfig.KeyFrames keyFrames = d.parsed("key_frames_only", defaults.keyFrames(),
+                    DecodeConfig.KeyFrames::parse);
             JsonFields n = d.object("nvdec");
             if (n == null) {
-                return new DecodeConfig(opencvThreads, defaults.nvdec());
+                return new DecodeConfig(opencvThreads, defaults.nvdec(), keyFrames);
             }
             DecodeConfig.Nvdec nd = defaults.nvdec();
             n.knownKeys(Set.of("device", "contexts", "primary_context", "frames_per_second", "decoder", "resize"));
@@ -254,7 +256,8 @@ public final class ConfigLoader {
             }
             return new DecodeConfig(opencvThreads, new DecodeConfig.Nvdec(device, contexts,
                     n.bool("primary_context", nd.primaryContext()), budget,
-                    n.parsed("decoder", nd.decoder(), DecodeConfig.Decoder::parse), n.bool("resize", nd.resize())));
+                    n.parsed("decoder", nd.decoder(), DecodeConfig.Decoder::parse), n.bool("resize", nd.resize())),
+                    keyFrames);
         }
 
         /** The most frames a second a camera is sampled at: above 0, at most {@link ShardConfig#MAX_FPS}. */

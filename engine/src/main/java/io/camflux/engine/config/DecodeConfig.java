@@ -11,9 +11,25 @@ import java.util.Locale;
  *                      caller's thread (the cameras are the parallelism: a pool of spinning workers cost 2.8 of 8.3
  *                      cores with 32 NVDEC cameras), 0 leaves OpenCV's own choice
  * @param nvdec         the GPU decoder's device, contexts, budget and output
+ * @param keyFrames     {@code auto}: a camera whose key frames come at least as often as it keeps frames
+ *                      ({@code max_fps} 1 and a key frame a second, say) decodes only its key frames; {@code never}:
+ *                      every frame is decoded
  */
-public record DecodeConfig(int opencvThreads, Nvdec nvdec) {
-    public static final DecodeConfig DEFAULTS = new DecodeConfig(1, Nvdec.DEFAULTS);
+public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) {
+    public static final DecodeConfig DEFAULTS = new DecodeConfig(1, Nvdec.DEFAULTS, KeyFrames.AUTO);
+
+    /** {@code decode.key_frames_only}. */
+    public enum KeyFrames {
+        AUTO, NEVER;
+
+        public static KeyFrames parse(String value) {
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be auto or never, got '" + value + "'");
+            }
+        }
+    }
 
     /**
      * {@code decode.nvdec}.
@@ -68,6 +84,10 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec) {
     }
 
     public DecodeConfig withNvdec(Nvdec value) {
-        return new DecodeConfig(opencvThreads, value);
+        return new DecodeConfig(opencvThreads, value, keyFrames);
+    }
+
+    public DecodeConfig withKeyFrames(KeyFrames value) {
+        return new DecodeConfig(opencvThreads, nvdec, value);
     }
 }

@@ -90,7 +90,7 @@ public final class DetectionPipeline {
         RateSampler sampler = new RateSampler(() -> maxFps, live ? System::nanoTime : null);
         MotionGate gate = motionGates.apply(camera.config());
         // the run ends at whichever comes first: the end of intake, or the camera set stopping it
-        Flux<VideoFrame> frames = camera.frames(sampler::accept, gate::open,
+        Flux<VideoFrame> frames = camera.frames(sampler, gate::open,
                         Mono.firstWithSignal(Mono.from(stopIntake).then(), run.stopSignal()))
                 .doOnSubscribe(s -> run.markSubscribed())
                 .doFinally(signal -> run.markEnded());

@@ -12,7 +12,7 @@ package io.camflux.engine.pipeline;
  * One instance per camera; not thread-safe (a camera's frames arrive in order). The rate may change while it
  * runs (a config reload): the next frame then starts the schedule at the new rate.
  */
-public final class RateSampler {
+public final class RateSampler implements io.camflux.engine.source.FrameSampler {
     private final java.util.function.DoubleSupplier maxFps;
     private double rate;
     private long periodMicros;
@@ -52,6 +52,13 @@ public final class RateSampler {
         nextDue = Long.MIN_VALUE;
     }
 
+    @Override
+    public long periodMicros() {
+        double now = maxFps.getAsDouble();
+        return now > 0 ? Math.round(1_000_000 / now) : 0;
+    }
+
+    @Override
     public boolean accept(long timestampMicros) {
         double now = maxFps.getAsDouble();
         if (now != rate) {

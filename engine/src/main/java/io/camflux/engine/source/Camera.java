@@ -70,7 +70,7 @@ public final class Camera implements CameraView {
      * is decoded, but only those whose media time {@code wanted} accepts become images and are emitted; the
      * others are counted as {@link DropReason#SAMPLED_OUT} on the spot.
      */
-    public Flux<VideoFrame> frames(LongPredicate wanted) {
+    public Flux<VideoFrame> frames(FrameSampler wanted) {
         return frames(wanted, () -> PictureFilter.KEEP_ALL, Mono.never());
     }
 
@@ -81,9 +81,11 @@ public final class Camera implements CameraView {
      * when {@code stop} completes: the reader completes the flux itself, on the camera's thread, before its next
      * frame (or at once while it waits to reconnect). Cancelling from outside instead would race a frame being
      * emitted into a downstream that has already completed, where it would never be released. A filter that fails
-     * (a motion mask outside the image) stops the camera with that error; it does not reconnect.
+     * (a motion mask outside the image) stops the camera with that error; it does not reconnect. While the stream's
+     * key frames come at least as often as the sampler keeps frames ({@link FrameSampler#periodMicros()}), the
+     * reader decodes only its key frames ({@link KeyFramesOnly}).
      */
-    public Flux<VideoFrame> frames(LongPredicate wanted, Supplier<PictureFilter> filters, Mono<Void> stop) {
+    public Flux<VideoFrame> frames(FrameSampler wanted, Supplier<PictureFilter> filters, Mono<Void> stop) {
         return Flux.defer(() -> {
             AtomicBoolean stopping = new AtomicBoolean();
             AtomicBoolean ended = new AtomicBoolean();
@@ -125,7 +127,7 @@ public final class Camera implements CameraView {
         }
     }
 
-    private Flux<VideoFrame> connection(LongPredicate wanted, PictureFilter filter, AtomicBoolean stopping) {
+    private Flux<VideoFrame> connection(FrameSampler wanted, PictureFilter filter, AtomicBoolean stopping) {
         return Flux.<VideoFrame, Session>generate(this::connect,
                         (session, sink) -> readNext(session, sink, wanted, filter, stopping), Session::close)
                 .subscribeOn(grabThread);
@@ -143,7 +145,7 @@ public final class Camera implements CameraView {
         Disposable overdue = config.isNetwork()
                 ? timer.schedule(this::noPictureYet, left, TimeUnit.MILLISECONDS)
                 : Disposables.disposed();
-        return new Session(reader, overdue);
+        return new Session(config.cameraUuid(), reader, overdue);
     }
 
     /**
@@ -160,7 +162,7 @@ public final class Camera implements CameraView {
         publish(now == null ? CameraState.CONNECTING : now, StreamError.CONNECT_TIMEOUT, detail, -1);
     }
 
-    private Session readNext(Session session, SynchronousSink<VideoFrame> sink, LongPredicate wanted,
+    private Session readNext(Session session, SynchronousSink<VideoFrame> sink, FrameSampler wanted,
                              PictureFilter filter, AtomicBoolean stopping) {
         try {
             StreamReader.DecodedImage decoded;
@@ -170,7 +172,7 @@ public final class Camera implements CameraView {
                     sink.complete();
                     return session;
                 }
-                decoded = nextDecoded(session, pts -> wanted.test(session.ptsOffset + pts), judged);
+                decoded = nextDecoded(session, pts -> wanted.accept(session.ptsOffset + pts), judged);
                 if (decoded == null) {
                     if (stopping.get()) {
                         sink.complete();
@@ -183,6 +185,7 @@ public final class Camera implements CameraView {
                     return session;
                 }
                 health.frameDecoded();
+                session.keyFrames.update(wanted.periodMicros());
                 session.overdue.dispose();
                 session.lastPts = session.ptsOffset + decoded.ptsMicros();
                 if (!decoded.skipped()) {
@@ -388,6 +391,7 @@ public final class Camera implements CameraView {
     /** One open connection and where it is in media time. */
     private static final class Session {
         final StreamReader reader;
+        final KeyFramesOnly keyFrames;
         final Pacer pacer = new Pacer();
         long ptsOffset;
         long lastPts;
@@ -397,8 +401,9 @@ public final class Camera implements CameraView {
         /** The status said when no picture comes within the timeout; disposed at the first. */
         final Disposable overdue;
 
-        Session(StreamReader reader, Disposable overdue) {
+        Session(String cameraUuid, StreamReader reader, Disposable overdue) {
             this.reader = reader;
+            this.keyFrames = new KeyFramesOnly(cameraUuid, reader);
             this.overdue = overdue;
         }
 

@@ -20,8 +20,10 @@ public final class DecoderBackend implements AutoCloseable {
 
     private final NvdecDevice nvdec;
     private final NvdecDecoders nvdecDecoders;
+    private final boolean keyFramesOnlyAllowed;
 
     public DecoderBackend(DecodeConfig config) {
+        this.keyFramesOnlyAllowed = config.keyFrames() == DecodeConfig.KeyFrames.AUTO;
         this.nvdec = new NvdecDevice(config.nvdec());
         this.nvdecDecoders = new NvdecDecoders(config.nvdec());
         OpenCvThreads.apply(config.opencvThreads());
@@ -67,7 +69,7 @@ public final class DecoderBackend implements AutoCloseable {
     /** Blocking: connects within the source's timeout. Kept frames at no more than {@code size}. */
     public StreamReader open(SourceConfig source, AnalysisSize size) throws Exception {
         if (!mayUseNvdec(source)) {
-            return FfmpegStreamReader.open(source, size);
+            return FfmpegStreamReader.open(source, size).allowKeyFramesOnly(keyFramesOnlyAllowed);
         }
         if (!nvdec.available()) {
             // auto on a host with the NVIDIA driver: NVDEC was expected, so its absence is worth one line too
@@ -75,10 +77,10 @@ public final class DecoderBackend implements AutoCloseable {
                 log.warn("decoder {}: {}; decoding on the CPU", source.decoder().name().toLowerCase(Locale.ROOT),
                         nvdec.unavailable());
             }
-            return FfmpegStreamReader.open(source, size);
+            return FfmpegStreamReader.open(source, size).allowKeyFramesOnly(keyFramesOnlyAllowed);
         }
         NvdecDevice.Share[] share = {null};
-        return NvdecStreamReader.open(source, size, nvdecDecoders, shape -> {
+        NvdecStreamReader reader = NvdecStreamReader.open(source, size, nvdecDecoders, shape -> {
             share[0] = nvdec.reserve(shape.nvdecLoad());
             if (share[0] == null) {
                 log.info("camera {}: NVDEC is at its {} frames/s (decode.nvdec.frames_per_second); decoding {}x{} on"
@@ -91,6 +93,7 @@ public final class DecoderBackend implements AutoCloseable {
                 nvdec.release(share[0]);
             }
         });
+        return reader.allowKeyFramesOnly(keyFramesOnlyAllowed);
     }
 
     /** Cameras decoding on NVDEC now. */

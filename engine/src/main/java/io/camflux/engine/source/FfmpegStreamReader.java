@@ -34,6 +34,9 @@ public final class FfmpegStreamReader implements StreamReader {
      * (a rate asked after the close read freed memory: the decode bench died in native code, in AVRational.num).
      */
     private final double frameRate;
+    private final KeyFrameClock keyFrames = new KeyFrameClock();
+    /** The worker allows decoding only key frames ({@code decode.key_frames_only} auto). */
+    private boolean keyFramesOnlyAllowed = true;
 
     private FfmpegStreamReader(FFmpegFrameGrabber grabber, AnalysisSize size) {
         this.grabber = grabber;
@@ -52,6 +55,26 @@ public final class FfmpegStreamReader implements StreamReader {
     @Override
     public long declaredDurationMicros() {
         return grabber.getLengthInTime();
+    }
+
+    @Override
+    public long keyFrameIntervalMicros() {
+        return keyFrames.intervalMicros();
+    }
+
+    /** Through the decoder's {@code skip_frame}: FFmpeg then decodes no frame but key frames. */
+    @Override
+    public boolean keyFramesOnly(boolean on) {
+        if (!keyFramesOnlyAllowed || !LazyConversion.AVAILABLE) {
+            return false;
+        }
+        return LazyConversion.skipNonKeyFrames(grabber, on);
+    }
+
+    /** {@code decode.key_frames_only}: false ({@code never}) keeps every frame decoded. */
+    FfmpegStreamReader allowKeyFramesOnly(boolean allowed) {
+        this.keyFramesOnlyAllowed = allowed;
+        return this;
     }
 
     /** The FFmpeg decoder in use (the CPU decoder's name). */
@@ -168,10 +191,11 @@ public final class FfmpegStreamReader implements StreamReader {
             if (frame == null) {
                 return null;
             }
+            AVFrame decoded = LazyConversion.decoded(grabber);
+            keyFrames.decoded(frame.timestamp, (decoded.flags() & AVFrame.AV_FRAME_FLAG_KEY) != 0);
             if (!wanted.test(frame.timestamp)) {
                 return new DecodedImage(null, frame.timestamp);
             }
-            AVFrame decoded = LazyConversion.decoded(grabber);
             // the picture's own size: a camera whose settings change switches resolution mid-stream
             int width = decoded.width() > 0 ? decoded.width() : sourceWidth;
             int height = decoded.height() > 0 ? decoded.height() : sourceHeight;
@@ -189,6 +213,7 @@ public final class FfmpegStreamReader implements StreamReader {
         if (frame == null || frame.image == null) {
             return null;
         }
+        keyFrames.decoded(frame.timestamp, frame.keyFrame);
         // without the decoded picture at hand, an unscaled frame's own size is the stream's
         int width = scaled ? sourceWidth : frame.imageWidth;
         int height = scaled ? sourceHeight : frame.imageHeight;
@@ -257,6 +282,17 @@ public final class FfmpegStreamReader implements StreamReader {
         static boolean convertible(FFmpegFrameGrabber grabber, AVFrame picture) {
             org.bytedeco.ffmpeg.avcodec.AVCodecContext c = (org.bytedeco.ffmpeg.avcodec.AVCodecContext) VIDEO_C.get(grabber);
             return c != null && c.width() == picture.width() && c.height() == picture.height();
+        }
+
+        /** Sets the decoder's {@code skip_frame}: key frames only, or FFmpeg's default; false without a decoder. */
+        static boolean skipNonKeyFrames(FFmpegFrameGrabber grabber, boolean on) {
+            org.bytedeco.ffmpeg.avcodec.AVCodecContext c = (org.bytedeco.ffmpeg.avcodec.AVCodecContext) VIDEO_C.get(grabber);
+            if (c == null) {
+                return false;
+            }
+            c.skip_frame(on ? org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_NONKEY
+                    : org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_DEFAULT);
+            return true;
         }
 
         /** The frame just decoded, before conversion: valid until the next grab. */

@@ -20,6 +20,8 @@ import static org.bytedeco.ffmpeg.global.avformat.av_seek_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_DEFAULT;
+import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_NONKEY;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
@@ -99,6 +101,8 @@ public final class NvdecStreamReader implements StreamReader {
     private boolean pending;
     private boolean warnedSoftware;
     private long lastPts = Long.MIN_VALUE;
+    private final KeyFrameClock keyFrames = new KeyFrameClock();
+    private boolean keyFramesOnlyAllowed = true;
 
     private NvdecStreamReader(String cameraUuid, AVFormatContext format, NvdecDecoders decoders,
                               NvdecDecoders.Opened opened, int streamIndex, AVStream stream, double frameRate,
@@ -191,6 +195,27 @@ public final class NvdecStreamReader implements StreamReader {
         }
     }
 
+    @Override
+    public long keyFrameIntervalMicros() {
+        return keyFrames.intervalMicros();
+    }
+
+    /** Through the decoder's {@code skip_frame}, which FFmpeg's decoders and its NVDEC hwaccel honour. */
+    @Override
+    public boolean keyFramesOnly(boolean on) {
+        if (!keyFramesOnlyAllowed) {
+            return false;
+        }
+        decoder.skip_frame(on ? AVDISCARD_NONKEY : AVDISCARD_DEFAULT);
+        return true;
+    }
+
+    /** {@code decode.key_frames_only}: false ({@code never}) keeps every frame decoded. */
+    NvdecStreamReader allowKeyFramesOnly(boolean allowed) {
+        this.keyFramesOnlyAllowed = allowed;
+        return this;
+    }
+
     /** The decoder in use, e.g. {@code h264 (nvdec)}. */
     public String decoderName() {
         return decoderName;
@@ -215,6 +240,7 @@ public final class NvdecStreamReader implements StreamReader {
                 }
                 try {
                     long pts = micros(decoded.best_effort_timestamp());
+                    keyFrames.decoded(pts, (decoded.flags() & AVFrame.AV_FRAME_FLAG_KEY) != 0);
                     return wanted.test(pts) ? kept(decoded, pts, filter) : new DecodedImage(null, pts);
                 } finally {
                     av_frame_unref(decoded);

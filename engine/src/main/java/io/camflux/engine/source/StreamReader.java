@@ -38,6 +38,19 @@ public interface StreamReader extends AutoCloseable {
     /** The decoder in use, e.g. {@code h264} or {@code h264 (nvdec)}. */
     String decoderName();
 
+    /** Media time between the last two key frames decoded, in microseconds; 0 until two came (or not known). */
+    default long keyFrameIntervalMicros() {
+        return 0;
+    }
+
+    /**
+     * Decode only key frames from the next packet on ({@code true}), or every frame again; false when this reader
+     * does not (it cannot, or the worker's {@code decode.key_frames_only} is {@code never}).
+     */
+    default boolean keyFramesOnly(boolean on) {
+        return false;
+    }
+
     @Override
     void close();
 
