@@ -19,10 +19,16 @@ final class BenchMedia {
     }
 
     Path clip(String scene, int height, long minSeconds) throws IOException, InterruptedException {
+        return clip(scene, height, minSeconds, 2);
+    }
+
+    /** With a key frame every {@code gopSeconds}. */
+    Path clip(String scene, int height, long minSeconds, int gopSeconds) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int width = height * 16 / 9;
         long seconds = Math.max(120, minSeconds + 30);
-        Path clip = dir.resolve(scene + "-" + height + "p25-" + seconds + "s.mp4");
+        String gop = gopSeconds == 2 ? "" : "-gop" + gopSeconds + "s";
+        Path clip = dir.resolve(scene + "-" + height + "p25-" + seconds + "s" + gop + ".mp4");
         if (Files.isRegularFile(clip)) {
             return clip;
         }
@@ -31,9 +37,14 @@ final class BenchMedia {
             throw new IOException(source + " is missing: run scripts/prepare-media.sh");
         }
         System.err.printf("bench: making %s (once)%n", clip.getFileName());
-        Path pass = dir.resolve(scene + "-" + height + "p25-pass.mp4");
-        List<String> x264 = List.of("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "50",
-                "-pix_fmt", "yuv420p", "-an");
+        Path pass = dir.resolve(scene + "-" + height + "p25" + gop + "-pass.mp4");
+        String frames = Integer.toString(25 * gopSeconds);
+        List<String> x264 = new ArrayList<>(List.of("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", frames,
+                "-pix_fmt", "yuv420p", "-an"));
+        if (gopSeconds != 2) {
+            // exactly one key frame every gopSeconds, none at scene cuts: what a camera's encoder sends
+            x264.addAll(List.of("-keyint_min", frames, "-sc_threshold", "0"));
+        }
         List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-v", "error", "-y"));
         if (scene.equals("static")) {
             cmd.addAll(List.of("-loop", "1", "-framerate", "25", "-t", "60", "-i",

@@ -34,10 +34,16 @@ final class LoadBench {
     void run() throws Exception {
         System.setProperty("java.awt.headless", "true");
         Path clip = options.clip() != null ? options.clip() : new BenchMedia(root.resolve(".cache/media"))
-                .clip(options.scene(), options.height(), options.duration().toSeconds() + 40);
+                .clip(options.scene(), options.height(), options.duration().toSeconds() + 40, options.gopSeconds());
         List<DecodeBench.Ceiling> ceilings = options.ceilings() ? ceilings(clip, options.decode()) : List.of();
         List<RunResult> results = new ArrayList<>();
+        List<RunResult> compared = new ArrayList<>();
+        boolean comparing = options.compareDecodeJson() != null;
+        boolean[] climbing = {true, comparing};
         for (int n : options.cameras()) {
+            if (!climbing[0] && !climbing[1]) {
+                break;
+            }
             try (CameraSet cameras = options.source().equals("files") ? CameraSet.files(clip)
                     : new RtspCameras(root, clip, n)) {
                 FfmpegBaseline.Result baseline = null;
@@ -45,6 +51,18 @@ final class LoadBench {
                     System.err.printf("bench: %d cameras, baseline (ffmpeg -f null) for %d s%n", n,
                             options.duration().toSeconds());
                     baseline = FfmpegBaseline.run(cameras, n, options.duration());
+                }
+                if (climbing[1]) {
+                    // with --compare-decode, the same N with the other decode node first, in this invocation
+                    System.err.printf("bench: %d cameras, engine with decode %s%n", n, options.compareDecodeJson());
+                    RunResult r = EngineLoadRun.run(cameras, options.withDecodeJson(options.compareDecodeJson()), n,
+                            baseline);
+                    compared.add(r);
+                    System.err.println(markdownRow(r));
+                    climbing[1] = !options.sweep() || r.sustained();
+                }
+                if (!climbing[0]) {
+                    continue;
                 }
                 // with --churn, the same N without churn first: the baseline of the churned run, in this invocation
                 for (double churn : options.churnPerMinute() > 0 ? new double[] {0, options.churnPerMinute()}
@@ -55,10 +73,11 @@ final class LoadBench {
                     RunResult r = EngineLoadRun.run(cameras, options.withChurn(churn), n, baseline);
                     results.add(r);
                     System.err.println(markdownRow(r));
+                    climbing[0] = !comparing || !options.sweep() || r.sustained();
                 }
             }
         }
-        write(results, clip, ceilings);
+        write(results, compared, clip, ceilings);
     }
 
     /**
@@ -89,7 +108,8 @@ final class LoadBench {
         return c;
     }
 
-    private void write(List<RunResult> results, Path clip, List<DecodeBench.Ceiling> ceilings) throws IOException {
+    private void write(List<RunResult> results, List<RunResult> compared, Path clip,
+                       List<DecodeBench.Ceiling> ceilings) throws IOException {
         Files.createDirectories(options.out());
         String stem = options.name() + "-" + LocalDate.now();
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -103,6 +123,10 @@ final class LoadBench {
         doc.put("clip", clip.getFileName().toString());
         doc.put("decode_ceilings", ceilings);
         doc.put("runs", results);
+        if (!compared.isEmpty()) {
+            doc.put("compare_decode", options.compareDecodeJson());
+            doc.put("compared_runs", compared);
+        }
         json.writeValue(options.out().resolve(stem + ".json").toFile(), doc);
         StringBuilder md = new StringBuilder("# ").append(options.name()).append(" (").append(LocalDate.now())
                 .append(")\n\n").append("Command: `").append(doc.get("command")).append("`  \nMachine: ")
@@ -126,10 +150,24 @@ final class LoadBench {
             md.append(markdownRow(r)).append('\n');
         }
         if (options.sweep()) {
-            int best = results.stream().filter(RunResult::sustained).mapToInt(RunResult::cameras).max().orElse(0);
+            int best = largestSustained(results);
             md.append("\nLargest N sustained (every camera >= 95% of max_fps sampled, e2e p99 < 1 s, nothing lost): **")
                     .append(best).append("**\n");
             charts(() -> sweepCharts(results, stem));
+        }
+        if (!compared.isEmpty()) {
+            md.append("\nThe same N first with `--compare-decode '").append(options.compareDecodeJson())
+                    .append("'`, in this invocation (each sweep ends at its first N not sustained):\n\n")
+                    .append(markdownHeader());
+            for (RunResult r : compared) {
+                md.append(markdownRow(r)).append('\n');
+            }
+            int best = largestSustained(results);
+            int baseline = largestSustained(compared);
+            md.append(String.format(Locale.ROOT, "%nLargest N sustained: **%d** with `--decode%s`, %d with"
+                    + " `--compare-decode`: **%s**%n", best, options.decodeJson() == null ? " (defaults)"
+                    : " '" + options.decodeJson() + "'", baseline,
+                    baseline == 0 ? "no baseline sustained" : String.format(Locale.ROOT, "%.1fx", (double) best / baseline)));
         }
         md.append("\nStart-up, before each window: ");
         md.append(String.join("; ", results.stream().map(r -> String.format(Locale.ROOT,
@@ -155,6 +193,10 @@ final class LoadBench {
         Files.writeString(options.out().resolve(stem + ".md"), md.toString());
         System.err.println("bench: wrote " + options.out().resolve(stem) + ".{json,md,png}");
         System.out.print(md);
+    }
+
+    private static int largestSustained(List<RunResult> runs) {
+        return runs.stream().filter(RunResult::sustained).mapToInt(RunResult::cameras).max().orElse(0);
     }
 
     /** "min / median" of one figure over {@code cameras}. */
@@ -191,6 +233,15 @@ final class LoadBench {
         }
         if (!options.baseline()) {
             args.add("--no-baseline");
+        }
+        if (options.decodeJson() != null) {
+            args.addAll(List.of("--decode", "'" + options.decodeJson() + "'"));
+        }
+        if (options.compareDecodeJson() != null) {
+            args.addAll(List.of("--compare-decode", "'" + options.compareDecodeJson() + "'"));
+        }
+        if (options.gopSeconds() != 2) {
+            args.addAll(List.of("--gop", String.valueOf(options.gopSeconds())));
         }
         return args;
     }

@@ -14,7 +14,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                    boolean motion, int batch, int instances, String name, Path out, boolean help, String source,
                    Path clip, ExecutionProvider provider, VideoDecoder decoder, BatchShapes.Policy shapes,
                    boolean ceilings, boolean baseline, java.util.Map<String, String> cudaOptions,
-                   double churnPerMinute, io.camflux.engine.config.DecodeConfig decode) {
+                   double churnPerMinute, String decodeJson, String compareDecodeJson, int gopSeconds) {
 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
@@ -22,7 +22,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                      [--instances 2] [--name NAME] [--out bench/results]
                      [--source rtsp|files] [--clip FILE] [--provider auto|cpu|cuda] [--decoder auto|cpu|nvdec]
                      [--shapes auto|exact|max] [--ceilings] [--no-baseline] [--cuda-option KEY=VALUE]...
-                     [--churn ADDS_AND_REMOVES_PER_MINUTE] [--decode JSON]
+                     [--churn ADDS_AND_REMOVES_PER_MINUTE] [--decode JSON] [--compare-decode JSON] [--gop SECONDS]
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
@@ -36,12 +36,29 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
             utilisation come from nvidia-smi where it exists. --churn R runs each N twice, without and then with
             one more camera added and removed R times a minute beside the N, and reports the N cameras' figures and
             the time from each add to that camera's first detection event. --decode takes the worker config's
-            decode node ('{"nvdec": {"frames_per_second": 3000, "contexts": 2}}'), validated as the config is.""";
+            decode node ('{"nvdec": {"frames_per_second": 3000, "contexts": 2}}'), validated as the config is;
+            --compare-decode runs each N first with another decode node, in this invocation, each of the two sweeps
+            ending at its first N not sustained, and reports both and the ratio of their largest N sustained.
+            --gop: the made clip's key-frame interval in seconds (default 2).""";
+
+    /** The worker config's {@code decode} the engine runs with ({@code --decode}). */
+    io.camflux.engine.config.DecodeConfig decode() {
+        return decodeJson == null ? io.camflux.engine.config.DecodeConfig.DEFAULTS
+                : io.camflux.engine.config.ConfigLoader.parseDecode(decodeJson);
+    }
+
+    /** The same options with another {@code decode} node (JSON; null: the defaults). */
+    LoadOptions withDecodeJson(String json) {
+        return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
+                help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churnPerMinute, json,
+                compareDecodeJson, gopSeconds);
+    }
 
     /** The same options with another churn rate (0: none). */
     LoadOptions withChurn(double perMinute) {
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
-                help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, perMinute, decode);
+                help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, perMinute, decodeJson,
+                compareDecodeJson, gopSeconds);
     }
 
     static LoadOptions parse(String[] args) {
@@ -65,13 +82,15 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         boolean baseline = true;
         java.util.Map<String, String> cudaOptions = new java.util.LinkedHashMap<>();
         double churn = 0;
-        io.camflux.engine.config.DecodeConfig decode = io.camflux.engine.config.DecodeConfig.DEFAULTS;
+        String decode = null;
+        String compareDecode = null;
+        int gop = 2;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
                     return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, instances, "", out,
-                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn, decode);
+                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn, decode, compareDecode, gop);
                 }
                 case "--cameras" -> cameras = List.of(positive(value(args, ++i, a), a));
                 case "--sweep" -> {
@@ -132,8 +151,9 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                     }
                     cudaOptions.put(kv[0], kv[1]);
                 }
-                case "--decode" -> decode = parsed(a, value(args, ++i, a),
-                        io.camflux.engine.config.ConfigLoader::parseDecode);
+                case "--decode" -> decode = validDecode(value(args, ++i, a));
+                case "--compare-decode" -> compareDecode = validDecode(value(args, ++i, a));
+                case "--gop" -> gop = positive(value(args, ++i, a), a);
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -143,7 +163,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         }
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
                 false, source, clip, provider, decoder, shapes, ceilings, baseline, java.util.Map.copyOf(cudaOptions),
-                churn, decode);
+                churn, decode, compareDecode, gop);
     }
 
     private static <T> T parsed(String flag, String value, java.util.function.Function<String, T> parser) {
@@ -152,6 +172,12 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(flag + " " + e.getMessage());
         }
+    }
+
+    /** The JSON of a decode node, once it is known to be valid (problems named by path). */
+    private static String validDecode(String json) {
+        io.camflux.engine.config.ConfigLoader.parseDecode(json);
+        return json;
     }
 
     private static String value(String[] args, int i, String flag) {

@@ -33,6 +33,14 @@ class LoadOptionsTest {
         var e = assertThrows(io.camflux.engine.config.ConfigException.class,
                 () -> LoadOptions.parse(new String[] {"--decode", "{\"nvdec\": {\"contexts\": 0}}"}));
         assertEquals(List.of("decode.nvdec.contexts: must be >= 1, got 0"), e.problems());
+        LoadOptions compare = LoadOptions.parse(new String[] {"--compare-decode", "{\"key_frames_only\": \"never\"}",
+                "--gop", "1"});
+        assertEquals(io.camflux.engine.config.DecodeConfig.KeyFrames.NEVER,
+                compare.withDecodeJson(compare.compareDecodeJson()).decode().keyFrames(), "the compared runs' engine");
+        assertEquals(io.camflux.engine.config.DecodeConfig.KeyFrames.AUTO, compare.decode().keyFrames());
+        assertEquals(1, compare.gopSeconds());
+        assertThrows(io.camflux.engine.config.ConfigException.class,
+                () -> LoadOptions.parse(new String[] {"--compare-decode", "{\"key_frames_only\": 1}"}));
     }
 
     @Test
