@@ -194,6 +194,13 @@ public final class Camera implements CameraView {
                 if (decoded.dropped() == DropReason.NO_MOTION) {
                     nextFrameId.getAndIncrement();
                     ledger.meters().motion(false);
+                    // a realtime file is paced by the frames it keeps; where the gate keeps none (a still scene) the
+                    // sampled ones pace it, or it would be read as fast as it decodes
+                    if (config.isFile() && config.realtime() && !session.pacer.pace(session.lastPts)) {
+                        ledger.droppedAtSource(decoded.dropped());
+                        sink.complete();
+                        return session;
+                    }
                 }
                 ledger.droppedAtSource(decoded.dropped());
                 announceStreaming(session);

@@ -89,6 +89,32 @@ class MotionPipelineTest {
         }
     }
 
+    /**
+     * A realtime file of a still scene, every frame of which the gate drops, still plays at its own rate: it was paced
+     * only by the frames it kept, and so was read as fast as it decoded (4-6x its rate, two cores busy for 16).
+     */
+    @Test
+    void aStillRealtimeFileWhoseFramesTheGateDropsPlaysAtItsRate() throws Exception {
+        ShardConfig config = TestConfigs.shard(2, 4, List.of(
+                TestConfigs.file("still", TestAssets.media("static.mp4").toString(), true, true)))
+                .withMotion(MotionConfig.defaults(true));
+        try (CamFlux engine = CamFlux.builder(config).detector(onePersonEach()).build()) {
+            reactor.core.Disposable running = engine.detections().subscribe();
+            FrameCounts still = engine.cameras().get(0).ledger();
+            await(() -> still.releasedCount(DropReason.NO_MOTION) >= 2, "the gate drops the still scene");
+            long decodedBefore = still.decodedCount();
+            long started = System.nanoTime();
+            Thread.sleep(3000);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            double fps = (still.decodedCount() - decodedBefore) / seconds;
+            running.dispose();
+            // the clip is 10 fps; a machine that stalls reads behind, never ahead
+            assertTrue(fps <= 10 * 1.3, "decoded " + fps + " frames a second of a 10 fps clip");
+            assertTrue(still.releasedCount(DropReason.NO_MOTION) > still.releasedCount(DropReason.INFERRED),
+                    "the gate dropped the still frames (it passes the first)");
+        }
+    }
+
     /** Turning the gate on and off while a still camera streams: no reconnect, frame ids go on, drops follow. */
     @Test
     void motionConfigAppliesLiveWithoutReconnecting() throws Exception {
