@@ -74,20 +74,26 @@ public final class ConfigLoader {
         return config;
     }
 
+    /** {@code json} as one JSON object, or a config error named {@code name}. */
+    private static JsonNode jsonObject(String json, String name, String prefix, String notAnObject) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(name, List.of(prefix + "malformed JSON: " + e.getOriginalMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw new ConfigException(name, List.of(notAnObject));
+        }
+        return node;
+    }
+
     /**
      * A {@code decode} node on its own (the bench's {@code --decode}), validated as in a config file; problems are
      * named from {@code decode.}.
      */
     public static DecodeConfig parseDecode(String json) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException("decode", List.of("decode: malformed JSON: " + e.getOriginalMessage()));
-        }
-        if (node == null || !node.isObject()) {
-            throw new ConfigException("decode", List.of("decode: must be an object"));
-        }
+        JsonNode node = jsonObject(json, "decode", "decode: ", "decode: must be an object");
         List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         DecodeConfig decode = Reader.decode(new JsonFields(node, "decode", problems, unknown));
@@ -150,15 +156,7 @@ public final class ConfigLoader {
      */
     public static SourceConfig parseSource(String json, String cameraUuid, VideoDecoder defaultDecoder, Path baseDir,
                                            boolean trackingEnabled) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException("source", List.of("malformed JSON: " + e.getOriginalMessage()));
-        }
-        if (node == null || !node.isObject()) {
-            throw new ConfigException("source", List.of("a source must be a JSON object"));
-        }
+        JsonNode node = jsonObject(json, "source", "", "a source must be a JSON object");
         com.fasterxml.jackson.databind.node.ObjectNode object = (com.fasterxml.jackson.databind.node.ObjectNode) node;
         if (!object.has("camera_uuid")) {
             object.put("camera_uuid", cameraUuid);
