@@ -3,9 +3,9 @@ package io.camflux.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
-import io.camflux.engine.testing.FakeDetectors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

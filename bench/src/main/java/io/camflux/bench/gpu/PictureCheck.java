@@ -1,11 +1,11 @@
 package io.camflux.bench.gpu;
 
+import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
 import io.camflux.engine.source.AnalysisSize;
-import io.camflux.engine.config.DecodeConfig;
-import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.source.DecoderBackend;
+import io.camflux.engine.source.StreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

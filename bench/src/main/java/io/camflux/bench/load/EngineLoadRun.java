@@ -2,6 +2,8 @@ package io.camflux.bench.load;
 
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraState;
+import io.camflux.engine.CameraView;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.config.BatchConfig;
 import io.camflux.engine.config.HttpConfig;
 import io.camflux.engine.config.ModelConfig;
@@ -9,8 +11,6 @@ import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.ReconnectConfig;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.CameraView;
-import io.camflux.engine.DropReason;
 import io.camflux.model.BuiltinModel;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Timer;

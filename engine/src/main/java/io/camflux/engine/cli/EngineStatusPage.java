@@ -2,11 +2,11 @@ package io.camflux.engine.cli;
 
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraView;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.FrameCounts;
+import io.camflux.engine.LastInference;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.http.StatusPage;
-import io.camflux.engine.DropReason;
-import io.camflux.engine.LastInference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

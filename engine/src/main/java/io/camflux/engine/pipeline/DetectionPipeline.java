@@ -1,13 +1,13 @@
 package io.camflux.engine.pipeline;
 
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.FrameDetector;
 import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.BatchConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.motion.MotionGate;
 import io.camflux.engine.source.Camera;
-import io.camflux.engine.DropReason;
 import io.camflux.engine.source.VideoFrame;
 import java.util.Collection;
 import java.util.List;

@@ -1,11 +1,11 @@
 package io.camflux.engine.pipeline;
 
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.ObjectEvent;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.config.TrackingConfig;
 import io.camflux.engine.metrics.CameraMeters;
-import io.camflux.engine.DropReason;
 import io.camflux.engine.source.VideoFrame;
 import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.tracking.SceneAnalytics;

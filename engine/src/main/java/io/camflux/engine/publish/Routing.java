@@ -2,10 +2,10 @@ package io.camflux.engine.publish;
 
 import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.ObjectEvent;
+import io.camflux.engine.StatusEvent;
 import io.camflux.engine.config.AmqpConfig;
 import io.camflux.engine.event.EventJson;
 import io.camflux.engine.event.LeaseTag;
-import io.camflux.engine.StatusEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;

@@ -1,9 +1,9 @@
 package io.camflux.engine.source;
 
-import io.camflux.engine.DropReason;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;
+import io.camflux.engine.DropReason;
 import io.camflux.engine.config.SourceConfig;
 import java.time.Clock;
 import java.time.Duration;

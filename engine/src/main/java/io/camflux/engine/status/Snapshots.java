@@ -8,9 +8,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.fillPoly;
 import static org.bytedeco.opencv.global.opencv_imgproc.putText;
 import static org.bytedeco.opencv.global.opencv_imgproc.rectangle;
 
+import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.LastInference;
 import io.camflux.engine.config.Polygon;
-import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.source.VideoFrame;
 import io.camflux.model.Detection;
 import java.time.Duration;

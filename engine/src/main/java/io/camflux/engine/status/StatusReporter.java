@@ -1,7 +1,7 @@
 package io.camflux.engine.status;
 
-import io.camflux.engine.StatusEvent;
 import io.camflux.engine.CameraStatus;
+import io.camflux.engine.StatusEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
 import io.camflux.engine.CameraChange;
-import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.CameraView;
+import io.camflux.engine.config.ConfigLoader;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.model.TestAssets;
 import java.nio.file.Files;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
-import io.camflux.engine.EngineParts;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.config.EtcdConfig;
 import io.camflux.engine.event.LeaseTag;
 import io.camflux.engine.testing.Await;

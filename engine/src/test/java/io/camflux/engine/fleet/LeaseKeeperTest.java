@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.camflux.engine.CamFlux;
-import io.camflux.engine.EngineParts;
 import io.camflux.engine.CameraState;
 import io.camflux.engine.CameraStatus;
 import io.camflux.engine.CameraView;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.config.ControlPlaneConfig;
 import io.camflux.engine.event.LeaseTag;
 import io.camflux.engine.testing.Await;

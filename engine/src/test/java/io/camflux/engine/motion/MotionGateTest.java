@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.engine.DropReason;
 import io.camflux.engine.config.MotionConfig;
 import io.camflux.engine.config.Polygon;
 import io.camflux.engine.config.SourceConfig;
-import io.camflux.engine.DropReason;
 import io.camflux.engine.source.FfmpegStreamReader;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.PictureFilter;

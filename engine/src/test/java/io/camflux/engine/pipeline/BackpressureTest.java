@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.camflux.engine.CamFlux;
-import io.camflux.engine.EngineParts;
-import io.camflux.engine.DetectionEvent;
-import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.CameraView;
+import io.camflux.engine.DetectionEvent;
 import io.camflux.engine.DropReason;
+import io.camflux.engine.EngineParts;
+import io.camflux.engine.config.ShardConfig;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;

@@ -4,8 +4,8 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.camflux.engine.CamFlux;
-import io.camflux.engine.EngineParts;
 import io.camflux.engine.DetectionEvent;
+import io.camflux.engine.EngineParts;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.TestConfigs;
