@@ -1,6 +1,5 @@
 package io.camflux.model;
 
-import java.util.Locale;
 
 /**
  * The batch sizes a session runs. On CUDA, a session whose input shape changes from one run to the next pays
@@ -23,11 +22,7 @@ public record BatchShapes(Policy policy, int maxBatch) {
         MAX;
 
         public static Policy parse(String value) {
-            try {
-                return valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("must be auto, exact or max, got '" + value + "'");
-            }
+            return EnumValue.parse(Policy.class, value, "auto, exact or max");
         }
     }
 

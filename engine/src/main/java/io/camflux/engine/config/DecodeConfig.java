@@ -1,6 +1,6 @@
 package io.camflux.engine.config;
 
-import java.util.Locale;
+import io.camflux.model.EnumValue;
 
 /**
  * {@code decode}: how this worker decodes its cameras, host-wide (which decoder each camera asks for is
@@ -23,11 +23,7 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
         AUTO, NEVER;
 
         public static KeyFrames parse(String value) {
-            try {
-                return valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("must be auto or never, got '" + value + "'");
-            }
+            return EnumValue.parse(KeyFrames.class, value, "auto or never");
         }
     }
 
@@ -75,11 +71,7 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
         CUVID, HWACCEL;
 
         public static Decoder parse(String value) {
-            try {
-                return valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("must be cuvid or hwaccel, got '" + value + "'");
-            }
+            return EnumValue.parse(Decoder.class, value, "cuvid or hwaccel");
         }
     }
 

@@ -1,7 +1,7 @@
 package io.camflux.engine.config;
 
 import io.camflux.engine.tracking.Tracker;
-import java.util.Locale;
+import io.camflux.model.EnumValue;
 
 /**
  * {@code tracking}: a tracker per camera on the stage behind inference; each detection of a confirmed track carries
@@ -29,11 +29,7 @@ public record TrackingConfig(boolean enabled, double maxLostSeconds, int minHits
         BOTH;
 
         public static Events parse(String value) {
-            try {
-                return valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("must be frames, objects or both, got '" + value + "'");
-            }
+            return EnumValue.parse(Events.class, value, "frames, objects or both");
         }
 
         public boolean frames() {

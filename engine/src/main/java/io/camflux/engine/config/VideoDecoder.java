@@ -1,17 +1,13 @@
 package io.camflux.engine.config;
 
-import java.util.Locale;
+import io.camflux.model.EnumValue;
 
 /** Where a camera's video is decoded. NVDEC falls back to the CPU with a warning; AUTO falls back quietly. */
 public enum VideoDecoder {
     CPU, NVDEC, AUTO;
 
     public static VideoDecoder parse(String value) {
-        try {
-            return valueOf(value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("must be auto, cpu or nvdec, got '" + value + "'");
-        }
+        return EnumValue.parse(VideoDecoder.class, value, "auto, cpu or nvdec");
     }
 
     public boolean wantsGpu() {
