@@ -39,9 +39,10 @@ final class LoadBench {
         List<RunResult> results = new ArrayList<>();
         List<RunResult> compared = new ArrayList<>();
         boolean comparing = options.compareDecodeJson() != null;
-        boolean[] climbing = {true, comparing};
+        boolean climbing = true;
+        boolean comparedClimbing = comparing;
         for (int n : options.cameras()) {
-            if (!climbing[0] && !climbing[1]) {
+            if (!climbing && !comparedClimbing) {
                 break;
             }
             try (CameraSet cameras = options.source().equals("files") ? CameraSet.files(clip)
@@ -52,16 +53,16 @@ final class LoadBench {
                             options.duration().toSeconds());
                     baseline = FfmpegBaseline.run(cameras, n, options.duration());
                 }
-                if (climbing[1]) {
+                if (comparedClimbing) {
                     // with --compare-decode, the same N with the other decode node first, in this invocation
                     System.err.printf("bench: %d cameras, engine with decode %s%n", n, options.compareDecodeJson());
                     RunResult r = EngineLoadRun.run(cameras, options.withDecodeJson(options.compareDecodeJson()), n,
                             baseline);
                     compared.add(r);
                     System.err.println(markdownRow(r));
-                    climbing[1] = !options.sweep() || r.sustained();
+                    comparedClimbing = !options.sweep() || r.sustained();
                 }
-                if (!climbing[0]) {
+                if (!climbing) {
                     continue;
                 }
                 // with --churn, the same N without churn first: the baseline of the churned run, in this invocation
@@ -73,7 +74,7 @@ final class LoadBench {
                     RunResult r = EngineLoadRun.run(cameras, options.withChurn(churn), n, baseline);
                     results.add(r);
                     System.err.println(markdownRow(r));
-                    climbing[0] = !comparing || !options.sweep() || r.sustained();
+                    climbing = !comparing || !options.sweep() || r.sustained();
                 }
             }
         }

@@ -52,10 +52,10 @@ public final class RateSampler implements io.camflux.engine.source.FrameSampler 
         nextDue = Long.MIN_VALUE;
     }
 
+    /** The period of the rate the last frame was judged at. */
     @Override
     public long periodMicros() {
-        double now = maxFps.getAsDouble();
-        return now > 0 ? Math.round(1_000_000 / now) : 0;
+        return periodMicros;
     }
 
     @Override

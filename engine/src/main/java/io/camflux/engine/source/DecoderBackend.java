@@ -96,11 +96,6 @@ public final class DecoderBackend implements AutoCloseable {
         return reader.allowKeyFramesOnly(keyFramesOnlyAllowed);
     }
 
-    /** Cameras decoding on NVDEC now. */
-    public int nvdecStreams() {
-        return nvdec.activeStreams();
-    }
-
     /** NVDEC load reserved now, in 1080p frames per second. */
     public double nvdecReserved() {
         return nvdec.reserved();

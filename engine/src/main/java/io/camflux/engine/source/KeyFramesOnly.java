@@ -40,8 +40,4 @@ final class KeyFramesOnly {
         log.info("camera {}: a key frame every {} ms, a frame kept every {} ms: decoding {}", cameraUuid,
                 keyInterval / 1000, periodMicros / 1000, on ? "key frames only" : "every frame");
     }
-
-    boolean on() {
-        return on;
-    }
 }
