@@ -18,11 +18,13 @@ import java.util.Set;
  *                       so one batch's copies and kernel launches overlap another's kernels; on the CPU they share
  *                       the cores
  * @param batchShapes    the batch sizes the sessions run and warm up when they open (see {@link BatchShapes})
+ * @param inputWidth     the width the model runs at; 0: the one it declares (see {@code ModelGraph#withInputSize})
+ * @param inputHeight    the height the model runs at; 0: the one it declares
  */
 public record DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold,
                                float iouThreshold, Set<String> classFilter, ModelFormat format, Path labelsFile,
                                int intraOpThreads, boolean fusedGraph, Map<String, String> cudaOptions,
-                               int instances, BatchShapes batchShapes) {
+                               int instances, BatchShapes batchShapes, int inputWidth, int inputHeight) {
     /**
      * Measured (bench/results/gpu-instances-2026-11-24-h100.md): 1.4-1.8x one session on an H100, where 3-4 add
      * little; 1.9x on 2 CPU cores with one thread each.
@@ -44,6 +46,27 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
                 throw new IllegalArgumentException("model.cuda_options." + option.getKey() + ": " + problem);
             }
         }
+        problem = inputSizeProblem(inputWidth, inputHeight);
+        if (problem != null) {
+            throw new IllegalArgumentException("model.input_size: " + problem);
+        }
+    }
+
+    public DetectorSettings(ExecutionProvider provider, int deviceId, float confidenceThreshold, float iouThreshold,
+                            Set<String> classFilter, ModelFormat format, Path labelsFile, int intraOpThreads,
+                            boolean fusedGraph, Map<String, String> cudaOptions, int instances,
+                            BatchShapes batchShapes) {
+        this(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format, labelsFile, intraOpThreads,
+                fusedGraph, cudaOptions, instances, batchShapes, 0, 0);
+    }
+
+    /** What is wrong with an input size (0 by 0: as the model declares), or null. */
+    public static String inputSizeProblem(int width, int height) {
+        if (width == 0 && height == 0) {
+            return null;
+        }
+        return width < 32 || height < 32 || width > 4096 || height > 4096 || width % 32 != 0 || height % 32 != 0
+                ? "width and height must be multiples of 32 from 32 to 4096, got " + width + "x" + height : null;
     }
 
     /** What is wrong with {@code instances}, or null; the config loader reports the same words. */
@@ -72,31 +95,36 @@ public record DetectorSettings(ExecutionProvider provider, int deviceId, float c
 
     public DetectorSettings withProvider(ExecutionProvider value) {
         return new DetectorSettings(value, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, batchShapes);
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, batchShapes, inputWidth, inputHeight);
     }
 
     public DetectorSettings withFusedGraph(boolean value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, value, cudaOptions, instances, batchShapes);
+                labelsFile, intraOpThreads, value, cudaOptions, instances, batchShapes, inputWidth, inputHeight);
     }
 
     public DetectorSettings withCudaOptions(Map<String, String> value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, value, instances, batchShapes);
+                labelsFile, intraOpThreads, fusedGraph, value, instances, batchShapes, inputWidth, inputHeight);
     }
 
     public DetectorSettings withIntraOpThreads(int value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, value, fusedGraph, cudaOptions, instances, batchShapes);
+                labelsFile, value, fusedGraph, cudaOptions, instances, batchShapes, inputWidth, inputHeight);
     }
 
     public DetectorSettings withInstances(int value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, cudaOptions, value, batchShapes);
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, value, batchShapes, inputWidth, inputHeight);
     }
 
     public DetectorSettings withBatchShapes(BatchShapes value) {
         return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
-                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, value);
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, value, inputWidth, inputHeight);
+    }
+
+    public DetectorSettings withInputSize(int width, int height) {
+        return new DetectorSettings(provider, deviceId, confidenceThreshold, iouThreshold, classFilter, format,
+                labelsFile, intraOpThreads, fusedGraph, cudaOptions, instances, batchShapes, width, height);
     }
 }

@@ -368,6 +368,11 @@ public final class OnnxDetector implements AutoCloseable {
             byte[] bytes = Files.readAllBytes(model);
             ModelGraph graph = ModelGraph.parse(bytes);
             graph.requireImageInput();
+            if (settings.inputWidth() > 0 && (settings.inputWidth() != graph.input().dim(3)
+                    || settings.inputHeight() != graph.input().dim(2))) {
+                graph = graph.withInputSize(settings.inputWidth(), settings.inputHeight());
+                bytes = graph.bytes();
+            }
             TensorSpec in = graph.input();
             inputName = in.name();
             declaredBatch = in.dim(0);

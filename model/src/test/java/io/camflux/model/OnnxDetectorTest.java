@@ -66,6 +66,41 @@ class OnnxDetectorTest {
     }
 
     @Test
+    void theModelRunAtASmallerInputSizeFindsTheSamePeopleForLessWork() throws Exception {
+        DetectorSettings cpu = DetectorSettings.defaults().withProvider(ExecutionProvider.CPU);
+        try (OnnxDetector declared = OnnxDetector.open(TestAssets.defaultModel(), cpu);
+             OnnxDetector small = OnnxDetector.open(TestAssets.defaultModel(), cpu.withInputSize(320, 256))) {
+            assertEquals(416, declared.inputWidth());
+            assertEquals(320, small.inputWidth());
+            assertEquals(256, small.inputHeight());
+            assertTrue(small.fusedGraph(), "the resized model is fused like the declared one");
+            List<List<Detection>> big = declared.detect(frames);
+            List<List<Detection>> found = small.detect(frames);
+            for (int i = 0; i < frames.size(); i++) {
+                List<Detection> people = found.get(i).stream().filter(d -> d.className().equals("person")).toList();
+                assertTrue(people.size() >= 1, "frame " + i + ": people at 320x256 too, got " + found.get(i));
+                int alsoFoundLarge = 0;
+                for (Detection p : people) {
+                    assertTrue(p.x2() <= 768 && p.y2() <= 576, "boxes in source pixels: " + p);
+                    if (big.get(i).stream().mapToDouble(b -> iou(b, p)).max().orElse(0) > 0.5) {
+                        alsoFoundLarge++;
+                    }
+                }
+                // fewer pixels merge neighbours now and then; most boxes are still the declared size's
+                assertTrue(2 * alsoFoundLarge >= people.size(), "frame " + i + ": " + people + " against " + big.get(i));
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> cpu.withInputSize(300, 300), "not a multiple of 32");
+    }
+
+    private static double iou(Detection a, Detection b) {
+        double w = Math.min(a.x2(), b.x2()) - Math.max(a.x1(), b.x1());
+        double h = Math.min(a.y2(), b.y2()) - Math.max(a.y1(), b.y1());
+        double inter = w > 0 && h > 0 ? w * h : 0;
+        return inter / (a.width() * a.height() + b.width() * b.height() - inter);
+    }
+
+    @Test
     void batchEqualsOneByOneAndFilterKeepsOnlyWantedClasses() throws Exception {
         DetectorSettings onlyCars = new DetectorSettings(ExecutionProvider.CPU, 0, 0.35f, 0.45f, Set.of("car"), null,
                 null, 1);

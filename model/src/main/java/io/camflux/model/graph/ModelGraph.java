@@ -103,6 +103,64 @@ public final class ModelGraph {
     }
 
     /**
+     * The model unchanged but for its input's height and width (and the anchors its output declares, at YOLOX's
+     * strides 8, 16 and 32): a fully convolutional detector run at another size, smaller for cheaper cameras. The
+     * sizes must be multiples of 32.
+     */
+    public ModelGraph withInputSize(int width, int height) {
+        requireImageInput();
+        if (width <= 0 || height <= 0 || width % 32 != 0 || height % 32 != 0) {
+            throw new IllegalArgumentException("input size " + width + "x" + height + " is not a multiple of 32");
+        }
+        if (output.rank() != 3) {
+            throw new IllegalArgumentException("expected an output [N,a,b], got " + output);
+        }
+        long anchors = 0;
+        for (int stride : new int[] {8, 16, 32}) {
+            anchors += (long) (width / stride) * (height / stride);
+        }
+        long declared = (long) (input.dim(2) / 8) * (input.dim(3) / 8) + (input.dim(2) / 16) * (input.dim(3) / 16)
+                + (input.dim(2) / 32) * (input.dim(3) / 32);
+        long[] out = output.dims();
+        int anchorAxis = out[1] == declared ? 1 : out[2] == declared ? 2 : -1;
+        if (anchorAxis < 0) {
+            throw new IllegalArgumentException("the output " + output + " has no axis of " + declared
+                    + " anchors (strides 8, 16, 32): cannot resize its input");
+        }
+        out[anchorAxis] = anchors;
+        long[] in = input.dims();
+        in[2] = height;
+        in[3] = width;
+        List<ByteString> inputs = new ArrayList<>();
+        for (ByteString i : Proto.messages(graph, Proto.GRAPH_INPUT)) {
+            inputs.add(spec(i).name().equals(input.name()) ? sized(input, in) : i);
+        }
+        List<ByteString> outputs = new ArrayList<>();
+        for (ByteString o : Proto.messages(graph, Proto.GRAPH_OUTPUT)) {
+            outputs.add(spec(o).name().equals(output.name()) ? sized(output, out) : o);
+        }
+        UnknownFieldSet edited = UnknownFieldSet.newBuilder(graph)
+                .clearField(Proto.GRAPH_INPUT).addField(Proto.GRAPH_INPUT, Proto.bytes(inputs))
+                .clearField(Proto.GRAPH_OUTPUT).addField(Proto.GRAPH_OUTPUT, Proto.bytes(outputs))
+                .clearField(Proto.GRAPH_VALUE_INFO)
+                .build();
+        return new ModelGraph(Proto.parse(ByteString.copyFrom(withGraph(edited))));
+    }
+
+    /** The whole model, as bytes. */
+    public byte[] bytes() {
+        return model.toByteArray();
+    }
+
+    private static ByteString sized(TensorSpec s, long[] dims) {
+        Object[] d = new Object[dims.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = dims[i] > 0 ? (Object) dims[i] : "d" + i;
+        }
+        return Proto.valueInfo(s.name(), s.elementType(), d);
+    }
+
+    /**
      * The model with pixel input and candidate output (see the class comment).
      *
      * @param allowedClasses null keeps every class; else the classes whose scores count

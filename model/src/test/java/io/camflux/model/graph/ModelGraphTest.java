@@ -36,6 +36,20 @@ class ModelGraphTest {
     }
 
     @Test
+    void resizedInputDeclaresItsSizeAndAnchorsAndRuns() throws Exception {
+        ModelGraph small = defaultModel().withInputSize(320, 256);
+        assertArrayEquals(new long[] {1, 3, 256, 320}, small.input().dims());
+        assertArrayEquals(new long[] {1, 40 * 32 + 20 * 16 + 10 * 8, 85}, small.output().dims());
+        FloatBuffer input = ByteBuffer.allocateDirect(3 * 256 * 320 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        try (OrtSession session = env.createSession(small.bytes(), new OrtSession.SessionOptions());
+             OnnxTensor t = OnnxTensor.createTensor(env, input, new long[] {1, 3, 256, 320});
+             OrtSession.Result r = session.run(Map.of("images", t))) {
+            assertArrayEquals(new long[] {1, 1680, 85}, ((OnnxTensor) r.get(0)).getInfo().getShape());
+        }
+        assertThrows(IllegalArgumentException.class, () -> defaultModel().withInputSize(330, 320));
+    }
+
+    @Test
     void dynamicBatchRunsThreeImagesAsOneByOneWould() throws Exception {
         ModelGraph g = defaultModel();
         int slot = 3 * 416 * 416;
