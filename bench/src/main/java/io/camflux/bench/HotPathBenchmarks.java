@@ -86,7 +86,7 @@ public class HotPathBenchmarks {
             found.add(new DetectionEvent.Detected(d.className(), d.classId(), d.confidence(),
                     new DetectionEvent.Box(d.x1(), d.y1(), d.x2(), d.y2())));
         }
-        event = new DetectionEvent(Instant.now(), "runner", "shard", "tenant", "site", "cam-001", 42, 6.0, found,
+        event = new DetectionEvent(Instant.now(), "runner", "shard", "tenant", "site", "cam-001", 42, 6.0, "default", found,
                 new DetectionEvent.Latency(0.012, 0.05));
     }
 

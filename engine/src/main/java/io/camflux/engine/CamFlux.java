@@ -16,8 +16,7 @@ import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
 import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.status.StatusReporter;
-import io.camflux.model.ModelResolver;
-import io.camflux.model.OnnxDetector;
+import io.camflux.engine.detect.Detectors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -59,7 +58,7 @@ public final class CamFlux implements AutoCloseable {
     private final LiveCameras cameras;
     private final DetectionPipeline pipeline;
     private final Snapshots snapshots;
-    private final FrameDetector detector;
+    private final Detectors detectors;
     /** null when the options gave an opener of their own */
     private final DecoderBackend decoders;
     private final MeterRegistry registry;
@@ -75,9 +74,9 @@ public final class CamFlux implements AutoCloseable {
     private volatile MotionConfig motion;
     private volatile boolean motionNativesChecked;
 
-    private CamFlux(CamFluxOptions options, DecoderBackend decoders) {
+    private CamFlux(CamFluxOptions options, DecoderBackend decoders, Detectors detectors) {
         this.config = options.config();
-        this.detector = options.detector();
+        this.detectors = detectors;
         this.decoders = decoders;
         this.registry = options.registry();
         this.timer = options.timer();
@@ -94,11 +93,14 @@ public final class CamFlux implements AutoCloseable {
             return camera;
         }, name -> cameraThread(name, this::cameraCount), timer, options.maxSources(), this::forget);
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
-                detector.concurrency()));
-        Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", config.batch().prepareThreads()));
+                detectors.concurrency()));
+        int prepareThreads = config.modelsByName().values().stream()
+                .mapToInt(m -> m.batch(config.batch()).prepareThreads()).max().orElse(1);
+        Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", prepareThreads));
         Function<SourceConfig, MotionGate> motionGates = source -> new OpenCvMotionGate(() -> motion, source);
         this.pipeline = new DetectionPipeline(new PipelineOptions(config, 2 * options.maxSources(), clock, registry,
-                new PipelineOptions.Threads(inferenceThreads, cpu, timer)), motionGates, detector, snapshots);
+                new PipelineOptions.Threads(inferenceThreads, cpu, timer)), motionGates, detectors.byName(), snapshots);
+        detectors.bindMetrics(registry);
         this.detections = pipeline.detections(cameras.runs(), stopIntake.asMono())
                 .doOnSubscribe(s -> started.set(true))
                 .doFinally(signal -> finished.tryEmitEmpty())
@@ -133,21 +135,21 @@ public final class CamFlux implements AutoCloseable {
     }
 
     private static CamFlux create(CamFluxOptions options, DecoderBackend decoders) throws IOException {
-        FrameDetector d = options.detector();
         ShardConfig config = options.config();
-        if (d == null) {
-            try {
-                d = FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(config.model().path()),
-                        config.model().detectorSettings().withBatchShapes(config.batch().batchShapes())));
-            } catch (ai.onnxruntime.OrtException e) {
-                throw new IOException("cannot load model " + config.model().path() + ": " + e.getMessage(), e);
+        Detectors d = Detectors.open(config, options.detectors());
+        for (int i = 0; i < config.sources().size(); i++) {
+            String model = config.sources().get(i).model();
+            if (!d.byName().containsKey(model)) {
+                d.close();
+                throw new IllegalArgumentException("sources[" + i + "].model: no model named '" + model
+                        + "' (this worker has: " + String.join(", ", d.byName().keySet()) + ")");
             }
         }
         if (config.motion().enabled()) {
             try {
                 OpenCvMotionGate.requireNatives();
             } catch (IllegalStateException e) {
-                closeQuietly(d);
+                d.close();
                 throw e;
             }
         }
@@ -155,9 +157,9 @@ public final class CamFlux implements AutoCloseable {
         if (decoders != null) {
             // kept frames at the detector's size, but never narrower than the motion gate works
             int minWidth = config.motion().enabled() ? config.motion().workingWidth() : 0;
-            opener = decoders.opener(AnalysisSize.of(d.inputSize(), minWidth));
+            opener = decoders.opener(AnalysisSize.of(d.largestInput(), minWidth));
         }
-        return new CamFlux(options.withParts(d, opener), decoders);
+        return new CamFlux(options.withOpener(opener), decoders, d);
     }
 
     /** Detection events of all cameras, in the order batches finish. */
@@ -183,7 +185,18 @@ public final class CamFlux implements AutoCloseable {
 
     /** Adds a camera while the engine runs; an error if its id is in the set or the set holds max_sources. */
     public Mono<CameraChange> add(SourceConfig source) {
-        return cameras.add(source);
+        return withKnownModel(source).flatMap(cameras::add);
+    }
+
+    /** The names a camera's {@code model} may take: the config's models and the detectors the builder was given. */
+    public java.util.Set<String> models() {
+        return detectors.byName().keySet();
+    }
+
+    private Mono<SourceConfig> withKnownModel(SourceConfig source) {
+        return models().contains(source.model()) ? Mono.just(source)
+                : Mono.error(new IllegalArgumentException("camera " + source.cameraUuid() + ": no model named '"
+                        + source.model() + "' (this worker has: " + String.join(", ", models()) + ")"));
     }
 
     /**
@@ -191,7 +204,7 @@ public final class CamFlux implements AutoCloseable {
      * when it is the same.
      */
     public Mono<CameraChange> put(SourceConfig source) {
-        return cameras.put(source);
+        return withKnownModel(source).flatMap(cameras::put);
     }
 
     /**
@@ -214,7 +227,7 @@ public final class CamFlux implements AutoCloseable {
 
     /** Makes the camera set {@code desired}: the diff is applied, cameras it does not change are not touched. */
     public Mono<List<CameraChange>> apply(List<SourceConfig> desired) {
-        return cameras.apply(desired);
+        return apply(desired, "removed");
     }
 
     /**
@@ -222,7 +235,8 @@ public final class CamFlux implements AutoCloseable {
      * (e.g. {@code lease_lost}) instead of {@code removed}.
      */
     public Mono<List<CameraChange>> apply(List<SourceConfig> desired, String removedReason) {
-        return cameras.apply(desired, removedReason);
+        return Flux.fromIterable(desired).concatMap(this::withKnownModel).collectList()
+                .flatMap(known -> cameras.apply(known, removedReason));
     }
 
     /**
@@ -392,7 +406,7 @@ public final class CamFlux implements AutoCloseable {
         if (decoders != null) {
             decoders.close();
         }
-        closeQuietly(detector);
+        detectors.close();
     }
 
     /** A pool the engine closes itself. */
@@ -437,14 +451,6 @@ public final class CamFlux implements AutoCloseable {
         });
     }
 
-    private static void closeQuietly(FrameDetector detector) {
-        try {
-            detector.close();
-        } catch (Exception e) {
-            log.warn("closing the detector failed", e);
-        }
-    }
-
     /**
      * Builds an engine: collects the parts that replace a production default (a meter registry, a detector of one's
      * own, a timer scheduler and a clock) into the immutable options it is made of, then creates it.
@@ -452,7 +458,7 @@ public final class CamFlux implements AutoCloseable {
     public static final class Builder {
         private final ShardConfig config;
         private MeterRegistry registry = new SimpleMeterRegistry();
-        private FrameDetector detector;
+        private final java.util.Map<String, FrameDetector> detectors = new java.util.LinkedHashMap<>();
         private StreamReader.Opener opener;
         private Scheduler timer = Schedulers.parallel();
         private Clock clock = Clock.systemUTC();
@@ -478,9 +484,20 @@ public final class CamFlux implements AutoCloseable {
             return this;
         }
 
-        /** The detector to use instead of opening the configured model; the engine closes it. */
+        /** The detector to use instead of opening the configured {@code model} (the default); the engine closes it. */
         public Builder detector(FrameDetector detector) {
-            this.detector = detector;
+            return detector(ShardConfig.DEFAULT_MODEL, detector);
+        }
+
+        /**
+         * The detector of the cameras whose {@code model} is {@code name}: instead of opening the config's
+         * {@code models.name}, or a model the config does not have. The engine closes it.
+         */
+        public Builder detector(String name, FrameDetector detector) {
+            if (!SourceConfig.ID.matcher(name).matches()) {
+                throw new IllegalArgumentException("a model's name is " + SourceConfig.ID_RULE + ", got '" + name + "'");
+            }
+            this.detectors.put(name, java.util.Objects.requireNonNull(detector, "detector"));
             return this;
         }
 
@@ -511,10 +528,10 @@ public final class CamFlux implements AutoCloseable {
         }
 
         CamFluxOptions options() {
-            return new CamFluxOptions(config, registry, detector, opener, timer, clock, random, maxSources);
+            return new CamFluxOptions(config, registry, detectors, opener, timer, clock, random, maxSources);
         }
 
-        /** Opens the model (resolving, and if need be downloading, it) unless a detector was given. */
+        /** Opens each model (resolving, and if need be downloading, it) unless a detector was given for it. */
         public CamFlux build() throws IOException {
             return create(options());
         }

@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * The detections of one frame (wire format in docs/architecture.md). {@code fps} is the camera's measured rate of
  * frames reaching the detector; {@code latency.e2eS} runs from the frame's decoding to the event's creation.
+ * {@code model} names the worker's model that found them (the camera's {@code model}, {@code default} unless named).
  */
 public record DetectionEvent(Instant ts, String runnerId, String shardId, String tenantId, String siteId,
-                             String cameraUuid, long frameId, double fps, List<Detected> detections,
+                             String cameraUuid, long frameId, double fps, String model, List<Detected> detections,
                              Latency latency) {
 
     public DetectionEvent {

@@ -41,21 +41,34 @@ final class EngineLoadRun {
         for (int i = 1; i <= n; i++) {
             sources.add(cameras.source(i, o.decoder()));
         }
+        ModelConfig model = new ModelConfig(BuiltinModel.DEFAULT, o.provider(), 0, 0.35f, 0.45f, Set.of(), null, null,
+                0, true, o.cudaOptions(), o.instances());
+        Map<String, ModelConfig> models = new LinkedHashMap<>();
+        if (o.models() > 1) {
+            // the second model: the same network at 320x320, every other camera on it
+            models.put(SMALL_MODEL, new ModelConfig(model.path(), model.provider(), 0, 0.35f, 0.45f, Set.of(), null,
+                    null, 0, true, o.cudaOptions(), o.instances(), 320, 320, null));
+            for (int i = 1; i < sources.size(); i += 2) {
+                sources.set(i, sources.get(i).withModel(SMALL_MODEL));
+            }
+        }
         return new ShardConfig("bench", "bench-" + n, o.maxFps(), sources, null, Duration.ofSeconds(5),
-                MotionConfig.defaults(o.motion()),
-                new ModelConfig(BuiltinModel.DEFAULT, o.provider(), 0, 0.35f, 0.45f, Set.of(), null, null, 0,
-                        true, o.cudaOptions(), o.instances()),
+                MotionConfig.defaults(o.motion()), model,
                 new BatchConfig(o.batch(), Duration.ofMillis(50), BatchConfig.defaultPrepareThreads(), o.shapes()),
                 new ReconnectConfig(Duration.ofMillis(500), Duration.ofSeconds(5), 0.2, 0), false,
                 new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(30)),
                 // the bench loads as many cameras as it is asked for, past the engine's default guard of 256
-                Math.max(n, ShardConfig.DEFAULT_MAX_SOURCES), null).withDecode(o.decode());
+                Math.max(n, ShardConfig.DEFAULT_MAX_SOURCES), null).withDecode(o.decode()).withModels(models);
     }
+
+    /** The second model's name with {@code --models 2}. */
+    static final String SMALL_MODEL = "small";
 
     static RunResult run(CameraSet cameras, LoadOptions o, int n, FfmpegBaseline.Result baseline) throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AtomicLong events = new AtomicLong();
         AtomicLong detections = new AtomicLong();
+        Map<String, AtomicLong> detectionsByModel = new java.util.concurrent.ConcurrentHashMap<>();
         List<Map<String, Object>> timeline = new ArrayList<>();
         ChurnLoop churn = o.churnPerMinute() > 0 ? new ChurnLoop(cameras.source(1, o.decoder()), o.churnPerMinute())
                 : null;
@@ -63,6 +76,7 @@ final class EngineLoadRun {
             Disposable sub = engine.detections().subscribe(e -> {
                 events.incrementAndGet();
                 detections.addAndGet(e.detections().size());
+                detectionsByModel.computeIfAbsent(e.model(), k -> new AtomicLong()).addAndGet(e.detections().size());
                 if (churn != null) {
                     churn.detected(e.cameraUuid());
                 }
@@ -76,7 +90,7 @@ final class EngineLoadRun {
             Thread.sleep(3000); // warm-up: JIT, MOG2's first frames, the first batches
             GpuSampler gpu = GpuSampler.startIfPresent();
             double serverCpuStart = cameras.serverCpuSeconds();
-            Snapshot start = Snapshot.take(engine, registry, events.get(), detections.get());
+            Snapshot start = Snapshot.take(engine, registry, events.get(), detections.get(), detectionsByModel);
             long startNanos = System.nanoTime();
             long end = startNanos + o.duration().toNanos();
             if (churn != null) {
@@ -98,7 +112,7 @@ final class EngineLoadRun {
                 timeline.add(point);
             }
             RunResult.Churn churnFigures = churn == null ? null : churn.stop(engine);
-            Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get());
+            Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get(), detectionsByModel);
             int nvdecCameras = (int) engine.cameras().stream().filter(c -> c.decoder().contains("(nvdec)")).count();
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double serverCores = (cameras.serverCpuSeconds() - serverCpuStart) / seconds;
@@ -213,16 +227,33 @@ final class EngineLoadRun {
         }
     }
 
+    /** A model's counters at one moment. */
+    private record ModelCounts(long batches, double batchFrames, long detections) {
+    }
+
     private record Snapshot(long cpuNanos, long rssMb, long gcMs, long events, long detections,
-                            List<Map<DropReason, Long>> released, List<Long> decoded, long batches, double batchFrames) {
-        static Snapshot take(CamFlux engine, SimpleMeterRegistry registry, long events, long detections) {
+                            List<Map<DropReason, Long>> released, List<Long> decoded, long batches, double batchFrames,
+                            Map<String, ModelCounts> models) {
+        static Snapshot take(CamFlux engine, SimpleMeterRegistry registry, long events, long detections,
+                             Map<String, AtomicLong> detectionsByModel) {
             List<Map<DropReason, Long>> released = new ArrayList<>();
             List<Long> decoded = new ArrayList<>();
             for (CameraView c : engine.cameras()) {
                 released.add(c.ledger().snapshot());
                 decoded.add(c.ledger().decodedCount());
             }
-            DistributionSummary batch = registry.find("batch.size").summary();
+            long batches = 0;
+            double batchFrames = 0;
+            Map<String, ModelCounts> models = new LinkedHashMap<>();
+            for (String model : engine.models()) {
+                DistributionSummary batch = registry.find("batch.size").tag("model", model).summary();
+                long count = batch == null ? 0 : batch.count();
+                double frames = batch == null ? 0 : batch.totalAmount();
+                batches += count;
+                batchFrames += frames;
+                AtomicLong found = detectionsByModel.get(model);
+                models.put(model, new ModelCounts(count, frames, found == null ? 0 : found.get()));
+            }
             long gc = 0;
             for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
                 gc += Math.max(0, b.getCollectionTime());
@@ -230,7 +261,7 @@ final class EngineLoadRun {
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             return new Snapshot(os.getProcessCpuTime(), currentRssMb(), gc, events, detections, released, decoded,
-                    batch == null ? 0 : batch.count(), batch == null ? 0 : batch.totalAmount());
+                    batches, batchFrames, models);
         }
     }
 
@@ -277,9 +308,30 @@ final class EngineLoadRun {
                     sampledFps, dropped.get(DropReason.INFERRED) / seconds, sampled == 0 ? 0 : (double) gated / sampled,
                     byLabel));
         }
-        Timer inference = registry.find("inference.latency").timer();
+        Timer inference = registry.find("inference.latency").tag("model", ShardConfig.DEFAULT_MODEL).timer();
         Timer e2e = registry.find("e2e.latency").timer();
         double[] inf = percentilesMs(inference), lat = percentilesMs(e2e);
+        Map<String, RunResult.ModelFigures> models = null;
+        if (engine.models().size() > 1) {
+            models = new LinkedHashMap<>();
+            for (String model : engine.models()) {
+                double inferred = 0;
+                int count = 0;
+                for (int i = 0; i < n; i++) {
+                    if (engine.cameras().get(i).config().model().equals(model)) {
+                        count++;
+                        inferred += cameras.get(i).inferredFps();
+                    }
+                }
+                ModelCounts from = a.models().get(model), to = b.models().get(model);
+                long modelBatches = to.batches() - from.batches();
+                double[] modelInference = percentilesMs(registry.find("inference.latency").tag("model", model).timer());
+                models.put(model, new RunResult.ModelFigures(count, inferred,
+                        (to.detections() - from.detections()) / seconds, modelBatches / seconds,
+                        modelBatches == 0 ? 0 : (to.batchFrames() - from.batchFrames()) / modelBatches,
+                        modelInference[0], modelInference[2]));
+            }
+        }
         long batches = b.batches() - a.batches();
         RunResult.Pipeline pipeline = new RunResult.Pipeline(batches / seconds,
                 batches == 0 ? 0 : (b.batchFrames() - a.batchFrames()) / batches, inf[0], inf[1], inf[2],
@@ -298,7 +350,7 @@ final class EngineLoadRun {
         boolean sustained = everyCameraKeepsUp && lat[2] < 1000 && lost == 0;
         long startupInferred = a.released().stream().mapToLong(m -> m.getOrDefault(DropReason.INFERRED, 0L)).sum();
         return new RunResult(n, seconds, o.maxFps(), o.height(), o.scene(), o.motion(), cameras, pipeline, process,
-                base, sustained, drainS, gpu, nvdecCameras, churn, timeline, startupInferred);
+                base, sustained, drainS, gpu, nvdecCameras, churn, timeline, startupInferred, models);
     }
 
     /** p50, p95, p99 in ms; these are for the whole run (Micrometer's percentiles decay over a few minutes). */

@@ -74,6 +74,11 @@ final class LoadBench {
                     RunResult r = EngineLoadRun.run(cameras, options.withChurn(churn), n, baseline);
                     results.add(r);
                     System.err.println(markdownRow(r));
+                    if (r.models() != null) {
+                        r.models().forEach((model, m) -> System.err.printf(Locale.ROOT, "bench: model %s: %d cameras,"
+                                + " inferred %.1f fps, detected %.1f objects/s, inference p50 %.0f ms%n", model,
+                                m.cameras(), m.inferredFps(), m.detectionsPerS(), m.inferenceP50Ms()));
+                    }
                     climbing = !comparing || !options.sweep() || r.sustained();
                 }
             }
@@ -169,6 +174,19 @@ final class LoadBench {
                     + " `--compare-decode`: **%s**%n", best, options.decodeJson() == null ? " (defaults)"
                     : " '" + options.decodeJson() + "'", baseline,
                     baseline == 0 ? "no baseline sustained" : String.format(Locale.ROOT, "%.1fx", (double) best / baseline)));
+        }
+        if (results.stream().anyMatch(r -> r.models() != null)) {
+            md.append("\nBy model (the cameras alternate between them):\n\n| N | model | cameras | inferred fps (all its"
+                    + " cameras) | detected objects/s | batches/s | mean batch | inference p50/p99 ms |\n"
+                    + "|---|---|---|---|---|---|---|---|\n");
+            for (RunResult r : results) {
+                if (r.models() != null) {
+                    r.models().forEach((model, m) -> md.append(String.format(Locale.ROOT,
+                            "| %d | %s | %d | %.1f | %.1f | %.1f | %.2f | %.0f/%.0f |%n", r.cameras(), model, m.cameras(),
+                            m.inferredFps(), m.detectionsPerS(), m.batchesPerS(), m.meanBatch(), m.inferenceP50Ms(),
+                            m.inferenceP99Ms())));
+                }
+            }
         }
         md.append("\nStart-up, before each window: ");
         md.append(String.join("; ", results.stream().map(r -> String.format(Locale.ROOT,

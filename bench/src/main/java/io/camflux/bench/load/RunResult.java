@@ -10,7 +10,17 @@ import java.util.Map;
 record RunResult(int cameras, double durationS, double maxFps, int height, String scene, boolean motion,
                  List<CameraResult> perCamera, Pipeline pipeline, ProcessFigures process, Baseline baseline,
                  boolean sustained, double drainS, Gpu gpu, int nvdecCameras, Churn churn,
-                 List<Map<String, Object>> fpsTimeline, long startupInferred) {
+                 List<Map<String, Object>> fpsTimeline, long startupInferred, Map<String, ModelFigures> models) {
+
+    /**
+     * One model's share of the window ({@code --models 2}; null with one model).
+     *
+     * @param inferredFps   frames its cameras had detected per second, all its cameras together
+     * @param detectionsPerS objects it found per second
+     */
+    record ModelFigures(int cameras, double inferredFps, double detectionsPerS, double batchesPerS, double meanBatch,
+                        double inferenceP50Ms, double inferenceP99Ms) {
+    }
 
     /**
      * One more camera added and removed beside the N during the window (null without {@code --churn}).

@@ -36,7 +36,8 @@ final class ConfigReloader implements AutoCloseable {
             new Key("runner_id", ShardConfig::runnerId), new Key("shard_id", ShardConfig::shardId),
             new Key("amqp", ShardConfig::amqp),
             new Key("telemetry", ShardConfig::reportInterval),
-            new Key("model", ShardConfig::model), new Key("batch", ShardConfig::batch),
+            new Key("model", ShardConfig::model), new Key("models", ShardConfig::models),
+            new Key("batch", ShardConfig::batch),
             new Key("reconnect", ShardConfig::reconnect),
             new Key("http", ShardConfig::http), new Key("max_sources", ShardConfig::maxSources),
             // the trackers are built with the engine: turning tracking on (and so zones and lines) needs a restart

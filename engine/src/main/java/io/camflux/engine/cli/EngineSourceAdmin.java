@@ -46,6 +46,7 @@ final class EngineSourceAdmin implements SourceAdmin {
             m.put("state", c.state() == null ? "CONNECTING" : c.state().name());
             m.put("paused", engine.isPaused(s.cameraUuid()));
             m.put("decoder", c.decoder());
+            m.put("model", s.model());
             m.put("decoded_fps", c.decodedFps());
             m.put("inferred_fps", c.inferredFps());
             out.add(m);
@@ -57,7 +58,7 @@ final class EngineSourceAdmin implements SourceAdmin {
     public Mono<CameraChange> put(String cameraUuid, String json) {
         // validation looks at the file system (a file source must be readable): not on the HTTP server's thread
         return Mono.fromCallable(() -> ConfigLoader.parseSource(json, cameraUuid, VideoDecoder.AUTO, baseDir,
-                        engine.config().tracking().enabled()))
+                        engine.config().tracking().enabled(), engine.models()))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(engine::put)
                 .doOnNext(c -> log.info("admin API: camera {} {}", c.cameraUuid(), c.kind()));

@@ -36,6 +36,7 @@ final class EngineStatusPage implements StatusPage {
             m.put("camera_uuid", c.cameraUuid());
             m.put("state", c.state() == null ? "CONNECTING" : c.state().name());
             m.put("decoder", c.decoder());
+            m.put("model", c.config().model());
             m.put("decoded_fps", round(c.decodedFps()));
             m.put("inferred_fps", round(c.inferredFps()));
             m.put("last_frame_age_s", c.lastFrameEpochMs() == 0 ? null : round((now - c.lastFrameEpochMs()) / 1000.0));

@@ -54,14 +54,19 @@ final class RunSummary {
             }
             sb.append("  in flight ").append(l.inFlight()).append('\n');
         }
-        DistributionSummary batch = engine.meterRegistry().find("batch.size").summary();
-        Timer inference = engine.meterRegistry().find("inference.latency").timer();
-        Timer e2e = engine.meterRegistry().find("e2e.latency").timer();
-        if (batch != null && inference != null && batch.count() > 0) {
-            sb.append(String.format(Locale.ROOT, "  batches %d (%.1f/s), mean size %.2f, inference %.1f ms per batch"
-                            + " (mean), %.1f ms per frame%n", batch.count(), batch.count() / seconds, batch.mean(),
-                    inference.mean(TimeUnit.MILLISECONDS), inference.totalTime(TimeUnit.MILLISECONDS) / batch.totalAmount()));
+        boolean several = engine.models().size() > 1;
+        for (String model : engine.models()) {
+            DistributionSummary batch = engine.meterRegistry().find("batch.size").tag("model", model).summary();
+            Timer inference = engine.meterRegistry().find("inference.latency").tag("model", model).timer();
+            if (batch != null && inference != null && batch.count() > 0) {
+                // one line per model that ran, named when there are several
+                sb.append(String.format(Locale.ROOT, "  %sbatches %d (%.1f/s), mean size %.2f, inference %.1f ms per"
+                                + " batch (mean), %.1f ms per frame%n", several ? "model " + model + ": " : "",
+                        batch.count(), batch.count() / seconds, batch.mean(), inference.mean(TimeUnit.MILLISECONDS),
+                        inference.totalTime(TimeUnit.MILLISECONDS) / batch.totalAmount()));
+            }
         }
+        Timer e2e = engine.meterRegistry().find("e2e.latency").timer();
         if (e2e != null && e2e.count() > 0) {
             sb.append("  end-to-end latency");
             for (ValueAtPercentile p : e2e.takeSnapshot().percentileValues()) {

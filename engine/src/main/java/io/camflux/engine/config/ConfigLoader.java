@@ -120,6 +120,7 @@ public final class ConfigLoader {
         LeasedShard parsed = new Reader(fields, null, rules.allowedFileRoots()).leasedShard(rules.maxCameras());
         for (int i = 0; i < parsed.sources().size(); i++) {
             Reader.sceneNeedsTracking(fields, "sources[" + i + "]", parsed.sources().get(i), rules.trackingEnabled());
+            Reader.checkModel(fields, "sources[" + i + "].model", parsed.sources().get(i), rules.models());
         }
         if (!problems.isEmpty()) {
             throw new ConfigException("shard", problems);
@@ -155,7 +156,7 @@ public final class ConfigLoader {
      * {@code camera_uuid} is {@code cameraUuid} (given in the body, it must match). Problems are named by key.
      */
     public static SourceConfig parseSource(String json, String cameraUuid, VideoDecoder defaultDecoder, Path baseDir,
-                                           boolean trackingEnabled) {
+                                           boolean trackingEnabled, Set<String> models) {
         JsonNode node = jsonObject(json, "source", "", "a source must be a JSON object");
         com.fasterxml.jackson.databind.node.ObjectNode object = (com.fasterxml.jackson.databind.node.ObjectNode) node;
         if (!object.has("camera_uuid")) {
@@ -166,6 +167,7 @@ public final class ConfigLoader {
         JsonFields fields = new JsonFields(object, "", problems, unknown);
         SourceConfig source = new Reader(fields, baseDir, null).source(fields, defaultDecoder);
         Reader.sceneNeedsTracking(fields, "zones", source, trackingEnabled);
+        Reader.checkModel(fields, "model", source, models);
         if (source.cameraUuid() != null && !source.cameraUuid().equals(cameraUuid)) {
             problems.add("camera_uuid: '" + source.cameraUuid() + "' is not the '" + cameraUuid + "' of the path");
         }
@@ -182,7 +184,7 @@ public final class ConfigLoader {
         ShardConfig shard() {
             root.knownKeys(Set.of("runner_id", "shard_id", "max_fps", "sources", "amqp", "cp", "telemetry",
                     "motion_config", "model", "batch", "reconnect", "emit_empty", "http", "decoder", "max_sources",
-                    "tracking", "events", "coordination", "allowed_file_roots", "decode"));
+                    "tracking", "events", "coordination", "allowed_file_roots", "decode", "models"));
             String runner = root.string("runner_id", defaultRunnerId());
             String shard = root.string("shard_id", "shard-0");
             double maxFps = maxFps(root);
@@ -218,11 +220,42 @@ public final class ConfigLoader {
             if (fleet.etcd() != null && root.has("cp")) {
                 root.problem("cp", "use either cp (an HTTP control plane) or coordination.etcd, not both");
             }
+            Map<String, ModelConfig> models = new LinkedHashMap<>();
+            root.forEachObject("models", (name, m) -> {
+                models.put(name, model(m));
+                m.rejectUnknownKeys(); // a new node: a typo in it is an error, not a warning
+            });
+            ModelConfig defaultModel = models.remove(ShardConfig.DEFAULT_MODEL);
+            if (defaultModel != null && root.has("model")) {
+                root.problem("models." + ShardConfig.DEFAULT_MODEL, "the default model is the config's model: give"
+                        + " it there or here, not both");
+            }
+            if (defaultModel == null) {
+                defaultModel = model(root.object("model"));
+            }
+            for (String name : models.keySet()) {
+                if (!SourceConfig.ID.matcher(name).matches()) {
+                    root.problem("models." + name, "a model's name is " + SourceConfig.ID_RULE);
+                }
+            }
+            Set<String> names = new LinkedHashSet<>(List.of(ShardConfig.DEFAULT_MODEL));
+            names.addAll(models.keySet());
+            for (int i = 0; i < sources.size(); i++) {
+                checkModel(root, "sources[" + i + "].model", sources.get(i), names);
+            }
             return new ShardConfig(runner, shard, maxFps, sources, amqp(root.object("amqp")),
                     Duration.ofMillis((long) (report * 1000)), motion(root.object("motion_config")),
-                    model(root.object("model")), batch(root.object("batch")), reconnect(root.object("reconnect")),
+                    defaultModel, batch(root.object("batch")), reconnect(root.object("reconnect")),
                     root.bool("emit_empty", false), http(root.object("http")), maxSources, cp,
-                    tracking(root, sources), fleet, decode(root.object("decode")));
+                    tracking(root, sources), fleet, decode(root.object("decode")), models);
+        }
+
+        /** A source's {@code model} must be one the worker has. */
+        static void checkModel(JsonFields f, String key, SourceConfig source, Set<String> models) {
+            if (!models.contains(source.model())) {
+                f.problem(key, "no model named '" + source.model() + "' (this worker has: "
+                        + String.join(", ", models) + ")");
+            }
         }
 
         /** {@code decode}: host-wide decoding settings. */
@@ -344,7 +377,7 @@ public final class ConfigLoader {
 
         private SourceConfig source(JsonFields s, VideoDecoder defaultDecoder) {
             s.knownKeys(Set.of("camera_uuid", "url", "site_id", "tenant_id", "rtsp_transport", "loop", "realtime",
-                    "timeout_ms", "name", "motion_mask", "decoder", "zones", "lines"));
+                    "timeout_ms", "name", "motion_mask", "decoder", "zones", "lines", "model"));
             String id = routingWord(s, "camera_uuid", s.requiredString("camera_uuid"));
             String url = s.requiredString("url");
             if (url != null) {
@@ -361,7 +394,8 @@ public final class ConfigLoader {
             return new SourceConfig(id, url, routingWord(s, "site_id", s.string("site_id", "default")),
                     routingWord(s, "tenant_id", s.string("tenant_id", "default")),
                     transport, s.bool("loop", false), s.bool("realtime", true), Duration.ofMillis(timeoutMs),
-                    s.polygons("motion_mask"), decoder(s, defaultDecoder), scene(s));
+                    s.polygons("motion_mask"), decoder(s, defaultDecoder), scene(s),
+                    routingWord(s, "model", s.string("model", ShardConfig.DEFAULT_MODEL)));
         }
 
         /** A source's {@code zones} and {@code lines}. */
@@ -662,7 +696,14 @@ public final class ConfigLoader {
                         null, 0);
             }
             m.knownKeys(Set.of("path", "provider", "device_id", "confidence", "iou", "classes", "format", "labels",
-                    "threads", "fused_graph", "cuda_options", "instances"));
+                    "threads", "fused_graph", "cuda_options", "instances", "input_size", "batch"));
+            int[] inputSize = m.size("input_size", new int[] {0, 0});
+            String sizeProblem = DetectorSettings.inputSizeProblem(inputSize[0], inputSize[1]);
+            if (sizeProblem != null) {
+                m.problem("input_size", sizeProblem);
+                inputSize = new int[] {0, 0};
+            }
+            JsonFields ownBatch = m.object("batch");
             String path = m.string("path", BuiltinModel.DEFAULT);
             if (BuiltinModel.byName(path).isEmpty()) {
                 Path file = baseDir == null ? Path.of(path) : baseDir.resolve(path);
@@ -712,7 +753,8 @@ public final class ConfigLoader {
             }
             return new ModelConfig(path, provider, device, (float) confidence, (float) iou,
                     new LinkedHashSet<>(m.strings("classes")), format, labels, threads,
-                    m.bool("fused_graph", true), cudaOptions, instances);
+                    m.bool("fused_graph", true), cudaOptions, instances, inputSize[0], inputSize[1],
+                    ownBatch == null ? null : batch(ownBatch));
         }
 
         private HttpConfig http(JsonFields h) {

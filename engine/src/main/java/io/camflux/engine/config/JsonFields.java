@@ -266,6 +266,41 @@ final class JsonFields {
         });
     }
 
+    /** Each member of a nested object whose values are objects, by name; other values are problems. */
+    void forEachObject(String key, java.util.function.BiConsumer<String, JsonFields> action) {
+        JsonFields members = object(key);
+        if (members == null) {
+            return;
+        }
+        members.node.fields().forEachRemaining(e -> {
+            if (e.getValue().isObject()) {
+                action.accept(e.getKey(), new JsonFields(e.getValue(), members.path(e.getKey()), problems, unknown));
+            } else {
+                members.problem(e.getKey(), "must be an object, got " + describe(e.getValue()));
+            }
+        });
+    }
+
+    /**
+     * A size as one integer (square) or {@code [width, height]}; {@code fallback} when absent, and a problem (and the
+     * fallback) when it is neither.
+     */
+    int[] size(String key, int[] fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isIntegralNumber() && v.canConvertToInt()) {
+            return new int[] {v.intValue(), v.intValue()};
+        }
+        if (v.isArray() && v.size() == 2 && v.get(0).isIntegralNumber() && v.get(1).isIntegralNumber()
+                && v.get(0).canConvertToInt() && v.get(1).canConvertToInt()) {
+            return new int[] {v.get(0).intValue(), v.get(1).intValue()};
+        }
+        problem(key, "must be an integer or [width, height], got " + describe(v));
+        return fallback;
+    }
+
     /** A nested object, or null (with a problem recorded when the key holds something else). */
     JsonFields object(String key) {
         JsonNode v = node.get(key);

@@ -14,10 +14,12 @@ import java.util.List;
  * @param timeout       connect and read timeout of network sources
  * @param motionMask    regions (source pixels) where the motion gate ignores movement
  * @param decoder       {@code cpu}, {@code nvdec} (GPU, CPU with a warning when absent) or {@code auto}
+ * @param model         the name of the worker's model that detects in this camera's frames ({@code default}: the
+ *                      config's {@code model})
  */
 public record SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
                            boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask,
-                           VideoDecoder decoder, SceneConfig scene) {
+                           VideoDecoder decoder, SceneConfig scene, String model) {
     /** The most characters of {@code camera_uuid}, {@code tenant_id} and {@code site_id}. */
     public static final int MAX_ID_LENGTH = 64;
     /** Ids are routing-key words: see {@link #ID_RULE}. */
@@ -29,6 +31,15 @@ public record SourceConfig(String cameraUuid, String url, String siteId, String 
     public SourceConfig {
         motionMask = List.copyOf(motionMask);
         scene = scene == null ? SceneConfig.NONE : scene;
+        model = model == null ? ShardConfig.DEFAULT_MODEL : model;
+    }
+
+    /** Detected by the default model. */
+    public SourceConfig(String cameraUuid, String url, String siteId, String tenantId, String rtspTransport,
+                        boolean loop, boolean realtime, Duration timeout, List<Polygon> motionMask,
+                        VideoDecoder decoder, SceneConfig scene) {
+        this(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask, decoder, scene,
+                null);
     }
 
     /** Without zones or lines. */
@@ -47,12 +58,17 @@ public record SourceConfig(String cameraUuid, String url, String siteId, String 
 
     public SourceConfig withDecoder(VideoDecoder value) {
         return new SourceConfig(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask,
-                value, scene);
+                value, scene, model);
     }
 
     public SourceConfig withScene(SceneConfig value) {
         return new SourceConfig(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask,
-                decoder, value);
+                decoder, value, model);
+    }
+
+    public SourceConfig withModel(String value) {
+        return new SourceConfig(cameraUuid, url, siteId, tenantId, rtspTransport, loop, realtime, timeout, motionMask,
+                decoder, scene, value);
     }
 
     public boolean isFile() {

@@ -112,7 +112,8 @@ public final class EtcdShardKeeper implements Coordinator {
         this.etcd = etcd;
         this.engine = engine;
         this.config = config;
-        this.rules = new ShardRules(config.maxCameras(), allowedFileRoots, engine.config().tracking().enabled());
+        this.rules = new ShardRules(config.maxCameras(), allowedFileRoots, engine.config().tracking().enabled(),
+                engine.models());
         this.fence = fence;
         this.scheduler = scheduler;
         this.nanos = nanos;

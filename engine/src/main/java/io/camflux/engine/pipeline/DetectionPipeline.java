@@ -10,7 +10,9 @@ import io.camflux.engine.motion.MotionGate;
 import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.VideoFrame;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -28,26 +30,41 @@ import reactor.core.scheduler.Scheduler;
 public final class DetectionPipeline {
     private volatile double maxFps;
     private final int maxRuns;
-    private final BatchConfig batch;
     private final Function<SourceConfig, MotionGate> motionGates;
     private final InferenceStage inference;
-    private final DetectionOperator<List<VideoFrame>> detector;
+    /** One lane per model, by name: its own batches, detector and meters. */
+    private final Map<String, ModelLane> lanes = new LinkedHashMap<>();
     private final Scheduler timer;
 
+    /** A model's part of the data path: cross-camera batches of its cameras only, through its detector. */
+    private record ModelLane(String model, BatchConfig batch, DetectionOperator<List<VideoFrame>> detector) {
+    }
+
     /**
+     * @param detectors   the detector of each model by name (the shard's {@code model} and {@code models}); each
+     *                    camera's frames go to its {@code model}'s
      * @param motionGates a camera's motion gate, by its config
      * @param snapshots   where each inferred frame is offered before its release (the status page)
      */
     public DetectionPipeline(PipelineOptions options, Function<SourceConfig, MotionGate> motionGates,
-                             FrameDetector detector, io.camflux.engine.status.Snapshots snapshots) {
+                             Map<String, FrameDetector> detectors, io.camflux.engine.status.Snapshots snapshots) {
         this.maxRuns = options.maxRuns();
         this.maxFps = options.shard().maxFps();
-        this.batch = options.shard().batch();
         this.motionGates = motionGates;
-        this.detector = new DetectionOperator<>(detector, options.threads().cpu(), options.threads().inference(),
-                batch.prepareThreads(), detector.concurrency(), DetectionPipeline::releaseAll);
         this.timer = options.threads().timer();
-        this.inference = new InferenceStage(options.shard(), options.clock(), options.registry(), snapshots);
+        for (Map.Entry<String, FrameDetector> d : detectors.entrySet()) {
+            BatchConfig batch = options.shard().modelsByName().containsKey(d.getKey())
+                    ? options.shard().modelsByName().get(d.getKey()).batch(options.shard().batch())
+                    : options.shard().batch();
+            lanes.put(d.getKey(), new ModelLane(d.getKey(), batch, new DetectionOperator<>(d.getValue(),
+                    options.threads().cpu(), options.threads().inference(), batch.prepareThreads(),
+                    d.getValue().concurrency(), DetectionPipeline::releaseAll)));
+        }
+        if (lanes.isEmpty()) {
+            throw new IllegalArgumentException("no detector");
+        }
+        this.inference = new InferenceStage(options.shard(), lanes.keySet(), options.clock(), options.registry(),
+                snapshots);
     }
 
     /**
@@ -67,18 +84,35 @@ public final class DetectionPipeline {
     /**
      * The detection events of the cameras' runs; cold: each subscription connects them. A run's frames end when
      * it is stopped; {@code stopIntake} ends every run and the arrival of new ones; what is already in flight still
-     * finishes, then the flux completes.
+     * finishes, then the flux completes. The runs split by their camera's model; each model batches across its own
+     * cameras.
      */
     public Flux<DetectionEvent> detections(Flux<CameraRun> runs, Publisher<?> stopIntake) {
-        return Flux.merge(runs.takeUntilOther(stopIntake).map(run -> cameraFrames(run, stopIntake)), maxRuns, 1)
-                .bufferTimeout(batch.maxSize(), batch.maxWait(), timer, true)
-                .map(frames -> new DetectionOperator.Input<>(frames, frames.stream().map(VideoFrame::image).toList()))
-                .transform(detector)
-                .concatMapIterable(inference::toEvents, 1)
+        return runs.takeUntilOther(stopIntake)
+                .groupBy(run -> lane(run).model())
+                .flatMap(modelRuns -> detect(lanes.get(modelRuns.key()), modelRuns, stopIntake), lanes.size(), 1)
                 .doFinally(signal -> inference.complete())
                 .doOnDiscard(DetectionOperator.Output.class, out -> releaseAll((Collection<?>) out.payload()))
                 .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.CANCELLED))
                 .doOnDiscard(Collection.class, DetectionPipeline::releaseAll);
+    }
+
+    private Flux<DetectionEvent> detect(ModelLane lane, Flux<CameraRun> runs, Publisher<?> stopIntake) {
+        return Flux.merge(runs.map(run -> cameraFrames(run, stopIntake)), maxRuns, 1)
+                .bufferTimeout(lane.batch().maxSize(), lane.batch().maxWait(), timer, true)
+                .map(frames -> new DetectionOperator.Input<>(frames, frames.stream().map(VideoFrame::image).toList()))
+                .transform(lane.detector())
+                .concatMapIterable(done -> inference.toEvents(lane.model(), done), 1);
+    }
+
+    /** The camera's model's lane; the config checked that the model exists. */
+    private ModelLane lane(CameraRun run) {
+        ModelLane lane = lanes.get(run.camera().config().model());
+        if (lane == null) {
+            throw new IllegalStateException("camera " + run.camera().config().cameraUuid() + ": no model named '"
+                    + run.camera().config().model() + "' (this worker has: " + String.join(", ", lanes.keySet()) + ")");
+        }
+        return lane;
     }
 
     private Flux<VideoFrame> cameraFrames(CameraRun run, Publisher<?> stopIntake) {

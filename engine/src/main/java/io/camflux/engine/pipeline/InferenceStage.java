@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,10 +38,9 @@ final class InferenceStage {
     private final String shardId;
     private volatile boolean emitEmpty;
     private final Clock clock;
-    private final Timer inferenceLatency;
     private final Timer e2eLatency;
-    private final DistributionSummary batchSize;
-    private final Counter batchErrors;
+    /** Each model's batch meters, tagged with its name. */
+    private final Map<String, ModelMeters> models = new LinkedHashMap<>();
     private final Snapshots snapshots;
     private final TrackingConfig tracking;
     private final Counter tracksStarted;
@@ -49,20 +49,31 @@ final class InferenceStage {
     private final Map<String, SceneAnalytics> scenes = new ConcurrentHashMap<>();
     private final ObjectEventOutlet objects;
 
-    InferenceStage(ShardConfig shard, Clock clock, MeterRegistry registry, Snapshots snapshots) {
+    /** A model's session runs, batch sizes and failed batches. */
+    private record ModelMeters(Timer inferenceLatency, DistributionSummary batchSize, Counter batchErrors) {
+        static ModelMeters register(String model, MeterRegistry registry) {
+            return new ModelMeters(Timer.builder("inference.latency")
+                    .description("session run per batch (letterbox and decoding overlap it)").tag("model", model)
+                    .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry),
+                    DistributionSummary.builder("batch.size").description("frames per inference batch")
+                            .tag("model", model).register(registry),
+                    Counter.builder("inference.errors").description("batches the detector failed on")
+                            .tag("model", model).register(registry));
+        }
+    }
+
+    InferenceStage(ShardConfig shard, java.util.Collection<String> modelNames, Clock clock, MeterRegistry registry,
+                   Snapshots snapshots) {
         this.snapshots = snapshots;
         this.runnerId = shard.runnerId();
         this.shardId = shard.shardId();
         this.emitEmpty = shard.emitEmpty();
         this.clock = clock;
-        this.inferenceLatency = Timer.builder("inference.latency").description("session run per batch (letterbox and decoding overlap it)")
-                .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
+        for (String model : modelNames) {
+            models.put(model, ModelMeters.register(model, registry));
+        }
         this.e2eLatency = Timer.builder("e2e.latency").description("frame decoded to event created")
                 .publishPercentileHistogram().publishPercentiles(0.5, 0.95, 0.99).register(registry);
-        this.batchSize = DistributionSummary.builder("batch.size").description("frames per inference batch")
-                .register(registry);
-        this.batchErrors = Counter.builder("inference.errors").description("batches the detector failed on")
-                .register(registry);
         this.tracking = shard.tracking();
         this.objects = new ObjectEventOutlet(registry, 4096);
         this.tracksStarted = Counter.builder("objects.tracked").description("tracks confirmed (objects seen)")
@@ -75,11 +86,12 @@ final class InferenceStage {
 
     private final Map<String, Long> lastUnpreparedLog = new ConcurrentHashMap<>();
 
-    /** Releases the batch's frames and turns its detections into events. */
-    List<DetectionEvent> toEvents(DetectionOperator.Output<List<VideoFrame>> done) {
+    /** Releases the batch's frames and turns its detections (by {@code model}) into events. */
+    List<DetectionEvent> toEvents(String model, DetectionOperator.Output<List<VideoFrame>> done) {
         List<VideoFrame> batch = done.payload();
+        ModelMeters meters = models.get(model);
         if (done.error() != null) {
-            batchErrors.increment();
+            meters.batchErrors().increment();
             log.error("inference failed on a batch of {} frames; they are dropped", batch.size(), done.error());
             batch.forEach(f -> f.release(DropReason.INFERENCE_ERROR));
             return List.of();
@@ -109,8 +121,8 @@ final class InferenceStage {
                 frame.release(DropReason.INFERRED);
             }
         }
-        inferenceLatency.record(done.inferenceNanos(), TimeUnit.NANOSECONDS);
-        batchSize.record(batch.size());
+        meters.inferenceLatency().record(done.inferenceNanos(), TimeUnit.NANOSECONDS);
+        meters.batchSize().record(batch.size());
         double inferenceS = done.inferenceNanos() / 1e9;
         List<DetectionEvent> events = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -118,8 +130,8 @@ final class InferenceStage {
                 continue;
             }
             VideoFrame frame = batch.get(i);
-            CameraMeters meters = frame.meters();
-            meters.inferred(frame.grabNanos());
+            CameraMeters camera = frame.meters();
+            camera.inferred(frame.grabNanos());
             List<Detection> found = results.get(i);
             if (found.isEmpty() && !emitEmpty) {
                 continue;
@@ -127,7 +139,7 @@ final class InferenceStage {
             long e2eNanos = System.nanoTime() - frame.grabNanos();
             e2eLatency.record(e2eNanos, TimeUnit.NANOSECONDS);
             events.add(new DetectionEvent(clock.instant(), runnerId, shardId, frame.source().tenantId(),
-                    frame.source().siteId(), frame.cameraUuid(), frame.frameId(), meters.inferredFps(),
+                    frame.source().siteId(), frame.cameraUuid(), frame.frameId(), camera.inferredFps(), model,
                     inSource.get(i),
                     new DetectionEvent.Latency(inferenceS, e2eNanos / 1e9)));
         }

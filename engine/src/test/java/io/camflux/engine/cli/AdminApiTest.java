@@ -38,7 +38,7 @@ class AdminApiTest {
         var config = TestConfigs.shard(6, 8, List.of(clip("a", "cam1.mp4"), clip("b", "cam2.mp4")));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (CamFlux engine = CamFlux.builder(config).maxSources(3).meterRegistry(registry)
-                .detector(FakeDetectors.fixedCost(0)).build();
+                .detector(FakeDetectors.fixedCost(0)).detector("vehicles", FakeDetectors.fixedCost(0)).build();
              HealthServer server = new HealthServer(new HttpConfig("127.0.0.1", 0, 0, 0.8, Duration.ofSeconds(5)),
                      controls(), new EngineSourceAdmin(engine, media), registry, "s3cret").start()) {
             Disposable running = engine.detections().subscribe();
@@ -74,6 +74,17 @@ class AdminApiTest {
             assertEquals(400, dotted.statusCode(), "an id that would split or wildcard a routing key");
             assertTrue(dotted.body().contains("camera_uuid: 'cam.7' is not a valid id")
                     && dotted.body().contains("site_id: 'site #1' is not a valid id"), dotted.body());
+            HttpResponse<String> unknownModel = send(base + "/sources/c", "PUT",
+                    "{\"url\": \"cam4.mp4\", \"loop\": true, \"model\": \"trucks\"}", "s3cret");
+            assertEquals(400, unknownModel.statusCode());
+            assertTrue(unknownModel.body().contains("model: no model named 'trucks' (this worker has: default, vehicles)"),
+                    unknownModel.body());
+            HttpResponse<String> switched = send(base + "/sources/c", "PUT",
+                    "{\"url\": \"cam4.mp4\", \"loop\": true, \"model\": \"vehicles\"}", "s3cret");
+            assertEquals(200, switched.statusCode(), switched.body());
+            assertTrue(switched.body().contains("\"change\":\"replaced\""), "another model restarts the camera: "
+                    + switched.body());
+            assertTrue(send(base + "/sources", "GET", null, "s3cret").body().contains("\"model\":\"vehicles\""));
             HttpResponse<String> full = send(base + "/sources/d", "PUT", moved, "s3cret");
             assertEquals(409, full.statusCode(), "max_sources is 3: " + full.body());
 

@@ -77,6 +77,33 @@ class ConfigReloaderTest {
     }
 
     @Test
+    void aCameraSwitchingModelsRestartsAloneAndAModelTheEngineLacksRefusesTheReload() throws Exception {
+        String models = ", \"models\": {\"small\": {\"input_size\": 320}}";
+        Path file = write(cam("a", "cam1.mp4", "") + "," + cam("b", "cam2.mp4", ""), models);
+        try (CamFlux engine = CamFlux.builder(ConfigLoader.load(file)).detector(FakeDetectors.fixedCost(0))
+                .detector("small", FakeDetectors.fixedCost(0)).build()) {
+            Disposable running = engine.detections().subscribe();
+            ConfigReloader reloader = new ConfigReloader(file, engine);
+            CameraView a = camera(engine, "a");
+
+            write(cam("a", "cam1.mp4", "") + "," + cam("b", "cam2.mp4", ", \"model\": \"small\""), models);
+            assertEquals(List.of(new CameraChange("a", CameraChange.Kind.UNCHANGED),
+                    new CameraChange("b", CameraChange.Kind.REPLACED)), reloader.reload(), "only b changes model");
+            assertSame(a, camera(engine, "a"));
+            assertEquals("small", camera(engine, "b").config().model());
+
+            String more = ", \"models\": {\"small\": {\"input_size\": 320}, \"big\": {\"input_size\": 640}}";
+            write(cam("a", "cam1.mp4", ", \"model\": \"big\"") + "," + cam("b", "cam2.mp4", ", \"model\": \"small\""),
+                    more);
+            assertEquals(List.of("models"), reloader.restartNeeded(ConfigLoader.load(file)));
+            assertNull(reloader.reload(), "the file is valid, but the running engine has no model 'big' until a restart");
+            assertSame(a, camera(engine, "a"), "a refused reload changes nothing");
+            assertEquals("default", camera(engine, "a").config().model());
+            running.dispose();
+        }
+    }
+
+    @Test
     void aChangedFileAndSighupReloadIt() throws Exception {
         Path file = write(cam("a", "cam1.mp4", ""), "");
         try (CamFlux engine = CamFlux.builder(ConfigLoader.load(file)).detector(FakeDetectors.fixedCost(0)).build();

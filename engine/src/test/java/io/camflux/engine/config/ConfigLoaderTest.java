@@ -203,7 +203,7 @@ class ConfigLoaderTest {
         assertEquals(3, c.batch().prepareThreads());
         assertEquals(new BatchShapes(BatchShapes.Policy.MAX, 8), c.batch().batchShapes());
         assertEquals(3, c.model().instances());
-        assertEquals(3, c.model().detectorSettings().instances());
+        assertEquals(3, c.model().detectorSettings(c.batch()).instances());
         ShardConfig defaults = ConfigLoader.parse(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}"), "d.json", null);
         assertEquals(VideoDecoder.AUTO, defaults.sources().get(0).decoder());
         assertTrue(defaults.model().fusedGraph());
@@ -300,6 +300,64 @@ class ConfigLoaderTest {
         assertTrue(all.contains("cp.acquire_max_interval_ms: must be >= acquire_interval_ms"), all);
         assertTrue(all.contains("cp.tokn"), all);
         assertTrue(problem("{\"cp\": {}}").problems().contains("cp.base_url: missing"));
+    }
+
+    @Test
+    void namedModelsArePickedBySourcesAndCheckedByName() throws Exception {
+        ShardConfig c = ConfigLoader.parse("""
+                {"max_fps": 6, "batch": {"max_size": 8},
+                 "model": {"confidence": 0.5},
+                 "models": {"gate": {"path": "yolox_nano", "input_size": [320, 256], "classes": ["car"],
+                                     "batch": {"max_size": 2, "max_wait_ms": 20}},
+                            "lobby": {"path": "yolox_nano", "input_size": 640}},
+                 "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1/a", "model": "gate"},
+                             {"camera_uuid": "b", "url": "rtsp://127.0.0.1/b"}]}""", "m.json", null);
+        assertEquals(List.of("default", "gate", "lobby"), List.copyOf(c.modelNames()));
+        assertEquals("gate", c.sources().get(0).model());
+        assertEquals("default", c.sources().get(1).model());
+        assertEquals(0.5f, c.model().confidence());
+        ModelConfig gate = c.models().get("gate");
+        assertEquals(320, gate.inputWidth());
+        assertEquals(256, gate.inputHeight());
+        assertEquals(2, gate.batch(c.batch()).maxSize());
+        assertEquals(2, gate.detectorSettings(c.batch()).batchShapes().maxBatch());
+        assertEquals(8, c.models().get("lobby").batch(c.batch()).maxSize(), "the config's batch where none is its own");
+        assertEquals(640, c.models().get("lobby").detectorSettings(c.batch()).inputWidth());
+
+        List<String> p = problem("""
+                {"max_fps": 6, "model": {}, "models": {"default": {}, "bad name": {}, "odd": {"input_size": 300},
+                 "worse": {"input_size": "big"}, "typo": {"pth": "x"}, "scalar": 3},
+                 "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1/a", "model": "nope"}]}""").problems();
+        String all = String.join("\n", p);
+        assertTrue(all.contains("models.default: the default model is the config's model"), all);
+        assertTrue(all.contains("models.bad name: a model's name is 1 to 64 of"), all);
+        assertTrue(all.contains("models.odd.input_size: width and height must be multiples of 32 from 32 to 4096,"
+                + " got 300x300"), all);
+        assertTrue(all.contains("models.worse.input_size: must be an integer or [width, height], got string"), all);
+        assertTrue(all.contains("models.typo.pth: unknown key"), all);
+        assertTrue(all.contains("models.scalar: must be an object, got number"), all);
+        assertTrue(all.contains("sources[0].model: no model named 'nope' (this worker has: default, "), all);
+        ShardConfig onlyNamedDefault = ConfigLoader.parse("""
+                {"max_fps": 6, "models": {"default": {"confidence": 0.6}},
+                 "sources": [{"camera_uuid": "a", "url": "rtsp://127.0.0.1/a"}]}""", "d.json", null);
+        assertEquals(0.6f, onlyNamedDefault.model().confidence(), "models.default is the model when model is absent");
+    }
+
+    @Test
+    void aLeasedShardOrAnAdminSourceMayOnlyNameTheWorkersModels() throws Exception {
+        var shard = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"sources": [{"camera_uuid": "c-1", "url": "rtsp://h/1", "model": "gate"},
+                             {"camera_uuid": "c-2", "url": "rtsp://h/2", "model": "lobby"}], "max_fps": 2}""");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parseLeasedShard(shard,
+                new ShardRules(8, List.of(), false, new java.util.LinkedHashSet<>(List.of("default", "gate")))));
+        assertEquals(List.of("shard.sources[1].model: no model named 'lobby' (this worker has: default, gate)"),
+                e.problems());
+        assertEquals("gate", ConfigLoader.parseLeasedShard(shard, new ShardRules(8, List.of(), false,
+                java.util.Set.of("default", "gate", "lobby"))).sources().get(0).model());
+        ConfigException admin = assertThrows(ConfigException.class, () -> ConfigLoader.parseSource(
+                "{\"url\": \"rtsp://h/1\", \"model\": \"lobby\"}", "c-1", VideoDecoder.AUTO, null, false,
+                java.util.Set.of("default")));
+        assertEquals(List.of("model: no model named 'lobby' (this worker has: default)"), admin.problems());
     }
 
     @Test
