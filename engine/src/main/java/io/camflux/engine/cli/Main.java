@@ -124,7 +124,8 @@ public final class Main {
             engine = CamFlux.builder(config).meterRegistry(registry).build();
         } catch (Exception e) {
             err.println("camflux: " + e.getMessage());
-            return causedBy(e, io.camflux.model.SettingException.class) ? EXIT_USAGE : EXIT_FATAL;
+            return e instanceof ConfigException || causedBy(e, io.camflux.model.SettingException.class) ? EXIT_USAGE
+                    : EXIT_FATAL;
         }
         EventSink sink = config.amqp() == null ? new StdoutSink(out, Schedulers.boundedElastic(), registry)
                 : new RabbitSink(config.amqp(), amqpPassword, "camflux-" + config.runnerId() + "-" + config.shardId(),

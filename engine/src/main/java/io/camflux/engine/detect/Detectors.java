@@ -1,16 +1,20 @@
 package io.camflux.engine.detect;
 
 import io.camflux.engine.FrameDetector;
+import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ModelConfig;
 import io.camflux.engine.config.ShardConfig;
 import io.camflux.model.ExecutionProvider;
 import io.camflux.model.ModelResolver;
 import io.camflux.model.OnnxDetector;
+import io.camflux.model.SettingException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Collections;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,13 +84,27 @@ public final class Detectors implements AutoCloseable {
         return new Detectors(opened, footprints);
     }
 
+    /**
+     * A model file that is not a detector this engine runs, or a setting it refuses (an unknown class), is the
+     * config's mistake: a {@link ConfigException} naming the key. A file that cannot be read or downloaded is an
+     * IOException, also naming it.
+     */
     private static FrameDetector open(String name, ModelConfig m, ShardConfig config) throws IOException {
         String key = name.equals(ShardConfig.DEFAULT_MODEL) ? "model" : "models." + name;
+        Path file;
         try {
-            return FrameDetector.of(OnnxDetector.open(ModelResolver.fromEnvironment().resolve(m.path()),
-                    m.detectorSettings(config.batch())));
-        } catch (ai.onnxruntime.OrtException | IOException | IllegalArgumentException e) {
+            file = ModelResolver.fromEnvironment().resolve(m.path());
+        } catch (IOException e) {
             throw new IOException(key + ": cannot load model " + m.path() + ": " + e.getMessage(), e);
+        }
+        try {
+            return FrameDetector.of(OnnxDetector.open(file, m.detectorSettings(config.batch())));
+        } catch (SettingException e) {
+            throw new ConfigException(key, List.of(e.getMessage().startsWith("model.")
+                    ? key + e.getMessage().substring("model".length()) : key + ": " + e.getMessage()));
+        } catch (ai.onnxruntime.OrtException | RuntimeException e) {
+            throw new ConfigException(key, List.of(key + ".path: cannot load model " + m.path() + " ("
+                    + e.getMessage() + ")"));
         }
     }
 

@@ -154,4 +154,22 @@ class MainTest {
         assertTrue(err().contains("model.classes: unknown classes 'car2', 'persn'; this model's classes are person,"),
                 err());
     }
+
+    @Test
+    void aNamedModelThatCannotLoadIsAConfigErrorNamingIt() throws Exception {
+        Path junk = Files.writeString(dir.resolve("junk.onnx"), "not a model");
+        Path config = Files.writeString(dir.resolve("models.json"), """
+                {"sources": [{"camera_uuid": "cam-1", "url": "%s", "model": "gate"}],
+                 "models": {"gate": {"path": "%s"}}, "http": {"port": 0, "metrics_port": 0}}"""
+                .formatted(TestAssets.media("cam4.mp4"), junk));
+        assertEquals(2, run("--config", config.toString()));
+        assertTrue(err().contains("models.gate.path: cannot load model " + junk), err());
+
+        Path classes = Files.writeString(dir.resolve("classes2.json"), """
+                {"sources": [{"camera_uuid": "cam-1", "url": "%s", "model": "gate"}],
+                 "models": {"gate": {"classes": ["lorry"]}}, "http": {"port": 0, "metrics_port": 0}}"""
+                .formatted(TestAssets.media("cam4.mp4")));
+        assertEquals(2, run("--config", classes.toString()));
+        assertTrue(err().contains("models.gate.classes: unknown class 'lorry'"), err());
+    }
 }

@@ -344,6 +344,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theShippedConfigsLoad() throws Exception {
+        io.camflux.model.TestAssets.media("cam1.mp4"); // their clips are the prepared media
+        try (var configs = java.nio.file.Files.list(io.camflux.model.TestAssets.root().resolve("configs"))) {
+            List<java.nio.file.Path> files = configs.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+            assertTrue(files.size() >= 2, files.toString());
+            for (java.nio.file.Path f : files) {
+                assertFalse(ConfigLoader.load(f).sources().isEmpty(), f.toString());
+            }
+        }
+        ShardConfig two = ConfigLoader.load(io.camflux.model.TestAssets.root().resolve("configs/two-models.json"));
+        assertEquals(java.util.Set.of("people", "vehicles"),
+                two.sources().stream().map(SourceConfig::model).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    @Test
     void aLeasedShardOrAnAdminSourceMayOnlyNameTheWorkersModels() throws Exception {
         var shard = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
                 {"sources": [{"camera_uuid": "c-1", "url": "rtsp://h/1", "model": "gate"},
