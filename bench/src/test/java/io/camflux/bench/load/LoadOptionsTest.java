@@ -44,6 +44,18 @@ class LoadOptionsTest {
     }
 
     @Test
+    void twoModelsAlternateTheCamerasBetweenTheDefaultAndASmallerInput() {
+        LoadOptions o = LoadOptions.parse(new String[] {"--models", "2", "--cameras", "3"});
+        var config = EngineLoadRun.config(CameraSet.files(Path.of("c.mp4")), o, 3);
+        assertEquals(List.of("default", "small", "default"), config.sources().stream().map(s -> s.model()).toList());
+        assertEquals(List.of(320, 320), List.of(config.models().get("small").inputWidth(),
+                config.models().get("small").inputHeight()));
+        assertEquals(List.of("default"), EngineLoadRun.config(CameraSet.files(Path.of("c.mp4")),
+                LoadOptions.parse(new String[0]), 1).modelNames().stream().toList(), "one model unless asked");
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(new String[] {"--models", "3"}));
+    }
+
+    @Test
     void churnIsARateAndRunsEachNWithoutItFirst() {
         LoadOptions o = LoadOptions.parse(new String[] {"--cameras", "16", "--churn", "20"});
         assertEquals(20, o.churnPerMinute());
