@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A real RTSP server (GStreamer gst-rtsp-server) that serves recorded H.264 files as live cameras.
+"""A real RTSP server (GStreamer gst-rtsp-server) that serves recorded H.264 or H.265 files as live cameras.
 
     rtsp_server.py --port 8554 --stream camera_001=/path/a.mp4 --stream camera_002=/path/b.mp4 [--live-stream live=GOP]
 
@@ -12,6 +12,7 @@ Stops on SIGTERM or SIGINT.
 """
 import argparse
 import signal
+import subprocess
 import sys
 
 import gi
@@ -21,15 +22,27 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+def video_codec(path):
+    """h264 or hevc: the codec of the file's first video stream (ffprobe)."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name",
+                            "-of", "csv=p=0", path], capture_output=True, text=True, check=False)
+    codec = probe.stdout.strip()
+    if codec not in ("h264", "hevc"):
+        raise SystemExit(f"{path}: video codec '{codec or probe.stderr.strip()}' is neither h264 nor hevc")
+    return codec
+
+
 class FileFactory(GstRtspServer.RTSPMediaFactory):
-    """Demuxes the file without re-encoding; each client gets its own pipeline from the start of the file."""
+    """Demuxes the file (H.264 or H.265) without re-encoding; each client gets its own pipeline from the start of
+    the file."""
 
     def __init__(self, path):
         super().__init__()
         self.set_shared(False)
+        name = "h265" if video_codec(path) == "hevc" else "h264"
         self.set_launch(
-            f'( filesrc location="{path}" ! qtdemux ! h264parse config-interval=-1 '
-            f'! rtph264pay name=pay0 pt=96 config-interval=-1 )'
+            f'( filesrc location="{path}" ! qtdemux ! {name}parse config-interval=-1 '
+            f'! rtp{name}pay name=pay0 pt=96 config-interval=-1 )'
         )
 
 
