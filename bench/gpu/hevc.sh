@@ -5,9 +5,10 @@
 # keyint=50:min-keyint=50:scenecut=0 -tag:v hvc1) and vtest-1080p-60s.mp4 (H.264, the same footage).
 #   STEPS=ceilings bash bench/gpu/hevc.sh    NVDEC's decode ceiling, HEVC and H.264 in the same call (32 and 64
 #                                            streams, kept frames every 4th, no CPU decoders beside)
-#   STEPS=sweep NHEVC=300,400 BUDGET=8000 bash bench/gpu/hevc.sh
+#   STEPS=sweep NHEVC=300,400 BUDGET=8000 CONTEXTS=4 bash bench/gpu/hevc.sh
 #                                            the whole engine, busy 1080p25 HEVC cameras, decoder auto with NVDEC's
-#                                            budget at BUDGET 1080p frames/s (decode.nvdec.frames_per_second)
+#                                            budget at BUDGET 1080p frames/s (decode.nvdec.frames_per_second) and
+#                                            CONTEXTS CUDA contexts for NVDEC (decode.nvdec.contexts, default 2)
 #   STEPS=models bash bench/gpu/hevc.sh      two models (--models 2) on CUDA: each model's GPU memory at start
 # Results: $OUT/hevc.tgz (packed after every step) and $OUT/summary.md.
 set -uo pipefail
@@ -26,7 +27,7 @@ for step in ${STEPS:-ceilings}; do
       run "ceilhevc=java:$D decode --file @app/media/vtest-1080p-hevc-60s.mp4 --streams 32,64 --decoders nvdec --keep-every 4 --seconds 5 --out $work/ceilhevc" \
           "ceil264=java:$D decode --file @app/media/vtest-1080p-60s.mp4 --streams 32,64 --decoders nvdec --keep-every 4 --seconds 5 --out $work/ceil264" ;;
     sweep)
-      run "hevc1080-${NHEVC//,/-}:--sweep ${NHEVC:-300} --clip vtest-1080p-hevc-60s.mp4 --batch 32 --decoder auto --decode {\"nvdec\":{\"frames_per_second\":${BUDGET:-8000}}}" ;;
+      run "hevc1080-${NHEVC//,/-}-b${BUDGET:-8000}-c${CONTEXTS:-2}:--sweep ${NHEVC:-300} --clip vtest-1080p-hevc-60s.mp4 --batch 32 --decoder auto --decode {\"nvdec\":{\"frames_per_second\":${BUDGET:-8000},\"contexts\":${CONTEXTS:-2}}}" ;;
     models)
       run "models2:--cameras ${NMODELS:-100} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto --models 2" ;;
   esac

@@ -113,7 +113,7 @@ final class EngineLoadRun {
             }
             RunResult.Churn churnFigures = churn == null ? null : churn.stop(engine);
             Snapshot stop = Snapshot.take(engine, registry, events.get(), detections.get(), detectionsByModel);
-            int nvdecCameras = (int) engine.cameras().stream().filter(c -> c.decoder().contains("(nvdec)")).count();
+            int nvdecCameras = (int) engine.cameras().stream().filter(c -> c.decoder() != null && c.decoder().contains("(nvdec)")).count();
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double serverCores = (cameras.serverCpuSeconds() - serverCpuStart) / seconds;
             RunResult.Gpu gpuFigures = null;
