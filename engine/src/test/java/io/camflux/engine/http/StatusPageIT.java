@@ -45,12 +45,14 @@ class StatusPageIT {
             sources.append(i > 1 ? "," : "").append("""
                     {"camera_uuid": "cam-00%d", "url": "%s", "loop": true, "realtime": true%s}"""
                     .formatted(i, TestAssets.media("cam" + i + ".mp4"),
-                            i == 1 ? ", \"motion_mask\": [[[0, 0], [300, 0], [300, 200], [0, 200]]]" : ""));
+                            i == 1 ? ", \"motion_mask\": [[[0, 0], [300, 0], [300, 200], [0, 200]]]"
+                                    : i == 4 ? ", \"model\": \"small\"" : ""));
         }
         Path config = Files.writeString(dir.resolve("shard.json"), """
                 {"max_fps": 6, "sources": [%s],
                  "motion_config": {"enabled": true},
                  "model": {"path": "yolox_nano", "provider": "cpu"},
+                 "models": {"small": {"path": "yolox_nano", "provider": "cpu", "input_size": 320}},
                  "http": {"host": "127.0.0.1", "port": %d, "metrics_port": 0}}""".formatted(sources, port));
         Process worker = WorkerJar.command(List.of("-Xmx512m"), config)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile()).start();
@@ -76,6 +78,8 @@ class StatusPageIT {
             }
             assertEquals(List.of("h264", "h264", "h264", "h264"), matches("<td data-field=\"decoder\">([^<]+)</td>", dom),
                     "each camera's decoder (the CPU's on this host):\n" + dom);
+            assertEquals(List.of("default", "default", "default", "small"),
+                    matches("<td data-field=\"model\">([^<]+)</td>", dom).stream().sorted().toList(), "each camera's model:\n" + dom);
             List<String> widths = matches("<img[^>]*data-decoded=\"true\" data-width=\"(\\d+)\"", dom);
             assertEquals(4, widths.size(), "a snapshot that decoded for each camera:\n" + dom);
             assertTrue(widths.stream().allMatch(w -> Integer.parseInt(w) > 100), widths.toString());
