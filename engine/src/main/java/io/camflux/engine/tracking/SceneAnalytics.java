@@ -182,7 +182,7 @@ public final class SceneAnalytics {
     private ObjectEvent event(String type, Instant ts, long id, String className, DetectionEvent.Box box,
                               Float confidence, String zone, String line, String direction, Double dwell,
                               List<String> visited) {
-        return new ObjectEvent(type, ts, runnerId, shardId, source.tenantId(), source.siteId(), source.cameraUuid(), id,
-                className, box, confidence, zone, line, direction, dwell, visited);
+        return new ObjectEvent(type, ts, runnerId, shardId, source.tenantId(), source.siteId(), source.cameraUuid(),
+                source.model(), id, className, box, confidence, zone, line, direction, dwell, visited);
     }
 }

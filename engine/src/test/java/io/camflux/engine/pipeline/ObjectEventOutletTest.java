@@ -12,7 +12,7 @@ import reactor.test.StepVerifier;
 class ObjectEventOutletTest {
 
     private static ObjectEvent event(String type, long track, String zone, String line, String direction) {
-        return new ObjectEvent(type, Instant.EPOCH, "r", "s", "t", "site", "cam", track, "person", null, null, zone,
+        return new ObjectEvent(type, Instant.EPOCH, "r", "s", "t", "site", "cam", "default", track, "person", null, null, zone,
                 line, direction, null, null);
     }
 

@@ -103,6 +103,7 @@ class TrackingFootageTest {
             assertTrue(end.dwellSeconds() >= 0 && end.box() != null && end.box().x2() <= 768, end.toString());
         }
         String json = io.camflux.engine.event.EventJson.object(objects.get(0), null);
-        assertTrue(json.contains("\"type\":\"object.new\"") && json.contains("\"track_id\":"), json);
+        assertTrue(json.contains("\"type\":\"object.new\"") && json.contains("\"track_id\":")
+                && json.contains("\"model\":\"default\""), json);
     }
 }
