@@ -274,7 +274,8 @@ public final class ConfigLoader {
                 return new DecodeConfig(opencvThreads, defaults.nvdec(), keyFrames);
             }
             DecodeConfig.Nvdec nd = defaults.nvdec();
-            n.knownKeys(Set.of("device", "contexts", "primary_context", "frames_per_second", "decoder", "resize"));
+            n.knownKeys(Set.of("device", "contexts", "primary_context", "frames_per_second", "decoder", "resize",
+                    "hevc_frame_cost"));
             n.rejectUnknownKeys();
             int device = n.integerAtLeast("device", nd.device(), 0);
             int contexts = n.integerAtLeast("contexts", nd.contexts(), 1);
@@ -285,10 +286,14 @@ public final class ConfigLoader {
             if (!(budget >= 0) || Double.isInfinite(budget)) {
                 n.problem("frames_per_second", "must be a finite number >= 0 (0: no camera on NVDEC), got " + budget);
             }
+            double hevcCost = n.number("hevc_frame_cost", nd.hevcFrameCost());
+            if (!(hevcCost > 0 && hevcCost <= 4)) {
+                n.problem("hevc_frame_cost", "must be > 0 and at most 4 (H.264 frames of its size), got " + hevcCost);
+            }
             return new DecodeConfig(opencvThreads, new DecodeConfig.Nvdec(device, contexts,
                     n.bool("primary_context", nd.primaryContext()), budget,
-                    n.parsed("decoder", nd.decoder(), DecodeConfig.Decoder::parse), n.bool("resize", nd.resize())),
-                    keyFrames);
+                    n.parsed("decoder", nd.decoder(), DecodeConfig.Decoder::parse), n.bool("resize", nd.resize()),
+                    hevcCost), keyFrames);
         }
 
         /** The most frames a second a camera is sampled at: above 0, at most {@link ShardConfig#MAX_FPS}. */

@@ -41,28 +41,39 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
      *                        {@code hwaccel} (the codec's own decoder with the NVDEC hwaccel: one frame in flight)
      * @param resize          the CUVID decoder outputs pictures at the size the detector reads, so a kept frame crosses
      *                        to the host at 416x234 instead of 1920x1080; off: whole pictures, scaled by swscale
+     * @param hevcFrameCost   what an HEVC frame counts against the budget, in H.264 frames of its size
      */
     public record Nvdec(int device, int contexts, boolean primaryContext, double framesPerSecond, Decoder decoder,
-                        boolean resize) {
+                        boolean resize, double hevcFrameCost) {
         /**
          * 120 cameras of 1080p25 or 200 of 720p25: what one H200's decoders kept through CUVID on two contexts of
          * their own, beside 64 more 1080p or 100 more 720p cameras on its 16 cores (docs/gpu.md).
          */
         public static final double DEFAULT_FRAMES_PER_SECOND = 3000;
         public static final int DEFAULT_CONTEXTS = 2;
+        /**
+         * NVDEC's ceilings measured in one call on an H200, 32 streams of the same 1080p25 footage: H.264 3,817
+         * frames/s, HEVC 6,503 (bench/results/gpu-hevc-2026-12-03-h200/ceil*.md); 3,817 / 6,503 = 0.59.
+         */
+        public static final double DEFAULT_HEVC_FRAME_COST = 0.6;
         public static final Nvdec DEFAULTS = new Nvdec(0, DEFAULT_CONTEXTS, false, DEFAULT_FRAMES_PER_SECOND,
-                Decoder.CUVID, true);
+                Decoder.CUVID, true, DEFAULT_HEVC_FRAME_COST);
 
         public Nvdec withFramesPerSecond(double value) {
-            return new Nvdec(device, contexts, primaryContext, value, decoder, resize);
+            return new Nvdec(device, contexts, primaryContext, value, decoder, resize, hevcFrameCost);
         }
 
         public Nvdec withDecoder(Decoder value) {
-            return new Nvdec(device, contexts, primaryContext, framesPerSecond, value, resize);
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, value, resize, hevcFrameCost);
         }
 
         public Nvdec withResize(boolean value) {
-            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, value);
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, value, hevcFrameCost);
+        }
+
+        /** What a frame of {@code codec} (FFmpeg's name: h264, hevc) counts against the budget, per H.264 frame. */
+        public double frameCost(String codec) {
+            return "hevc".equals(codec) ? hevcFrameCost : 1;
         }
     }
 

@@ -44,6 +44,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_NV12;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColorTwoPlane;
 
+import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.config.SourceConfig;
 import java.io.IOException;
 import java.util.function.LongPredicate;
@@ -124,7 +125,12 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     /** What the decoder of a stream would need, known once the stream is probed. */
-    public record StreamShape(int width, int height, double frameRate) {
+    public record StreamShape(int width, int height, double frameRate, String codec) {
+        /** An H.264 stream. */
+        public StreamShape(int width, int height, double frameRate) {
+            this(width, height, frameRate, "h264");
+        }
+
         /**
          * NVDEC load in 1080p frames per second: a frame counts by its pixels against 1080p's, but never less than
          * {@link #SMALLEST_FRAME} (each frame costs its session CPU time and a round trip whatever its size). On an H200
@@ -134,6 +140,11 @@ public final class NvdecStreamReader implements StreamReader {
         public double nvdecLoad() {
             double fps = frameRate > 0 && frameRate <= 120 ? frameRate : 25;
             return fps * Math.max(SMALLEST_FRAME, (double) width * height / (1920.0 * 1080.0));
+        }
+
+        /** {@link #nvdecLoad()}, a frame of another codec counted at its cost ({@code decode.nvdec.hevc_frame_cost}). */
+        public double nvdecLoad(DecodeConfig.Nvdec settings) {
+            return nvdecLoad() * settings.frameCost(codec);
         }
 
         /** What a frame of 720p or smaller counts, in 1080p frames. */
@@ -176,7 +187,8 @@ public final class NvdecStreamReader implements StreamReader {
             }
             AVRational guessed = av_guess_frame_rate(format, stream, null);
             double fps = guessed.den() > 0 && guessed.num() > 0 ? (double) guessed.num() / guessed.den() : 0;
-            StreamShape shape = new StreamShape(stream.codecpar().width(), stream.codecpar().height(), fps);
+            StreamShape shape = new StreamShape(stream.codecpar().width(), stream.codecpar().height(), fps,
+                    codec.name().getString());
             AVBufferRef device = choice.deviceFor(shape);
             chosen = true;
             NvdecDecoders.Opened opened = decoders.open(codec, stream, device, shape, size, source.cameraUuid());

@@ -129,6 +129,14 @@ class NvdecStreamReaderTest {
         int fullHd = (int) (DecodeConfig.Nvdec.DEFAULT_FRAMES_PER_SECOND / new NvdecStreamReader.StreamShape(1920, 1080, 25).nvdecLoad());
         int hd = (int) (DecodeConfig.Nvdec.DEFAULT_FRAMES_PER_SECOND / new NvdecStreamReader.StreamShape(1280, 720, 25).nvdecLoad());
         assertEquals(List.of(120, 200), List.of(fullHd, hd), "the default budget's cameras: the measured splits");
+        DecodeConfig.Nvdec defaults = DecodeConfig.Nvdec.DEFAULTS;
+        var hevc = new NvdecStreamReader.StreamShape(1920, 1080, 25, "hevc");
+        assertEquals(15, hevc.nvdecLoad(defaults), 1e-9, "an HEVC frame counts 0.6 of an H.264 one");
+        assertEquals(25, new NvdecStreamReader.StreamShape(1920, 1080, 25, "h264").nvdecLoad(defaults), 1e-9);
+        assertEquals(200, (int) (defaults.framesPerSecond() / hevc.nvdecLoad(defaults)),
+                "the default budget takes 200 HEVC cameras of 1080p25: 5,000 of NVDEC's 6,503 HEVC frames/s measured");
+        DecodeConfig.Nvdec even = new DecodeConfig.Nvdec(0, 2, false, 3000, DecodeConfig.Decoder.CUVID, true, 1);
+        assertEquals(25, hevc.nvdecLoad(even), 1e-9, "hevc_frame_cost 1: counted as H.264");
     }
 
     @Test
