@@ -94,8 +94,8 @@ public final class CamFlux implements AutoCloseable {
         }, name -> cameraThread(name, this::cameraCount), timer, options.maxSources(), this::forget);
         Scheduler inferenceThreads = Schedulers.fromExecutorService(threadPool("camflux-inference",
                 detectors.concurrency()));
-        int prepareThreads = config.modelsByName().values().stream()
-                .mapToInt(m -> m.batch(config.batch()).prepareThreads()).max().orElse(1);
+        int prepareThreads = detectors.byName().keySet().stream()
+                .mapToInt(name -> config.batchOf(name).prepareThreads()).max().orElse(1);
         Scheduler cpu = Schedulers.fromExecutorService(threadPool("camflux-cpu", prepareThreads));
         Function<SourceConfig, MotionGate> motionGates = source -> new OpenCvMotionGate(() -> motion, source);
         this.pipeline = new DetectionPipeline(new PipelineOptions(config, 2 * options.maxSources(), clock, registry,
@@ -138,11 +138,10 @@ public final class CamFlux implements AutoCloseable {
         ShardConfig config = options.config();
         Detectors d = Detectors.open(config, options.detectors());
         for (int i = 0; i < config.sources().size(); i++) {
-            String model = config.sources().get(i).model();
-            if (!d.byName().containsKey(model)) {
+            String problem = ShardConfig.modelProblem(config.sources().get(i).model(), d.byName().keySet());
+            if (problem != null) {
                 d.close();
-                throw new IllegalArgumentException("sources[" + i + "].model: no model named '" + model
-                        + "' (this worker has: " + String.join(", ", d.byName().keySet()) + ")");
+                throw new IllegalArgumentException("sources[" + i + "].model: " + problem);
             }
         }
         if (config.motion().enabled()) {
@@ -194,9 +193,9 @@ public final class CamFlux implements AutoCloseable {
     }
 
     private Mono<SourceConfig> withKnownModel(SourceConfig source) {
-        return models().contains(source.model()) ? Mono.just(source)
-                : Mono.error(new IllegalArgumentException("camera " + source.cameraUuid() + ": no model named '"
-                        + source.model() + "' (this worker has: " + String.join(", ", models()) + ")"));
+        String problem = ShardConfig.modelProblem(source.model(), models());
+        return problem == null ? Mono.just(source)
+                : Mono.error(new IllegalArgumentException("camera " + source.cameraUuid() + ": " + problem));
     }
 
     /**

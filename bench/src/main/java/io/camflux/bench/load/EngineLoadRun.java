@@ -18,8 +18,6 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -266,16 +264,8 @@ final class EngineLoadRun {
     }
 
     static long currentRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (java.io.IOException e) {
-            return -1;
-        }
-        return -1;
+        long bytes = io.camflux.engine.metrics.ProcessMemory.residentBytes();
+        return bytes < 0 ? -1 : bytes / (1024 * 1024);
     }
 
     private static RunResult result(CamFlux engine, SimpleMeterRegistry registry, LoadOptions o, int n, Snapshot a,

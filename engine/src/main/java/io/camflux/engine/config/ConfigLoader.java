@@ -252,9 +252,9 @@ public final class ConfigLoader {
 
         /** A source's {@code model} must be one the worker has. */
         static void checkModel(JsonFields f, String key, SourceConfig source, Set<String> models) {
-            if (!models.contains(source.model())) {
-                f.problem(key, "no model named '" + source.model() + "' (this worker has: "
-                        + String.join(", ", models) + ")");
+            String problem = ShardConfig.modelProblem(source.model(), models);
+            if (problem != null) {
+                f.problem(key, problem);
             }
         }
 

@@ -82,6 +82,18 @@ public record ShardConfig(String runnerId, String shardId, double maxFps, List<S
         return modelsByName().keySet();
     }
 
+    /** The batching of the model named {@code name}: its own {@code batch}, else the config's. */
+    public BatchConfig batchOf(String name) {
+        ModelConfig m = name.equals(DEFAULT_MODEL) ? model : models.get(name);
+        return m == null ? batch : m.batch(batch);
+    }
+
+    /** What is wrong with a camera's {@code model} on a worker that has {@code names}, or null. */
+    public static String modelProblem(String model, java.util.Collection<String> names) {
+        return names.contains(model) ? null
+                : "no model named '" + model + "' (this worker has: " + String.join(", ", names) + ")";
+    }
+
     /** Whether the cameras come from leases (etcd or the HTTP control plane) rather than this file. */
     public boolean leased() {
         return fleet.leased(cp);

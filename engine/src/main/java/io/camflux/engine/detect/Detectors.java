@@ -4,6 +4,7 @@ import io.camflux.engine.FrameDetector;
 import io.camflux.engine.config.ConfigException;
 import io.camflux.engine.config.ModelConfig;
 import io.camflux.engine.config.ShardConfig;
+import io.camflux.engine.metrics.ProcessMemory;
 import io.camflux.model.ExecutionProvider;
 import io.camflux.model.ModelResolver;
 import io.camflux.model.OnnxDetector;
@@ -11,8 +12,8 @@ import io.camflux.model.SettingException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.util.Collections;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,11 +60,11 @@ public final class Detectors implements AutoCloseable {
                 }
                 ModelConfig m = model.getValue();
                 boolean gpu = m.provider() != ExecutionProvider.CPU;
-                long hostBefore = ModelMemory.hostBytes();
-                long gpuBefore = gpu ? ModelMemory.gpuBytes() : -1;
+                long hostBefore = ProcessMemory.residentBytes();
+                long gpuBefore = gpu ? ProcessMemory.gpuBytes() : -1;
                 opened.put(name, open(name, m, config));
-                long hostAfter = ModelMemory.hostBytes();
-                long gpuAfter = gpu ? ModelMemory.gpuBytes() : -1;
+                long hostAfter = ProcessMemory.residentBytes();
+                long gpuAfter = gpu ? ProcessMemory.gpuBytes() : -1;
                 Footprint f = new Footprint(delta(hostBefore, hostAfter), delta(gpuBefore, gpuAfter));
                 footprints.put(name, f);
                 log.info("model {} ({}): host memory {}, GPU memory {}", name, m.path(), mib(f.hostBytes()),

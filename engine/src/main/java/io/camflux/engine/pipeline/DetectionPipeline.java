@@ -53,9 +53,7 @@ public final class DetectionPipeline {
         this.motionGates = motionGates;
         this.timer = options.threads().timer();
         for (Map.Entry<String, FrameDetector> d : detectors.entrySet()) {
-            BatchConfig batch = options.shard().modelsByName().containsKey(d.getKey())
-                    ? options.shard().modelsByName().get(d.getKey()).batch(options.shard().batch())
-                    : options.shard().batch();
+            BatchConfig batch = options.shard().batchOf(d.getKey());
             lanes.put(d.getKey(), new ModelLane(d.getKey(), batch, new DetectionOperator<>(d.getValue(),
                     options.threads().cpu(), options.threads().inference(), batch.prepareThreads(),
                     d.getValue().concurrency(), DetectionPipeline::releaseAll)));
@@ -89,8 +87,8 @@ public final class DetectionPipeline {
      */
     public Flux<DetectionEvent> detections(Flux<CameraRun> runs, Publisher<?> stopIntake) {
         return runs.takeUntilOther(stopIntake)
-                .groupBy(run -> lane(run).model())
-                .flatMap(modelRuns -> detect(lanes.get(modelRuns.key()), modelRuns, stopIntake), lanes.size(), 1)
+                .groupBy(this::lane)
+                .flatMap(modelRuns -> detect(modelRuns.key(), modelRuns, stopIntake), lanes.size(), 1)
                 .doFinally(signal -> inference.complete())
                 .doOnDiscard(DetectionOperator.Output.class, out -> releaseAll((Collection<?>) out.payload()))
                 .doOnDiscard(VideoFrame.class, f -> f.release(DropReason.CANCELLED))
@@ -109,8 +107,8 @@ public final class DetectionPipeline {
     private ModelLane lane(CameraRun run) {
         ModelLane lane = lanes.get(run.camera().config().model());
         if (lane == null) {
-            throw new IllegalStateException("camera " + run.camera().config().cameraUuid() + ": no model named '"
-                    + run.camera().config().model() + "' (this worker has: " + String.join(", ", lanes.keySet()) + ")");
+            throw new IllegalStateException("camera " + run.camera().config().cameraUuid() + ": "
+                    + io.camflux.engine.config.ShardConfig.modelProblem(run.camera().config().model(), lanes.keySet()));
         }
         return lane;
     }

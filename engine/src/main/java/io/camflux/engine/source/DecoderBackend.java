@@ -19,13 +19,11 @@ public final class DecoderBackend implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DecoderBackend.class);
 
     private final NvdecDevice nvdec;
-    private final DecodeConfig.Nvdec settings;
     private final NvdecDecoders nvdecDecoders;
     private final boolean keyFramesOnlyAllowed;
 
     public DecoderBackend(DecodeConfig config) {
         this.keyFramesOnlyAllowed = config.keyFrames() == DecodeConfig.KeyFrames.AUTO;
-        this.settings = config.nvdec();
         this.nvdec = new NvdecDevice(config.nvdec());
         this.nvdecDecoders = new NvdecDecoders(config.nvdec());
         OpenCvThreads.apply(config.opencvThreads());
@@ -83,7 +81,7 @@ public final class DecoderBackend implements AutoCloseable {
         }
         NvdecDevice.Share[] share = {null};
         NvdecStreamReader reader = NvdecStreamReader.open(source, size, nvdecDecoders, shape -> {
-            share[0] = nvdec.reserve(shape.nvdecLoad(settings));
+            share[0] = nvdec.reserve(nvdec.load(shape));
             if (share[0] == null) {
                 log.info("camera {}: NVDEC is at its {} frames/s (decode.nvdec.frames_per_second); decoding {}x{} on"
                         + " the CPU", source.cameraUuid(), nvdec.budget(), shape.width(), shape.height());

@@ -1,4 +1,4 @@
-package io.camflux.engine.detect;
+package io.camflux.engine.metrics;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,18 +7,18 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * This process's memory, read before and after a model opens, so that each model's share can be reported: resident
- * host memory from {@code /proc/self/status}, and GPU memory from {@code nvidia-smi}'s per-process accounting (the
- * only source a JVM without CUDA bindings has). Either is -1 where it cannot be read.
+ * This process's memory now: resident host memory from {@code /proc/self/status}, and GPU memory from
+ * {@code nvidia-smi}'s per-process accounting (the only source a JVM without CUDA bindings has). Either is -1 where it
+ * cannot be read. Read before and after each model opens (its share), and by the load bench.
  */
-final class ModelMemory {
+public final class ProcessMemory {
     private static final Path STATUS = Path.of("/proc/self/status");
 
-    private ModelMemory() {
+    private ProcessMemory() {
     }
 
     /** Resident host memory of this process in bytes, or -1. */
-    static long hostBytes() {
+    public static long residentBytes() {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmRSS:")) {
@@ -32,7 +32,7 @@ final class ModelMemory {
     }
 
     /** GPU memory this process holds on all devices in bytes, or -1 (no nvidia-smi, no GPU, or no answer in 5 s). */
-    static long gpuBytes() {
+    public static long gpuBytes() {
         long pid = ProcessHandle.current().pid();
         Process smi;
         try {
