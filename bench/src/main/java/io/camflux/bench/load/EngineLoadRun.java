@@ -70,7 +70,10 @@ final class EngineLoadRun {
         List<Map<String, Object>> timeline = new ArrayList<>();
         ChurnLoop churn = o.churnPerMinute() > 0 ? new ChurnLoop(cameras.source(1, o.decoder()), o.churnPerMinute())
                 : null;
-        try (CamFlux engine = CamFlux.builder(config(cameras, o, n)).meterRegistry(registry).build()) {
+        ShardConfig shard = config(cameras, o, n);
+        boolean staggered = !o.stagger().isZero() && n > 1;
+        try (CamFlux engine = CamFlux.builder(staggered ? shard.withSources(shard.sources().subList(0, 1)) : shard)
+                .meterRegistry(registry).build()) {
             Disposable sub = engine.detections().subscribe(e -> {
                 events.incrementAndGet();
                 detections.addAndGet(e.detections().size());
@@ -79,6 +82,9 @@ final class EngineLoadRun {
                     churn.detected(e.cameraUuid());
                 }
             });
+            if (staggered) {
+                addOneByOne(engine, shard.sources().subList(1, n), o.stagger());
+            }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (engine.cameras().stream().anyMatch(c -> c.state() != CameraState.STREAMING)
                     && System.nanoTime() < deadline) {
@@ -120,11 +126,29 @@ final class EngineLoadRun {
                 gpu.close();
             }
             long drainStart = System.nanoTime();
-            engine.stopIntake().block(Duration.ofSeconds(30));
+            try {
+                engine.stopIntake().block(Duration.ofSeconds(30));
+            } catch (IllegalStateException timedOut) {
+                System.err.println("bench: the drain did not finish within 30 s; reporting the run all the same");
+            }
             double drainS = (System.nanoTime() - drainStart) / 1e9;
             sub.dispose();
             return result(engine, registry, o, n, start, stop, seconds, baseline, timeline, drainS, gpuFigures,
                     serverCores, nvdecCameras, churnFigures);
+        }
+    }
+
+    /** {@code sources} added in order, evenly over {@code window} (each as soon as the one before it is in, at the latest). */
+    private static void addOneByOne(CamFlux engine, List<SourceConfig> sources, Duration window)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        for (int i = 0; i < sources.size(); i++) {
+            long due = start + window.toNanos() * (i + 1) / (sources.size() + 1);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            engine.put(sources.get(i)).block(Duration.ofSeconds(30));
         }
     }
 

@@ -262,6 +262,9 @@ final class LoadBench {
         if (options.gopSeconds() != 2) {
             args.addAll(List.of("--gop", String.valueOf(options.gopSeconds())));
         }
+        if (!options.stagger().isZero()) {
+            args.addAll(List.of("--stagger", options.stagger().toMillis() + "ms"));
+        }
         return args;
     }
 

@@ -14,7 +14,8 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                    boolean motion, int batch, int instances, String name, Path out, boolean help, String source,
                    Path clip, ExecutionProvider provider, VideoDecoder decoder, BatchShapes.Policy shapes,
                    boolean ceilings, boolean baseline, java.util.Map<String, String> cudaOptions,
-                   double churnPerMinute, String decodeJson, String compareDecodeJson, int gopSeconds, int models) {
+                   double churnPerMinute, String decodeJson, String compareDecodeJson, int gopSeconds, int models,
+                   Duration stagger) {
 
     static final String USAGE = """
             Usage: java -jar bench/target/camflux-bench.jar [--cameras N | --sweep 1,2,4,8,16] [--duration 60s]
@@ -23,7 +24,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                      [--source rtsp|files] [--clip FILE] [--provider auto|cpu|cuda] [--decoder auto|cpu|nvdec]
                      [--shapes auto|exact|max] [--ceilings] [--no-baseline] [--cuda-option KEY=VALUE]...
                      [--churn ADDS_AND_REMOVES_PER_MINUTE] [--decode JSON] [--compare-decode JSON] [--gop SECONDS]
-                     [--models 1|2]
+                     [--models 1|2] [--stagger 1s]
                    java -jar bench/target/camflux-bench.jar jmh [JMH options]
 
             Serves N cameras of recorded 25 fps H.264 over RTSP (scripts/rtsp_server.py, loopback), measures the
@@ -42,7 +43,9 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
             ending at its first N not sustained, and reports both and the ratio of their largest N sustained.
             --gop: the made clip's key-frame interval in seconds (default 2). --models 2: the cameras alternate between
             two models in one worker, the default (YOLOX-Nano at 416) and "small" (YOLOX-Nano at 320), each batching
-            its own cameras; the report gives each model's inferred and detected rates and latencies.""";
+            its own cameras; the report gives each model's inferred and detected rates and latencies. --stagger T starts
+            the cameras one by one over T (the first at once, the others added while it runs), so that files played
+            from their start do not send their key frames all in the same instant, as live cameras never do.""";
 
     /** The worker config's {@code decode} the engine runs with ({@code --decode}). */
     io.camflux.engine.config.DecodeConfig decode() {
@@ -54,14 +57,14 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
     LoadOptions withDecodeJson(String json) {
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
                 help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churnPerMinute, json,
-                compareDecodeJson, gopSeconds, models);
+                compareDecodeJson, gopSeconds, models, stagger);
     }
 
     /** The same options with another churn rate (0: none). */
     LoadOptions withChurn(double perMinute) {
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
                 help, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, perMinute, decodeJson,
-                compareDecodeJson, gopSeconds, models);
+                compareDecodeJson, gopSeconds, models, stagger);
     }
 
     static LoadOptions parse(String[] args) {
@@ -89,12 +92,13 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         String compareDecode = null;
         int gop = 2;
         int models = 1;
+        Duration stagger = Duration.ZERO;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> {
                     return new LoadOptions(cameras, false, duration, height, scene, maxFps, motion, batch, instances, "", out,
-                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn, decode, compareDecode, gop, models);
+                            true, source, clip, provider, decoder, shapes, ceilings, baseline, cudaOptions, churn, decode, compareDecode, gop, models, stagger);
                 }
                 case "--cameras" -> cameras = List.of(positive(value(args, ++i, a), a));
                 case "--sweep" -> {
@@ -158,6 +162,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
                 case "--decode" -> decode = validDecode(value(args, ++i, a));
                 case "--compare-decode" -> compareDecode = validDecode(value(args, ++i, a));
                 case "--gop" -> gop = positive(value(args, ++i, a), a);
+                case "--stagger" -> stagger = DurationArgument.parse(value(args, ++i, a));
                 case "--models" -> {
                     models = positive(value(args, ++i, a), a);
                     if (models > 2) {
@@ -174,7 +179,7 @@ record LoadOptions(List<Integer> cameras, boolean sweep, Duration duration, int 
         }
         return new LoadOptions(cameras, sweep, duration, height, scene, maxFps, motion, batch, instances, name, out,
                 false, source, clip, provider, decoder, shapes, ceilings, baseline, java.util.Map.copyOf(cudaOptions),
-                churn, decode, compareDecode, gop, models);
+                churn, decode, compareDecode, gop, models, stagger);
     }
 
     private static <T> T parsed(String flag, String value, java.util.function.Function<String, T> parser) {

@@ -67,6 +67,13 @@ class LoadOptionsTest {
     }
 
     @Test
+    void staggerSpreadsTheCamerasStartsAndIsOffUnlessAskedFor() {
+        assertEquals(java.time.Duration.ofSeconds(1), LoadOptions.parse(new String[] {"--stagger", "1s"}).stagger());
+        assertEquals(java.time.Duration.ZERO, LoadOptions.parse(new String[0]).stagger());
+        assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(new String[] {"--stagger", "soon"}));
+    }
+
+    @Test
     void aBadValueNamesTheOption() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LoadOptions.parse(new String[] {"--instances", "0"}));

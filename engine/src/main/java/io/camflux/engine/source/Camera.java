@@ -186,6 +186,10 @@ public final class Camera implements CameraView {
                 }
                 health.frameDecoded();
                 session.keyFrames.update(wanted.periodMicros());
+                String decoderNow = session.reader.decoderName(); // an NVDEC reader changes decoders at a key frame
+                if (!java.util.Objects.equals(decoderNow, decoder)) {
+                    decoder = decoderNow;
+                }
                 session.overdue.dispose();
                 session.lastPts = session.ptsOffset + decoded.ptsMicros();
                 if (!decoded.skipped()) {

@@ -6,6 +6,7 @@ import io.camflux.engine.config.VideoDecoder;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.bytedeco.ffmpeg.avutil.AVBufferRef;
 
 /**
  * Opens cameras with the decoder each asks for, under the worker's {@code decode} settings. {@code cpu}: JavaCV's
@@ -79,21 +80,58 @@ public final class DecoderBackend implements AutoCloseable {
             }
             return FfmpegStreamReader.open(source, size).allowKeyFramesOnly(keyFramesOnlyAllowed);
         }
-        NvdecDevice.Share[] share = {null};
-        NvdecStreamReader reader = NvdecStreamReader.open(source, size, nvdecDecoders, shape -> {
-            share[0] = nvdec.reserve(nvdec.load(shape));
-            if (share[0] == null) {
-                log.info("camera {}: NVDEC is at its {} frames/s (decode.nvdec.frames_per_second); decoding {}x{} on"
-                        + " the CPU", source.cameraUuid(), nvdec.budget(), shape.width(), shape.height());
+        NvdecClaim claim = new NvdecClaim(source.cameraUuid());
+        NvdecStreamReader reader = NvdecStreamReader.open(source, size, nvdecDecoders, claim, claim::release);
+        return reader.allowKeyFramesOnly(keyFramesOnlyAllowed);
+    }
+
+    /**
+     * A camera's share of NVDEC, asked for at its stream's rate when it opens and again at the rate it decodes when that
+     * changes (key frames only: a twenty-fifth), so that NVDEC's budget counts frames decoded, not frames sent.
+     */
+    private final class NvdecClaim implements NvdecStreamReader.DeviceChoice {
+        private final String camera;
+        private NvdecDevice.Share share;
+
+        NvdecClaim(String camera) {
+            this.camera = camera;
+        }
+
+        @Override
+        public AVBufferRef deviceFor(NvdecStreamReader.StreamShape shape) {
+            share = nvdec.move(share, nvdec.load(shape));
+            if (share == null) {
+                log.info("camera {}: NVDEC is at its {} frames/s (decode.nvdec.frames_per_second); decoding {}x{} at {}"
+                        + " frames/s on the CPU", camera, nvdec.budget(), shape.width(), shape.height(),
+                        String.format(Locale.ROOT, "%.1f", shape.frameRate()));
                 return null;
             }
-            return share[0].device();
-        }, () -> {
-            if (share[0] != null) {
-                nvdec.release(share[0]);
+            return share.device();
+        }
+
+        @Override
+        public AVBufferRef roomFor(NvdecStreamReader.StreamShape shape) {
+            if (share != null) {
+                return null; // it holds a share already: NVDEC refused the stream, nothing to move onto
             }
-        });
-        return reader.allowKeyFramesOnly(keyFramesOnlyAllowed);
+            share = nvdec.reserve(nvdec.load(shape));
+            return share == null ? null : share.device();
+        }
+
+        @Override
+        public void refused(String why) {
+            if (share != null) {
+                nvdec.refused(share, camera, why);
+                share = null;
+            }
+        }
+
+        void release() {
+            if (share != null) {
+                nvdec.release(share);
+                share = null;
+            }
+        }
     }
 
     /** NVDEC load reserved now, in 1080p frames per second. */

@@ -80,8 +80,13 @@ public final class FfmpegStreamReader implements StreamReader {
     /** The FFmpeg decoder in use (the CPU decoder's name). */
     @Override
     public String decoderName() {
-        return grabber.getVideoCodecName();
+        if (codecName == null) {
+            codecName = grabber.getVideoCodecName(); // the same for the whole connection; asked after every frame
+        }
+        return codecName;
     }
+
+    private String codecName;
 
     /** Connects and decodes on the CPU; blocks up to the source's timeout on network sources. */
     public static FfmpegStreamReader open(SourceConfig source) throws FFmpegFrameGrabber.Exception {

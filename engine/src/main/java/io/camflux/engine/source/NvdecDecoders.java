@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_LOW_DELAY;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
@@ -41,20 +42,22 @@ final class NvdecDecoders {
 
     /**
      * Opens the decoder for {@code stream} of {@code camera} on {@code device} (null: the CPU), its pictures at no more
-     * than {@code size} when the CUVID decoder scales them.
+     * than {@code size} when the CUVID decoder scales them. {@code keyFramesOnly}: the reader sends it nothing but key
+     * frames, so it must not hold pictures back for reordering (FFmpeg's low delay: CUVID's parser would otherwise
+     * give each key frame out only after four more, seconds late).
      */
     Opened open(AVCodec codec, AVStream stream, AVBufferRef device, NvdecStreamReader.StreamShape shape,
-                AnalysisSize size, String camera) throws IOException {
+                AnalysisSize size, String camera, boolean keyFramesOnly) throws IOException {
         AVCodec cuvid = device != null && settings.decoder() == DecodeConfig.Decoder.CUVID
                 ? avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid") : null;
         if (cuvid != null && !cuvid.isNull()) {
             int[] target = refusals.scales(camera, shape.width(), shape.height()) ? resizeTarget(shape, size) : null;
-            AVCodecContext context = opened(cuvid, stream, device, target);
+            AVCodecContext context = opened(cuvid, stream, device, target, keyFramesOnly);
             if (context != null) {
                 return new Opened(context, named(cuvid, true, target), target != null);
             }
         }
-        AVCodecContext context = opened(codec, stream, device, null);
+        AVCodecContext context = opened(codec, stream, device, null, keyFramesOnly);
         if (context == null) {
             throw new IOException("cannot open decoder " + codec.name().getString());
         }
@@ -99,8 +102,8 @@ final class NvdecDecoders {
      * CUVID decoder itself, which takes the shared device too), outputting pictures at {@code resize} (CUVID only;
      * null: as coded); null when it does not open.
      */
-    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize)
-            throws IOException {
+    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize,
+                                         boolean lowDelay) throws IOException {
         AVCodecContext decoder = avcodec_alloc_context3(codec);
         int configured = avcodec_parameters_to_context(decoder, stream.codecpar());
         if (configured < 0) {
@@ -110,6 +113,9 @@ final class NvdecDecoders {
         decoder.pkt_timebase(stream.time_base());
         // NVDEC does the decoding; the CPU only parses. Without a device, one thread: the cameras are the parallelism
         decoder.thread_count(1);
+        if (lowDelay) {
+            decoder.flags(decoder.flags() | AV_CODEC_FLAG_LOW_DELAY);
+        }
         if (device != null) {
             decoder.hw_device_ctx(av_buffer_ref(device));
         }

@@ -43,6 +43,11 @@ public final class NvdecDevice implements AutoCloseable {
     private List<Context> contexts;
     private String failure;
     private double reserved;
+    /**
+     * The most streams NVDEC takes, learnt when the driver could not make a decoder with one more (GPU memory, or
+     * NVDEC's own limits: the frame-rate budget cannot see either); 0 until then.
+     */
+    private int streamCeiling;
     private boolean closed;
     /** Device creations tried (for tests). */
     private final AtomicInteger attempts = new AtomicInteger();
@@ -156,7 +161,7 @@ public final class NvdecDevice implements AutoCloseable {
      */
     Share reserve(double load) {
         synchronized (lock) {
-            if (!available() || !tryReserve(load)) {
+            if (!available() || !admitsAnother(activeStreams()) || !tryReserve(load)) {
                 return null;
             }
             Context least = contexts.get(0);
@@ -167,6 +172,60 @@ public final class NvdecDevice implements AutoCloseable {
             }
             least.streams++;
             return new Share(least, load);
+        }
+    }
+
+    /**
+     * A decoder on {@code share}'s context could not be made by the driver: NVDEC takes no more streams than it has
+     * open now, less this one, from then on (the least such count seen), and the share is given back.
+     */
+    void refused(Share share, String camera, String why) {
+        synchronized (lock) {
+            int open = activeStreams();
+            if (lowerCeiling(open)) {
+                log.warn("NVDEC: camera {}: no decoder with {} streams open ({}); NVDEC takes at most {} streams from now"
+                        + " on, the rest decode on the CPU", camera, open, why, streamCeiling);
+            }
+            release(share);
+        }
+    }
+
+    /** The ceiling alone (for tests): whether one more stream fits beside {@code open}. */
+    boolean admitsAnother(int open) {
+        synchronized (lock) {
+            return streamCeiling == 0 || open < streamCeiling;
+        }
+    }
+
+    /** A decoder failed with {@code open} streams holding shares, itself among them; true when the ceiling fell. */
+    boolean lowerCeiling(int open) {
+        synchronized (lock) {
+            int ceiling = Math.max(1, open - 1);
+            if (streamCeiling != 0 && ceiling >= streamCeiling) {
+                return false;
+            }
+            streamCeiling = ceiling;
+            return true;
+        }
+    }
+
+    /** The most streams NVDEC takes, once a decoder could not be made; 0 while none failed. */
+    public int streamCeiling() {
+        synchronized (lock) {
+            return streamCeiling;
+        }
+    }
+
+    /**
+     * {@code from} (null: none) given back and a share for {@code load} reserved in one step, so that no other stream
+     * takes the room between; null when there is no room for {@code load} (then {@code from} is given back all the same).
+     */
+    Share move(Share from, double load) {
+        synchronized (lock) {
+            if (from != null) {
+                release(from);
+            }
+            return reserve(load);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
@@ -20,9 +21,8 @@ import static org.bytedeco.ffmpeg.global.avformat.av_seek_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
-import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_DEFAULT;
-import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_NONKEY;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EXTERNAL;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
@@ -80,7 +80,12 @@ public final class NvdecStreamReader implements StreamReader {
     private static final AVRational MICROS = new AVRational().num(1).den(1_000_000);
     private final String cameraUuid;
     private final AVFormatContext format;
-    private final AVCodecContext decoder;
+    private final AVStream stream;
+    private final AVCodec codec;
+    /** The decoder frames come from now; replaced at a key frame when the stream's decoded rate changes. */
+    private Decoding decoding;
+    /** The decoder replaced, flushed: its last pictures come out before the new one's first. */
+    private Decoding retiring;
     private final AVPacket packet = av_packet_alloc();
     private final AVFrame decoded = av_frame_alloc();
     private final NvdecHostTransfer transfer = new NvdecHostTransfer();
@@ -89,39 +94,59 @@ public final class NvdecStreamReader implements StreamReader {
     private final AVRational timeBase;
     private final long startPts;
     private final double frameRate;
-    private final String decoderName;
-    private final boolean onGpu;
+    private final DeviceChoice choice;
     private final Runnable onClose;
     private final AnalysisSize size;
     /** The stream's picture size as its parameters give it (0 x 0 when unknown before decoding). */
     private final StreamShape shape;
-    /** The decoder outputs pictures at the analysis size ({@code decode.nvdec.resize}); each stands for {@link #shape}. */
-    private final boolean resized;
     private boolean draining;
     /** {@link #packet} was refused for now (EAGAIN) and is sent again before the next one is read. */
     private boolean pending;
     private boolean warnedSoftware;
+    /** Key frames only asked for ({@link #keyFramesOnly}); the decoder changes to match at the next key frame. */
+    private boolean keyFramesWanted;
     private long lastPts = Long.MIN_VALUE;
     private final KeyFrameClock keyFrames = new KeyFrameClock();
     private boolean keyFramesOnlyAllowed = true;
 
-    private NvdecStreamReader(String cameraUuid, AVFormatContext format, NvdecDecoders decoders,
-                              NvdecDecoders.Opened opened, int streamIndex, AVStream stream, double frameRate,
-                              boolean onGpu, AnalysisSize size, StreamShape shape, Runnable onClose) {
+    private NvdecStreamReader(String cameraUuid, AVFormatContext format, NvdecDecoders decoders, Decoding decoding,
+                              int streamIndex, AVStream stream, AVCodec codec, double frameRate, AnalysisSize size,
+                              StreamShape shape, DeviceChoice choice, Runnable onClose) {
         this.decoders = decoders;
         this.size = size;
         this.shape = shape;
-        this.resized = opened.resized();
         this.cameraUuid = cameraUuid;
         this.format = format;
-        this.decoder = opened.context();
+        this.stream = stream;
+        this.codec = codec;
+        this.decoding = decoding;
+        this.choice = choice;
         this.streamIndex = streamIndex;
         this.timeBase = new AVRational().num(stream.time_base().num()).den(stream.time_base().den());
         this.startPts = stream.start_time() == AV_NOPTS_VALUE ? 0 : stream.start_time();
         this.frameRate = frameRate;
-        this.decoderName = opened.name();
-        this.onGpu = onGpu;
         this.onClose = onClose;
+    }
+
+    /**
+     * An open decoder and how its pictures come: on a device or not, at the analysis size ({@code decode.nvdec.resize};
+     * each then stands for {@link #shape}), fed key frames only. Its context is this reader's, freed by it.
+     */
+    private static final class Decoding {
+        final AVCodecContext context;
+        final String name;
+        final boolean onGpu;
+        final boolean resized;
+        final boolean keyFramesOnly;
+        boolean pictureSeen;
+
+        Decoding(NvdecDecoders.Opened opened, boolean onGpu, boolean keyFramesOnly) {
+            this.context = opened.context();
+            this.name = opened.name() + (keyFramesOnly ? ", key frames only" : "");
+            this.onGpu = onGpu;
+            this.resized = opened.resized();
+            this.keyFramesOnly = keyFramesOnly;
+        }
     }
 
     /** What the decoder of a stream would need, known once the stream is probed. */
@@ -147,15 +172,42 @@ public final class NvdecStreamReader implements StreamReader {
             return nvdecLoad() * settings.frameCost(codec);
         }
 
+        /** The same stream decoded at {@code fps} frames a second (its key frames only, say). */
+        public StreamShape atRate(double fps) {
+            return new StreamShape(width, height, fps, codec);
+        }
+
         /** What a frame of 720p or smaller counts, in 1080p frames. */
         public static final double SMALLEST_FRAME = 0.6;
     }
 
-    /** Decides, once the stream's shape is known, whether this stream gets the GPU; may reserve capacity. */
+    /**
+     * Decides whether this stream gets the GPU, once its shape is known and again whenever the rate it decodes at
+     * changes (key frames only, or every frame again): the shape's frame rate is that rate. May reserve capacity.
+     */
     @FunctionalInterface
     public interface DeviceChoice {
-        /** The device to decode on (the caller's reference, not consumed), or null for the CPU. */
+        /**
+         * The device to decode on (the caller's reference, not consumed), or null for the CPU; what an earlier call
+         * reserved is given back first.
+         */
         AVBufferRef deviceFor(StreamShape shape);
+
+        /**
+         * For a stream decoding only key frames on the CPU now, at a key frame: a device should one have room for it
+         * now (reserved as {@link #deviceFor} does), else null, which changes nothing. A stream decoding every frame
+         * stays where it opened: moving costs a decoder, and NVDEC full at every frame's rate stays full.
+         */
+        default AVBufferRef roomFor(StreamShape shape) {
+            return null;
+        }
+
+        /**
+         * The decoder made on the device given failed in the driver before its first picture (CUDA out of memory, or
+         * NVDEC out of decoders): the stream fails and reconnects, and what it reserved is given back.
+         */
+        default void refused(String why) {
+        }
     }
 
     /**
@@ -191,10 +243,10 @@ public final class NvdecStreamReader implements StreamReader {
                     codec.name().getString());
             AVBufferRef device = choice.deviceFor(shape);
             chosen = true;
-            NvdecDecoders.Opened opened = decoders.open(codec, stream, device, shape, size, source.cameraUuid());
+            NvdecDecoders.Opened opened = decoders.open(codec, stream, device, shape, size, source.cameraUuid(), false);
             decoder = opened.context();
-            return new NvdecStreamReader(source.cameraUuid(), format, decoders, opened, index, stream, fps,
-                    device != null, size, shape, onClose);
+            return new NvdecStreamReader(source.cameraUuid(), format, decoders, new Decoding(opened, device != null, false),
+                    index, stream, codec, fps, size, shape, choice, onClose);
         } catch (IOException | RuntimeException e) {
             if (decoder != null) {
                 avcodec_free_context(decoder);
@@ -212,14 +264,55 @@ public final class NvdecStreamReader implements StreamReader {
         return keyFrames.intervalMicros();
     }
 
-    /** Through the decoder's {@code skip_frame}, which FFmpeg's decoders and its NVDEC hwaccel honour. */
+    /**
+     * From now on the reader sends the decoder key frames only (or, from the next key frame on, every frame again): the
+     * packets between are never parsed, by FFmpeg's decoders and CUVID's parser alike (CUVID ignores {@code skip_frame}). At
+     * that key frame the stream asks its {@link DeviceChoice} again at the rate it will decode (NVDEC counts a
+     * key-frame camera at a twenty-fifth of its stream's rate, so it may move onto NVDEC, or off it when every frame
+     * comes back and there is no room), and gets a decoder of its own for the mode: one that holds no picture back.
+     */
     @Override
     public boolean keyFramesOnly(boolean on) {
         if (!keyFramesOnlyAllowed) {
             return false;
         }
-        decoder.skip_frame(on ? AVDISCARD_NONKEY : AVDISCARD_DEFAULT);
+        keyFramesWanted = on;
         return true;
+    }
+
+    /** The rate the stream decodes at in {@code keyFramesOnly} mode, frames per second. */
+    private double decodedRate(boolean keyFramesOnly) {
+        long interval = keyFrames.intervalMicros();
+        return keyFramesOnly && interval > 0 ? 1_000_000.0 / interval : frameRate;
+    }
+
+    /**
+     * At a key packet: a decoder for the mode asked for, on the device the choice gives at that mode's rate; or, for a
+     * stream on the CPU, onto a device that has room now. The old decoder is flushed and drained first.
+     */
+    private void chooseDecoderAt(boolean keyPacket) throws IOException {
+        if (!keyPacket || retiring != null) {
+            return;
+        }
+        boolean modeChanged = keyFramesWanted != decoding.keyFramesOnly;
+        AVBufferRef device;
+        if (modeChanged) {
+            device = choice.deviceFor(shape.atRate(decodedRate(keyFramesWanted)));
+        } else if (!decoding.onGpu && keyFramesWanted) {
+            device = choice.roomFor(shape.atRate(decodedRate(keyFramesWanted)));
+            if (device == null) {
+                return;
+            }
+        } else {
+            return;
+        }
+        NvdecDecoders.Opened opened = decoders.open(codec, stream, device, shape, size, cameraUuid, keyFramesWanted);
+        Decoding next = new Decoding(opened, device != null, keyFramesWanted);
+        log.info("camera {}: {} from this key frame on: {}", cameraUuid,
+                keyFramesWanted ? "key frames only" : "every frame", next.name);
+        avcodec_send_packet(decoding.context, null);
+        retiring = decoding;
+        decoding = next;
     }
 
     /** {@code decode.key_frames_only}: false ({@code never}) keeps every frame decoded. */
@@ -230,7 +323,7 @@ public final class NvdecStreamReader implements StreamReader {
 
     /** The decoder in use, e.g. {@code h264 (nvdec)}. */
     public String decoderName() {
-        return decoderName;
+        return decoding.name;
     }
 
     @Override
@@ -242,21 +335,18 @@ public final class NvdecStreamReader implements StreamReader {
     @Override
     public DecodedImage next(LongPredicate wanted, PictureFilter filter) throws IOException {
         while (true) {
+            if (retiring != null) {
+                if (avcodec_receive_frame(retiring.context, decoded) >= 0) {
+                    return picture(retiring, wanted, filter);
+                }
+                avcodec_free_context(retiring.context); // flushed: its end, or an error it can no longer matter for
+                retiring = null;
+                continue;
+            }
+            AVCodecContext decoder = decoding.context;
             int r = avcodec_receive_frame(decoder, decoded);
             if (r >= 0) {
-                if (!pictureSeen) {
-                    pictureSeen = true;
-                    if (onGpu) {
-                        decoders.firstPicture(cameraUuid, shape, resized);
-                    }
-                }
-                try {
-                    long pts = micros(decoded.best_effort_timestamp());
-                    keyFrames.decoded(pts, (decoded.flags() & AVFrame.AV_FRAME_FLAG_KEY) != 0);
-                    return wanted.test(pts) ? kept(decoded, pts, filter) : new DecodedImage(null, pts);
-                } finally {
-                    av_frame_unref(decoded);
-                }
+                return picture(decoding, wanted, filter);
             }
             if (r == AVERROR_EOF || (r == AVERROR_EAGAIN && draining)) {
                 return null;
@@ -287,7 +377,13 @@ public final class NvdecStreamReader implements StreamReader {
             boolean kept = false;
             try {
                 if (packet.stream_index() == streamIndex) {
-                    r = avcodec_send_packet(decoder, packet);
+                    boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+                    chooseDecoderAt(key);
+                    // never parsed, from the moment key frames only is asked for until every frame is back at a key frame
+                    if (!key && (keyFramesWanted || decoding.keyFramesOnly)) {
+                        continue;
+                    }
+                    r = avcodec_send_packet(decoding.context, packet);
                     kept = pending = r == AVERROR_EAGAIN;
                     // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
                     if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
@@ -302,6 +398,23 @@ public final class NvdecStreamReader implements StreamReader {
         }
     }
 
+    /** The picture {@code from} gave in {@link #decoded}: its time noted, kept or not as {@code wanted} says. */
+    private DecodedImage picture(Decoding from, LongPredicate wanted, PictureFilter filter) throws IOException {
+        if (!from.pictureSeen) {
+            from.pictureSeen = true;
+            if (from.onGpu) {
+                decoders.firstPicture(cameraUuid, shape, from.resized);
+            }
+        }
+        try {
+            long pts = micros(decoded.best_effort_timestamp());
+            keyFrames.decoded(pts, (decoded.flags() & AVFrame.AV_FRAME_FLAG_KEY) != 0);
+            return wanted.test(pts) ? kept(from, decoded, pts, filter) : new DecodedImage(null, pts);
+        } finally {
+            av_frame_unref(decoded);
+        }
+    }
+
     private long micros(long pts) {
         if (pts == AV_NOPTS_VALUE) {
             long interval = frameRate > 0 ? Math.round(1_000_000 / frameRate) : 40_000;
@@ -312,14 +425,15 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     /** A wanted frame: judged by {@code filter} on its luma, then a BGR copy at the analysis size that the caller owns. */
-    private DecodedImage kept(AVFrame frame, long pts, PictureFilter filter) throws IOException {
+    private DecodedImage kept(Decoding from, AVFrame frame, long pts, PictureFilter filter) throws IOException {
+        boolean resized = from.resized;
         // a picture the decoder scaled stands for the stream's own size: boxes and masks are in source pixels
         int sourceWidth = resized ? shape.width() : frame.width();
         int sourceHeight = resized ? shape.height() : frame.height();
         int[] target = resized ? new int[] {frame.width(), frame.height()}
                 : size.of(frame.width(), frame.height());
         AVFrame host = transfer.inHostMemory(frame);
-        if (host == frame && onGpu && !warnedSoftware) {
+        if (host == frame && from.onGpu && !warnedSoftware) {
             warnedSoftware = true;
             log.warn("camera {}: NVDEC does not take this stream ({}x{}, pixel format {}); it decodes on the CPU",
                     cameraUuid, frame.width(), frame.height(), frame.format());
@@ -332,12 +446,13 @@ public final class NvdecStreamReader implements StreamReader {
                 .filtered(rest);
     }
 
-    private boolean pictureSeen;
-
     private IOException decodingFailed(int error) {
         IOException failure = failure("decoding failed", error);
-        if (onGpu && !pictureSeen) {
-            decoders.failedBeforeFirstPicture(cameraUuid, shape, resized, failure.getMessage());
+        if (decoding.onGpu && !decoding.pictureSeen) {
+            decoders.failedBeforeFirstPicture(cameraUuid, shape, decoding.resized, failure.getMessage());
+            if (error == AVERROR_EXTERNAL) {
+                choice.refused(failure.getMessage());
+            }
         }
         return failure;
     }
@@ -350,7 +465,11 @@ public final class NvdecStreamReader implements StreamReader {
     @Override
     public void rewind() throws IOException {
         check(av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD), "cannot seek to the start");
-        avcodec_flush_buffers(decoder);
+        if (retiring != null) {
+            avcodec_free_context(retiring.context);
+            retiring = null;
+        }
+        avcodec_flush_buffers(decoding.context);
         if (pending) {
             av_packet_unref(packet);
             pending = false;
@@ -375,7 +494,10 @@ public final class NvdecStreamReader implements StreamReader {
         av_packet_free(packet);
         av_frame_free(decoded);
         transfer.close();
-        avcodec_free_context(decoder);
+        if (retiring != null) {
+            avcodec_free_context(retiring.context);
+        }
+        avcodec_free_context(decoding.context);
         avformat_close_input(format);
         onClose.run();
     }

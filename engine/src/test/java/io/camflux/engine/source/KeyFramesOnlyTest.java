@@ -63,6 +63,70 @@ class KeyFramesOnlyTest {
         }
     }
 
+    /**
+     * The NVDEC reader (here on the CPU, with no device) sends its decoder nothing but key frames, through a decoder
+     * of its own opened at the next key frame, after asking its device choice again at the key-frame rate; a key frame
+     * decoded that way is the picture full decoding gives.
+     */
+    @Test
+    void theNvdecReaderFeedsKeyFramesToADecoderOfItsOwnAndAsksForADeviceAtTheRateItDecodes() throws Exception {
+        var source = TestConfigs.file("gop", clip.toString(), false, false);
+        List<Double> asked = new ArrayList<>();
+        List<Double> room = new ArrayList<>();
+        NvdecStreamReader.DeviceChoice cpu = new NvdecStreamReader.DeviceChoice() {
+            @Override
+            public org.bytedeco.ffmpeg.avutil.AVBufferRef deviceFor(NvdecStreamReader.StreamShape shape) {
+                asked.add(shape.frameRate());
+                return null;
+            }
+
+            @Override
+            public org.bytedeco.ffmpeg.avutil.AVBufferRef roomFor(NvdecStreamReader.StreamShape shape) {
+                room.add(shape.frameRate());
+                return null;
+            }
+        };
+        NvdecDecoders decoders = new NvdecDecoders(DecodeConfig.Nvdec.DEFAULTS);
+        try (NvdecStreamReader reader = NvdecStreamReader.open(source, AnalysisSize.SOURCE, decoders, cpu, () -> { });
+             NvdecStreamReader whole = NvdecStreamReader.open(source, AnalysisSize.SOURCE, decoders, s -> null,
+                     () -> { })) {
+            assertEquals(List.of(25.0), asked, "at open, the stream's rate");
+            List<Long> times = decode(reader, 26);
+            assertEquals(SECOND, reader.keyFrameIntervalMicros());
+            assertEquals(25 * 40_000L, times.get(25));
+            assertEquals(List.of(), room, "a camera decoding every frame stays on the CPU");
+
+            assertTrue(reader.keyFramesOnly(true));
+            List<StreamReader.DecodedImage> keys = new ArrayList<>();
+            for (StreamReader.DecodedImage d; (d = reader.next(pts -> pts == 3 * SECOND)) != null; ) {
+                keys.add(d);
+            }
+            assertEquals(List.of(2 * SECOND, 3 * SECOND, 4 * SECOND, 5 * SECOND, 6 * SECOND, 7 * SECOND),
+                    keys.stream().map(StreamReader.DecodedImage::ptsMicros).toList(), "the key frames left, only");
+            assertEquals(List.of(25.0, 1.0), asked, "asked again at the key-frame rate");
+            assertEquals(List.of(1.0, 1.0, 1.0, 1.0, 1.0), room,
+                    "on the CPU with key frames only, NVDEC is asked for room at each key frame");
+            assertTrue(reader.decoderName().endsWith("key frames only"), reader.decoderName());
+
+            StreamReader.DecodedImage expected;
+            while ((expected = whole.next(pts -> pts == 3 * SECOND)).skipped()) {
+                // every frame up to 3 s
+            }
+            try (var keyImage = keys.get(1).image(); var wholeImage = expected.image();
+                 var diff = new org.bytedeco.opencv.opencv_core.Mat()) {
+                org.bytedeco.opencv.global.opencv_core.absdiff(keyImage, wholeImage, diff);
+                assertEquals(0.0, org.bytedeco.opencv.global.opencv_core.mean(diff).get(0), 0.01,
+                        "a key frame decoded alone is the picture full decoding gives");
+            }
+
+            reader.rewind();
+            assertTrue(reader.keyFramesOnly(false));
+            assertEquals(200, decode(reader, 1000).size(), "every frame again");
+            assertEquals(List.of(25.0, 1.0, 25.0), asked);
+            assertFalse(reader.decoderName().contains("key frames"), reader.decoderName());
+        }
+    }
+
     @Test
     void atMaxFps1ACameraDecodesKeyFramesAndKeepsOneASecondWhileNeverDecodesEverything() throws Exception {
         Run auto = run(1, DecodeConfig.DEFAULTS);

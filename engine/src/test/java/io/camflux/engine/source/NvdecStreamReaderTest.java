@@ -157,6 +157,22 @@ class NvdecStreamReaderTest {
     }
 
     @Test
+    void aDecoderTheDriverCouldNotMakeCapsTheStreamsNvdecTakes() {
+        try (NvdecDevice device = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS)) {
+            assertTrue(device.admitsAnother(5000), "no ceiling until a decoder fails");
+            assertTrue(device.lowerCeiling(300), "failed with 300 open, itself among them");
+            assertEquals(299, device.streamCeiling());
+            assertTrue(device.admitsAnother(298));
+            assertFalse(device.admitsAnother(299));
+            assertFalse(device.lowerCeiling(400), "a later failure with more open does not raise it");
+            assertTrue(device.lowerCeiling(250));
+            assertEquals(249, device.streamCeiling());
+            assertTrue(device.lowerCeiling(1));
+            assertEquals(1, device.streamCeiling(), "one stream at least");
+        }
+    }
+
+    @Test
     void twoEnginesKeepTheirOwnBudgets() {
         try (NvdecDevice a = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS.withFramesPerSecond(50));
              NvdecDevice b = new NvdecDevice(DecodeConfig.Nvdec.DEFAULTS.withFramesPerSecond(50))) {
