@@ -197,13 +197,17 @@ public final class NvdecDevice implements AutoCloseable {
         }
     }
 
-    /** A decoder failed with {@code open} streams holding shares, itself among them; true when the ceiling fell. */
+    /**
+     * A decoder failed with {@code open} streams holding shares, itself among them; true when the ceiling fell. Streams
+     * admitted before the first failure and failing after it (their decoders were being made) leave it as it is: it
+     * falls again only for a failure with fewer streams open than it allows.
+     */
     boolean lowerCeiling(int open) {
         synchronized (lock) {
-            int ceiling = Math.max(1, open - 1);
-            if (streamCeiling != 0 && ceiling >= streamCeiling) {
+            if (streamCeiling != 0 && open >= streamCeiling) {
                 return false;
             }
+            int ceiling = Math.max(1, open - 1);
             streamCeiling = ceiling;
             return true;
         }
