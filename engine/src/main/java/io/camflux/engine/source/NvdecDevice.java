@@ -198,16 +198,17 @@ public final class NvdecDevice implements AutoCloseable {
     }
 
     /**
-     * A decoder failed with {@code open} streams holding shares, itself among them; true when the ceiling fell. Streams
-     * admitted before the first failure and failing after it (their decoders were being made) leave it as it is: it
-     * falls again only for a failure with fewer streams open than it allows.
+     * A decoder failed with {@code open} streams holding shares, itself among them; true when the ceiling fell. Every
+     * failure takes it to one below the streams open then, so that it settles where decoders stop failing: on an H100
+     * the first came with 493 streams open and they went on until 282 (bench/results/gpu-low-fps-2026-12-07-h100/);
+     * a rule that kept the first ceiling left cameras failing and reconnecting through the whole run.
      */
     boolean lowerCeiling(int open) {
         synchronized (lock) {
-            if (streamCeiling != 0 && open >= streamCeiling) {
+            int ceiling = Math.max(1, open - 1);
+            if (streamCeiling != 0 && ceiling >= streamCeiling) {
                 return false;
             }
-            int ceiling = Math.max(1, open - 1);
             streamCeiling = ceiling;
             return true;
         }

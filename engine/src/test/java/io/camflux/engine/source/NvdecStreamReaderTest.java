@@ -165,7 +165,8 @@ class NvdecStreamReaderTest {
             assertTrue(device.admitsAnother(298));
             assertFalse(device.admitsAnother(299));
             assertFalse(device.lowerCeiling(400), "a later failure with more open does not raise it");
-            assertFalse(device.lowerCeiling(299), "nor does one of the streams that were being made at the first");
+            assertTrue(device.lowerCeiling(299), "a failure at the ceiling takes it one lower");
+            assertEquals(298, device.streamCeiling());
             assertTrue(device.lowerCeiling(250));
             assertEquals(249, device.streamCeiling());
             assertTrue(device.lowerCeiling(1));
