@@ -275,7 +275,7 @@ public final class ConfigLoader {
             }
             DecodeConfig.Nvdec nd = defaults.nvdec();
             n.knownKeys(Set.of("device", "contexts", "primary_context", "frames_per_second", "decoder", "resize",
-                    "hevc_frame_cost"));
+                    "hevc_frame_cost", "shared_key_frame_decoders"));
             n.rejectUnknownKeys();
             int device = n.integerAtLeast("device", nd.device(), 0);
             int contexts = n.integerAtLeast("contexts", nd.contexts(), 1);
@@ -290,10 +290,15 @@ public final class ConfigLoader {
             if (!(hevcCost > 0 && hevcCost <= 4)) {
                 n.problem("hevc_frame_cost", "must be > 0 and at most 4 (H.264 frames of its size), got " + hevcCost);
             }
+            int shared = n.integerAtLeast("shared_key_frame_decoders", nd.sharedKeyFrameDecoders(), 0);
+            if (shared > 64) {
+                n.problem("shared_key_frame_decoders", "must be <= 64 (decoders per codec and picture size; 0: none"
+                        + " shared), got " + shared);
+            }
             return new DecodeConfig(opencvThreads, new DecodeConfig.Nvdec(device, contexts,
                     n.bool("primary_context", nd.primaryContext()), budget,
                     n.parsed("decoder", nd.decoder(), DecodeConfig.Decoder::parse), n.bool("resize", nd.resize()),
-                    hevcCost), keyFrames);
+                    hevcCost, shared), keyFrames);
         }
 
         /** The most frames a second a camera is sampled at: above 0, at most {@link ShardConfig#MAX_FPS}. */

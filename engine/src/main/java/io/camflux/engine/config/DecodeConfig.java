@@ -44,7 +44,7 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
      * @param hevcFrameCost   what an HEVC frame counts against the budget, in H.264 frames of its size
      */
     public record Nvdec(int device, int contexts, boolean primaryContext, double framesPerSecond, Decoder decoder,
-                        boolean resize, double hevcFrameCost) {
+                        boolean resize, double hevcFrameCost, int sharedKeyFrameDecoders) {
         /**
          * 120 cameras of 1080p25 or 200 of 720p25: what one H200's decoders kept through CUVID on two contexts of
          * their own, beside 64 more 1080p or 100 more 720p cameras on its 16 cores (docs/gpu.md).
@@ -56,19 +56,31 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
          * frames/s, HEVC 6,503 (bench/results/gpu-hevc-2026-12-03-h200/ceil*.md); 3,817 / 6,503 = 0.59.
          */
         public static final double DEFAULT_HEVC_FRAME_COST = 0.6;
+        /**
+         * The most decoders the key-frames-only cameras of one codec and picture size share: a group makes another only
+         * when every one it has is busy, so this is a bound, not what is made.
+         */
+        public static final int DEFAULT_SHARED_KEY_FRAME_DECODERS = 16;
         public static final Nvdec DEFAULTS = new Nvdec(0, DEFAULT_CONTEXTS, false, DEFAULT_FRAMES_PER_SECOND,
-                Decoder.CUVID, true, DEFAULT_HEVC_FRAME_COST);
+                Decoder.CUVID, true, DEFAULT_HEVC_FRAME_COST, DEFAULT_SHARED_KEY_FRAME_DECODERS);
 
         public Nvdec withFramesPerSecond(double value) {
-            return new Nvdec(device, contexts, primaryContext, value, decoder, resize, hevcFrameCost);
+            return new Nvdec(device, contexts, primaryContext, value, decoder, resize, hevcFrameCost,
+                    sharedKeyFrameDecoders);
         }
 
         public Nvdec withDecoder(Decoder value) {
-            return new Nvdec(device, contexts, primaryContext, framesPerSecond, value, resize, hevcFrameCost);
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, value, resize, hevcFrameCost,
+                    sharedKeyFrameDecoders);
         }
 
         public Nvdec withResize(boolean value) {
-            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, value, hevcFrameCost);
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, value, hevcFrameCost,
+                    sharedKeyFrameDecoders);
+        }
+
+        public Nvdec withSharedKeyFrameDecoders(int value) {
+            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, resize, hevcFrameCost, value);
         }
 
         /** What a frame of {@code codec} (FFmpeg's name: h264, hevc) counts against the budget, per H.264 frame. */

@@ -3,9 +3,12 @@ package io.camflux.engine.source;
 import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.config.SourceConfig;
 import io.camflux.engine.config.VideoDecoder;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVBufferRef;
 
 /**
@@ -21,12 +24,15 @@ public final class DecoderBackend implements AutoCloseable {
 
     private final NvdecDevice nvdec;
     private final NvdecDecoders nvdecDecoders;
+    private final SharedKeyFrameDecoders sharedKeyFrames;
     private final boolean keyFramesOnlyAllowed;
 
     public DecoderBackend(DecodeConfig config) {
         this.keyFramesOnlyAllowed = config.keyFrames() == DecodeConfig.KeyFrames.AUTO;
         this.nvdec = new NvdecDevice(config.nvdec());
         this.nvdecDecoders = new NvdecDecoders(config.nvdec());
+        this.sharedKeyFrames = new SharedKeyFrameDecoders(nvdecDecoders, this::sharedDecoderSlot,
+                config.nvdec().sharedKeyFrameDecoders());
         OpenCvThreads.apply(config.opencvThreads());
     }
 
@@ -85,6 +91,16 @@ public final class DecoderBackend implements AutoCloseable {
         return reader.allowKeyFramesOnly(keyFramesOnlyAllowed);
     }
 
+    /** A place on NVDEC for one shared key-frame decoder: a stream against NVDEC's ceiling, none of its frame rate. */
+    private SharedKeyFrameDecoders.Slot sharedDecoderSlot() {
+        NvdecDevice.Share slot = nvdec.reserve(0);
+        if (slot == null) {
+            return null;
+        }
+        return new SharedKeyFrameDecoders.Slot(slot.device(), () -> nvdec.release(slot),
+                why -> nvdec.refused(slot, "(a shared key-frame decoder)", why));
+    }
+
     /**
      * A camera's share of NVDEC, asked for at its stream's rate when it opens and again at the rate it decodes when that
      * changes (key frames only: a twenty-fifth), so that NVDEC's budget counts frames decoded, not frames sent.
@@ -92,6 +108,8 @@ public final class DecoderBackend implements AutoCloseable {
     private final class NvdecClaim implements NvdecStreamReader.DeviceChoice {
         private final String camera;
         private NvdecDevice.Share share;
+        /** The rate held while the camera decodes on a shared key-frame decoder; 0 when it does not. */
+        private double sharedLoad;
 
         NvdecClaim(String camera) {
             this.camera = camera;
@@ -99,6 +117,7 @@ public final class DecoderBackend implements AutoCloseable {
 
         @Override
         public AVBufferRef deviceFor(NvdecStreamReader.StreamShape shape) {
+            releaseShared();
             share = nvdec.move(share, nvdec.load(shape));
             if (share == null) {
                 log.info("camera {}: NVDEC is at its {} frames/s (decode.nvdec.frames_per_second); decoding {}x{} at {}"
@@ -110,8 +129,36 @@ public final class DecoderBackend implements AutoCloseable {
         }
 
         @Override
-        public AVBufferRef roomFor(NvdecStreamReader.StreamShape shape) {
+        public SharedKeyFrameDecoders.Member sharedFor(NvdecStreamReader.StreamShape shape, AVCodec codec,
+                                                       AVStream stream, int[] resize) throws IOException {
+            releaseShared();
             if (share != null) {
+                nvdec.release(share);
+                share = null;
+            }
+            double load = nvdec.load(shape);
+            if (!nvdec.available() || !nvdec.tryReserve(load)) {
+                return null;
+            }
+            SharedKeyFrameDecoders.Member member = sharedKeyFrames.join(camera, codec, stream, resize);
+            if (member == null) {
+                nvdec.release(load);
+                return null;
+            }
+            sharedLoad = load;
+            return member;
+        }
+
+        private void releaseShared() {
+            if (sharedLoad > 0) {
+                nvdec.release(sharedLoad);
+                sharedLoad = 0;
+            }
+        }
+
+        @Override
+        public AVBufferRef roomFor(NvdecStreamReader.StreamShape shape) {
+            if (share != null || sharedLoad > 0) {
                 return null; // it holds a share already: NVDEC refused the stream, nothing to move onto
             }
             share = nvdec.reserve(nvdec.load(shape));
@@ -127,6 +174,7 @@ public final class DecoderBackend implements AutoCloseable {
         }
 
         void release() {
+            releaseShared();
             if (share != null) {
                 nvdec.release(share);
                 share = null;
@@ -147,6 +195,7 @@ public final class DecoderBackend implements AutoCloseable {
     /** Frees the NVDEC contexts; the engine calls it once its cameras have closed their readers. */
     @Override
     public void close() {
+        sharedKeyFrames.close();
         nvdec.close();
     }
 }

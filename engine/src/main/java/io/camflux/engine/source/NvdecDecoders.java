@@ -5,18 +5,24 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_free;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
 import static org.bytedeco.ffmpeg.global.avutil.av_buffer_ref;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+import static org.bytedeco.ffmpeg.global.avutil.av_free;
 
 import io.camflux.engine.config.DecodeConfig;
 import java.io.IOException;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVBufferRef;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVRational;
 
 /**
  * Which FFmpeg decoder a stream gets and with what options ({@code decode.nvdec.decoder} and {@code resize}): on a
@@ -51,22 +57,55 @@ final class NvdecDecoders {
         AVCodec cuvid = device != null && settings.decoder() == DecodeConfig.Decoder.CUVID
                 ? avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid") : null;
         if (cuvid != null && !cuvid.isNull()) {
-            int[] target = refusals.scales(camera, shape.width(), shape.height()) ? resizeTarget(shape, size) : null;
-            AVCodecContext context = opened(cuvid, stream, device, target, keyFramesOnly);
+            int[] target = scaledSize(camera, shape, size);
+            AVCodecContext context = opened(cuvid, stream.codecpar(), stream.time_base(), device, target, keyFramesOnly);
             if (context != null) {
                 return new Opened(context, named(cuvid, true, target), target != null);
             }
         }
-        AVCodecContext context = opened(codec, stream, device, null, keyFramesOnly);
+        AVCodecContext context = opened(codec, stream.codecpar(), stream.time_base(), device, null, keyFramesOnly);
         if (context == null) {
             throw new IOException("cannot open decoder " + codec.name().getString());
         }
         return new Opened(context, named(codec, device != null, null), false);
     }
 
+    /**
+     * A decoder of key frames that many cameras of {@code shape} feed ({@link SharedKeyFrameDecoders}): low delay, on
+     * {@code device} (CUVID's where it has one, at {@code resize} when not null), configured from {@code stream}
+     * without its extradata, so that each packet's own parameter sets ({@link KeyPacketFramer}) decide its picture;
+     * times in 100 ns units, which CUVID passes through unchanged. Null when it does not open.
+     */
+    Opened openShared(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize) throws IOException {
+        AVCodec cuvid = device != null && settings.decoder() == DecodeConfig.Decoder.CUVID
+                ? avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid") : null;
+        AVCodec chosen = cuvid != null && !cuvid.isNull() ? cuvid : codec;
+        int[] target = chosen == cuvid ? resize : null;
+        AVCodecParameters parameters = avcodec_parameters_alloc();
+        try {
+            int r = avcodec_parameters_copy(parameters, stream.codecpar());
+            if (r < 0) {
+                throw NvdecStreamReader.failure("cannot configure the decoder", r);
+            }
+            av_free(parameters.extradata());
+            parameters.extradata(null).extradata_size(0);
+            AVCodecContext context = opened(chosen, parameters, HUNDRED_NANOSECONDS, device, target, true);
+            return context == null ? null : new Opened(context, named(chosen, device != null, target), target != null);
+        } finally {
+            avcodec_parameters_free(parameters);
+        }
+    }
+
+    private static final AVRational HUNDRED_NANOSECONDS = new AVRational().num(1).den(10_000_000);
+
     private static String named(AVCodec codec, boolean onDevice, int[] resizedTo) {
         return codec.name().getString() + (onDevice ? " (nvdec)" : "")
                 + (resizedTo != null ? " at " + resizedTo[0] + "x" + resizedTo[1] : "");
+    }
+
+    /** The size the CUVID decoder should output {@code camera}'s pictures at, unless NVDEC was seen not to scale them. */
+    int[] scaledSize(String camera, NvdecStreamReader.StreamShape shape, AnalysisSize size) {
+        return refusals.scales(camera, shape.width(), shape.height()) ? resizeTarget(shape, size) : null;
     }
 
     /**
@@ -102,15 +141,15 @@ final class NvdecDecoders {
      * CUVID decoder itself, which takes the shared device too), outputting pictures at {@code resize} (CUVID only;
      * null: as coded); null when it does not open.
      */
-    private static AVCodecContext opened(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize,
-                                         boolean lowDelay) throws IOException {
+    private static AVCodecContext opened(AVCodec codec, AVCodecParameters parameters, AVRational timeBase,
+                                         AVBufferRef device, int[] resize, boolean lowDelay) throws IOException {
         AVCodecContext decoder = avcodec_alloc_context3(codec);
-        int configured = avcodec_parameters_to_context(decoder, stream.codecpar());
+        int configured = avcodec_parameters_to_context(decoder, parameters);
         if (configured < 0) {
             avcodec_free_context(decoder);
             throw NvdecStreamReader.failure("cannot configure the decoder", configured);
         }
-        decoder.pkt_timebase(stream.time_base());
+        decoder.pkt_timebase(timeBase);
         // NVDEC does the decoding; the CPU only parses. Without a device, one thread: the cameras are the parallelism
         decoder.thread_count(1);
         if (lowDelay) {

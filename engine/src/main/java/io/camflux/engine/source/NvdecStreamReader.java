@@ -34,6 +34,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_move_ref;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_hwframe_transfer_data;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
@@ -87,6 +88,12 @@ public final class NvdecStreamReader implements StreamReader {
     /** The decoder replaced, flushed: its last pictures come out before the new one's first. */
     private Decoding retiring;
     private final AVPacket packet = av_packet_alloc();
+    /** A key packet framed for a shared decoder. */
+    private final AVPacket framed = av_packet_alloc();
+    /** Frames key packets for a shared decoder; made when first needed (null before, or for a codec not shared). */
+    private KeyPacketFramer framer;
+    /** No shared decoder for this stream from now on: its codec is not shared, or its group had none left. */
+    private boolean sharingOut;
     private final AVFrame decoded = av_frame_alloc();
     private final NvdecHostTransfer transfer = new NvdecHostTransfer();
     private final NvdecDecoders decoders;
@@ -133,7 +140,10 @@ public final class NvdecStreamReader implements StreamReader {
      * each then stands for {@link #shape}), fed key frames only. Its context is this reader's, freed by it.
      */
     private static final class Decoding {
+        /** The reader's own decoder; null on a shared one. */
         final AVCodecContext context;
+        /** The place on a shared key-frame decoder; null on a decoder of its own. */
+        final SharedKeyFrameDecoders.Member shared;
         final String name;
         final boolean onGpu;
         final boolean resized;
@@ -142,10 +152,29 @@ public final class NvdecStreamReader implements StreamReader {
 
         Decoding(NvdecDecoders.Opened opened, boolean onGpu, boolean keyFramesOnly) {
             this.context = opened.context();
+            this.shared = null;
             this.name = opened.name() + (keyFramesOnly ? ", key frames only" : "");
             this.onGpu = onGpu;
             this.resized = opened.resized();
             this.keyFramesOnly = keyFramesOnly;
+        }
+
+        Decoding(SharedKeyFrameDecoders.Member shared) {
+            this.context = null;
+            this.shared = shared;
+            this.name = shared.name() + ", key frames only, shared";
+            this.onGpu = shared.onDevice();
+            this.resized = shared.resized();
+            this.keyFramesOnly = true;
+        }
+
+        /** Frees the decoder, or leaves the shared one. */
+        void close() {
+            if (shared != null) {
+                shared.close();
+            } else {
+                avcodec_free_context(context);
+            }
         }
     }
 
@@ -207,6 +236,17 @@ public final class NvdecStreamReader implements StreamReader {
          * NVDEC out of decoders): the stream fails and reconnects, and what it reserved is given back.
          */
         default void refused(String why) {
+        }
+
+        /**
+         * For a stream about to decode key frames only: a place on the decoders that the key-frame streams of its
+         * codec and size share on a device ({@link SharedKeyFrameDecoders}; pictures at {@code resize}, null: as
+         * coded), its rate reserved and what it held before given back; null for none (then the stream decodes on a
+         * decoder of its own, as {@link #deviceFor} says).
+         */
+        default SharedKeyFrameDecoders.Member sharedFor(StreamShape shape, AVCodec codec, AVStream stream, int[] resize)
+                throws IOException {
+            return null;
         }
     }
 
@@ -294,7 +334,15 @@ public final class NvdecStreamReader implements StreamReader {
         if (!keyPacket || retiring != null) {
             return;
         }
-        boolean modeChanged = keyFramesWanted != decoding.keyFramesOnly;
+        boolean leavingShared = decoding.shared != null && sharingOut;
+        boolean modeChanged = keyFramesWanted != decoding.keyFramesOnly || leavingShared;
+        if (keyFramesWanted && decoding.shared == null && (modeChanged || !decoding.onGpu)) {
+            SharedKeyFrameDecoders.Member member = sharedPlace();
+            if (member != null) {
+                switchTo(new Decoding(member));
+                return;
+            }
+        }
         AVBufferRef device;
         if (modeChanged) {
             device = choice.deviceFor(shape.atRate(decodedRate(keyFramesWanted)));
@@ -307,10 +355,32 @@ public final class NvdecStreamReader implements StreamReader {
             return;
         }
         NvdecDecoders.Opened opened = decoders.open(codec, stream, device, shape, size, cameraUuid, keyFramesWanted);
-        Decoding next = new Decoding(opened, device != null, keyFramesWanted);
+        switchTo(new Decoding(opened, device != null, keyFramesWanted));
+    }
+
+    /** A place on a shared key-frame decoder, or null (none for this codec, or none to be had now). */
+    private SharedKeyFrameDecoders.Member sharedPlace() throws IOException {
+        if (sharingOut) {
+            return null;
+        }
+        if (framer == null) {
+            framer = KeyPacketFramer.of(stream, codec.name().getString());
+            if (framer == null) {
+                sharingOut = true;
+                return null;
+            }
+        }
+        return choice.sharedFor(shape.atRate(decodedRate(true)), codec, stream,
+                decoders.scaledSize(cameraUuid, shape, size));
+    }
+
+    /** From this key packet on, {@code next} decodes; the decoder before it gives out what it holds first. */
+    private void switchTo(Decoding next) {
         log.info("camera {}: {} from this key frame on: {}", cameraUuid,
-                keyFramesWanted ? "key frames only" : "every frame", next.name);
-        avcodec_send_packet(decoding.context, null);
+                next.keyFramesOnly ? "key frames only" : "every frame", next.name);
+        if (decoding.context != null) {
+            avcodec_send_packet(decoding.context, null);
+        }
         retiring = decoding;
         decoding = next;
     }
@@ -336,19 +406,93 @@ public final class NvdecStreamReader implements StreamReader {
     public DecodedImage next(LongPredicate wanted, PictureFilter filter) throws IOException {
         while (true) {
             if (retiring != null) {
-                if (avcodec_receive_frame(retiring.context, decoded) >= 0) {
-                    return picture(retiring, wanted, filter);
+                if (retiring.shared != null) {
+                    SharedKeyFrameDecoders.Picture left = retiring.shared.take();
+                    if (left != null) {
+                        return picture(retiring, left, wanted, filter);
+                    }
+                } else if (avcodec_receive_frame(retiring.context, decoded) >= 0) {
+                    return picture(retiring, micros(decoded.best_effort_timestamp()), wanted, filter);
                 }
-                avcodec_free_context(retiring.context); // flushed: its end, or an error it can no longer matter for
+                retiring.close(); // flushed: its end, or an error it can no longer matter for
                 retiring = null;
                 continue;
             }
-            AVCodecContext decoder = decoding.context;
+            if (decoding.shared != null) {
+                SharedKeyFrameDecoders.Picture mine = decoding.shared.take();
+                if (mine != null) {
+                    return picture(decoding, mine, wanted, filter);
+                }
+                if (draining) {
+                    return null;
+                }
+            } else {
+                DecodedImage own = fromOwnDecoder(wanted, filter);
+                if (own != null) {
+                    return own;
+                }
+                if (ended) {
+                    ended = false;
+                    return null;
+                }
+            }
+            int r = av_read_frame(format, packet);
+            if (r == AVERROR_EOF) {
+                draining = true;
+                if (decoding.context != null) {
+                    avcodec_send_packet(decoding.context, null);
+                }
+                continue;
+            }
+            check(r, "reading failed");
+            boolean kept = false;
+            try {
+                if (packet.stream_index() == streamIndex) {
+                    boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+                    chooseDecoderAt(key);
+                    // never parsed, from the moment key frames only is asked for until every frame is back at a key frame
+                    if (!key && (keyFramesWanted || decoding.keyFramesOnly)) {
+                        continue;
+                    }
+                    if (decoding.shared != null) {
+                        long pts = micros(packet.pts());
+                        framer.frame(packet, framed);
+                        if (!decoding.shared.send(framed, pts)) {
+                            sharingOut = true; // its group has no decoder left: one of its own at the next key frame
+                        }
+                        continue;
+                    }
+                    r = avcodec_send_packet(decoding.context, packet);
+                    kept = pending = r == AVERROR_EAGAIN;
+                    // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
+                    if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
+                        throw decodingFailed(r);
+                    }
+                }
+            } finally {
+                if (!kept) {
+                    av_packet_unref(packet);
+                }
+            }
+        }
+    }
+
+    /** {@link #fromOwnDecoder} found the stream's end. */
+    private boolean ended;
+
+    /**
+     * The next picture of the reader's own decoder; null when it needs the next packet (a packet it had refused is
+     * sent again first), or at the stream's end, which sets {@link #ended}.
+     */
+    private DecodedImage fromOwnDecoder(LongPredicate wanted, PictureFilter filter) throws IOException {
+        AVCodecContext decoder = decoding.context;
+        while (true) {
             int r = avcodec_receive_frame(decoder, decoded);
             if (r >= 0) {
-                return picture(decoding, wanted, filter);
+                return picture(decoding, micros(decoded.best_effort_timestamp()), wanted, filter);
             }
             if (r == AVERROR_EOF || (r == AVERROR_EAGAIN && draining)) {
+                ended = true;
                 return null;
             }
             if (r != AVERROR_EAGAIN) {
@@ -367,47 +511,27 @@ public final class NvdecStreamReader implements StreamReader {
                 }
                 continue;
             }
-            r = av_read_frame(format, packet);
-            if (r == AVERROR_EOF) {
-                draining = true;
-                avcodec_send_packet(decoder, null);
-                continue;
-            }
-            check(r, "reading failed");
-            boolean kept = false;
-            try {
-                if (packet.stream_index() == streamIndex) {
-                    boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
-                    chooseDecoderAt(key);
-                    // never parsed, from the moment key frames only is asked for until every frame is back at a key frame
-                    if (!key && (keyFramesWanted || decoding.keyFramesOnly)) {
-                        continue;
-                    }
-                    r = avcodec_send_packet(decoding.context, packet);
-                    kept = pending = r == AVERROR_EAGAIN;
-                    // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
-                    if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
-                        throw decodingFailed(r);
-                    }
-                }
-            } finally {
-                if (!kept) {
-                    av_packet_unref(packet);
-                }
-            }
+            return null;
         }
     }
 
-    /** The picture {@code from} gave in {@link #decoded}: its time noted, kept or not as {@code wanted} says. */
-    private DecodedImage picture(Decoding from, LongPredicate wanted, PictureFilter filter) throws IOException {
+    /** A picture a shared decoder gave for this stream, as {@link #picture(Decoding, long, LongPredicate, PictureFilter)}. */
+    private DecodedImage picture(Decoding from, SharedKeyFrameDecoders.Picture given, LongPredicate wanted,
+                                 PictureFilter filter) throws IOException {
+        av_frame_move_ref(decoded, given.frame());
+        av_frame_free(given.frame());
+        return picture(from, given.ptsMicros(), wanted, filter);
+    }
+
+    /** The picture {@code from} gave in {@link #decoded}, at {@code pts}: its time noted, kept or not as {@code wanted} says. */
+    private DecodedImage picture(Decoding from, long pts, LongPredicate wanted, PictureFilter filter) throws IOException {
         if (!from.pictureSeen) {
             from.pictureSeen = true;
-            if (from.onGpu) {
+            if (from.onGpu && from.context != null) {
                 decoders.firstPicture(cameraUuid, shape, from.resized);
             }
         }
         try {
-            long pts = micros(decoded.best_effort_timestamp());
             keyFrames.decoded(pts, (decoded.flags() & AVFrame.AV_FRAME_FLAG_KEY) != 0);
             return wanted.test(pts) ? kept(from, decoded, pts, filter) : new DecodedImage(null, pts);
         } finally {
@@ -466,10 +590,14 @@ public final class NvdecStreamReader implements StreamReader {
     public void rewind() throws IOException {
         check(av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD), "cannot seek to the start");
         if (retiring != null) {
-            avcodec_free_context(retiring.context);
+            retiring.close();
             retiring = null;
         }
-        avcodec_flush_buffers(decoding.context);
+        if (decoding.shared != null) {
+            decoding.shared.rewound();
+        } else {
+            avcodec_flush_buffers(decoding.context);
+        }
         if (pending) {
             av_packet_unref(packet);
             pending = false;
@@ -495,9 +623,13 @@ public final class NvdecStreamReader implements StreamReader {
         av_frame_free(decoded);
         transfer.close();
         if (retiring != null) {
-            avcodec_free_context(retiring.context);
+            retiring.close();
         }
-        avcodec_free_context(decoding.context);
+        decoding.close();
+        av_packet_free(framed);
+        if (framer != null) {
+            framer.close();
+        }
         avformat_close_input(format);
         onClose.run();
     }

@@ -233,15 +233,16 @@ class ConfigLoaderTest {
         ShardConfig c = ConfigLoader.parse(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}")
                 .replaceFirst("\\{", "{\"decode\": {\"opencv_threads\": 0, \"nvdec\": {\"device\": 1, \"contexts\": 4,"
                         + " \"primary_context\": true, \"frames_per_second\": 1500, \"decoder\": \"hwaccel\","
-                        + " \"resize\": false, \"hevc_frame_cost\": 0.5}, \"key_frames_only\": \"never\"},"), "d.json", null);
+                        + " \"resize\": false, \"hevc_frame_cost\": 0.5, \"shared_key_frame_decoders\": 0},"
+                        + " \"key_frames_only\": \"never\"},"), "d.json", null);
         assertEquals(new DecodeConfig(0, new DecodeConfig.Nvdec(1, 4, true, 1500, DecodeConfig.Decoder.HWACCEL, false,
-                0.5), DecodeConfig.KeyFrames.NEVER), c.decode());
+                0.5, 0), DecodeConfig.KeyFrames.NEVER), c.decode());
         ShardConfig defaults = ConfigLoader.parse(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}"),
                 "d.json", null);
         assertEquals(DecodeConfig.DEFAULTS, defaults.decode());
-        assertEquals(new DecodeConfig.Nvdec(0, 2, false, 3000, DecodeConfig.Decoder.CUVID, true, 0.6),
+        assertEquals(new DecodeConfig.Nvdec(0, 2, false, 3000, DecodeConfig.Decoder.CUVID, true, 0.6, 16),
                 defaults.decode().nvdec(), "two contexts of NVDEC's own, 3,000 1080p frames a second, CUVID scaling, an"
-                        + " HEVC frame 0.6 of an H.264 one");
+                        + " HEVC frame 0.6 of an H.264 one, up to 16 decoders shared by key-frame cameras of a size");
         assertEquals(1, defaults.decode().opencvThreads());
         assertEquals(DecodeConfig.KeyFrames.AUTO, defaults.decode().keyFrames(), "key frames only where enough");
     }
@@ -251,7 +252,8 @@ class ConfigLoaderTest {
         ConfigException e = problem(withSources("{\"camera_uuid\": \"a\", \"url\": \"rtsp://127.0.0.1:8554/a\"}")
                 .replaceFirst("\\{", "{\"decode\": {\"opencv_threads\": -1, \"nvdec\": {\"device\": \"gpu0\","
                         + " \"contexts\": 0, \"frames_per_second\": -5, \"decoder\": \"nvcuvid\", \"resize\": \"yes\","
-                        + " \"hevc_frame_cost\": 0, \"buget\": 3}, \"key_frames_only\": \"always\"},"));
+                        + " \"hevc_frame_cost\": 0, \"shared_key_frame_decoders\": 65, \"buget\": 3},"
+                        + " \"key_frames_only\": \"always\"},"));
         List<String> expected = List.of("decode.opencv_threads: must be >= 0, got -1",
                 "decode.nvdec.device: must be an integer, got string \"gpu0\"",
                 "decode.nvdec.contexts: must be >= 1, got 0",
@@ -259,6 +261,8 @@ class ConfigLoaderTest {
                 "decode.nvdec.decoder: must be cuvid or hwaccel, got 'nvcuvid'",
                 "decode.nvdec.resize: must be true or false, got string \"yes\"",
                 "decode.nvdec.hevc_frame_cost: must be > 0 and at most 4 (H.264 frames of its size), got 0.0",
+                "decode.nvdec.shared_key_frame_decoders: must be <= 64 (decoders per codec and picture size; 0: none"
+                        + " shared), got 65",
                 "decode.key_frames_only: must be auto or never, got 'always'");
         for (String problem : expected) {
             assertTrue(e.problems().contains(problem), problem + " in " + e.problems());

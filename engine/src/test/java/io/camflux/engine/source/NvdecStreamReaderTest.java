@@ -135,7 +135,7 @@ class NvdecStreamReaderTest {
         assertEquals(25, new NvdecStreamReader.StreamShape(1920, 1080, 25, "h264").nvdecLoad(defaults), 1e-9);
         assertEquals(200, (int) (defaults.framesPerSecond() / hevc.nvdecLoad(defaults)),
                 "the default budget takes 200 HEVC cameras of 1080p25: 5,000 of NVDEC's 6,503 HEVC frames/s measured");
-        DecodeConfig.Nvdec even = new DecodeConfig.Nvdec(0, 2, false, 3000, DecodeConfig.Decoder.CUVID, true, 1);
+        DecodeConfig.Nvdec even = new DecodeConfig.Nvdec(0, 2, false, 3000, DecodeConfig.Decoder.CUVID, true, 1, 16);
         assertEquals(25, hevc.nvdecLoad(even), 1e-9, "hevc_frame_cost 1: counted as H.264");
     }
 
