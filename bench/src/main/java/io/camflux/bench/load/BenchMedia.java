@@ -12,6 +12,8 @@ import java.util.List;
  * stream ends during a run.
  */
 final class BenchMedia {
+    /** Every clip the bench makes or is given is played at this rate (its cameras send 25 frames a second). */
+    static final double FRAME_RATE = 25;
     private final Path dir;
 
     BenchMedia(Path mediaDir) {
@@ -47,12 +49,12 @@ final class BenchMedia {
         }
         List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-v", "error", "-y"));
         if (scene.equals("static")) {
-            cmd.addAll(List.of("-loop", "1", "-framerate", "25", "-t", "60", "-i",
+            cmd.addAll(List.of("-loop", "1", "-framerate", Integer.toString((int) FRAME_RATE), "-t", "60", "-i",
                     dir.getParent().resolve("vtest-frame.png").toString()));
         } else {
             cmd.addAll(List.of("-i", source.toString()));
         }
-        cmd.addAll(List.of("-vf", "scale=" + width + ":" + height + ",fps=25"));
+        cmd.addAll(List.of("-vf", "scale=" + width + ":" + height + ",fps=" + (int) FRAME_RATE));
         cmd.addAll(x264);
         cmd.add(pass.toString());
         run(cmd);

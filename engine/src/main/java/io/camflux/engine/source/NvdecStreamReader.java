@@ -309,7 +309,9 @@ public final class NvdecStreamReader implements StreamReader {
      * packets between are never parsed, by FFmpeg's decoders and CUVID's parser alike (CUVID ignores {@code skip_frame}). At
      * that key frame the stream asks its {@link DeviceChoice} again at the rate it will decode (NVDEC counts a
      * key-frame camera at a twenty-fifth of its stream's rate, so it may move onto NVDEC, or off it when every frame
-     * comes back and there is no room), and gets a decoder of its own for the mode: one that holds no picture back.
+     * comes back and there is no room), and gets a decoder for the mode: for key frames, first a place on the decoders
+     * the key-frame streams of its codec and size share on NVDEC ({@link SharedKeyFrameDecoders}), else one of its own
+     * that holds no picture back.
      */
     @Override
     public boolean keyFramesOnly(boolean on) {
