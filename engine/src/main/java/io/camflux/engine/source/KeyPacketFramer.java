@@ -35,9 +35,12 @@ final class KeyPacketFramer implements AutoCloseable {
     /** The parameter sets in Annex B (empty when the stream gives none outside its packets). */
     private final BytePointer parameterSets;
     private final int parameterSetsSize;
+    /** An access unit delimiter closing each packet. */
+    private final BytePointer delimiter;
 
-    private KeyPacketFramer(AVBSFContext filter) {
+    private KeyPacketFramer(AVBSFContext filter, byte[] delimiter) {
         this.filter = filter;
+        this.delimiter = new BytePointer(delimiter.length).put(delimiter);
         this.parameterSetsSize = Math.max(0, filter.par_out().extradata_size());
         this.parameterSets = parameterSetsSize == 0 ? null
                 : new BytePointer(parameterSetsSize).put(filter.par_out().extradata().capacity(parameterSetsSize));
@@ -53,6 +56,9 @@ final class KeyPacketFramer implements AutoCloseable {
         if (name == null) {
             return null;
         }
+        // primary_pic_type / pic_type: any slice type
+        byte[] delimiter = codec.equals("h264") ? new byte[] {0, 0, 0, 1, 0x09, (byte) 0xF0}
+                : new byte[] {0, 0, 0, 1, 0x46, 0x01, 0x50};
         AVBitStreamFilter bsf = av_bsf_get_by_name(name);
         if (bsf == null || bsf.isNull()) {
             return null;
@@ -63,7 +69,7 @@ final class KeyPacketFramer implements AutoCloseable {
             check(avcodec_parameters_copy(context.par_in(), stream.codecpar()), "cannot configure " + name);
             context.time_base_in(stream.time_base());
             check(av_bsf_init(context), "cannot start " + name);
-            return new KeyPacketFramer(context);
+            return new KeyPacketFramer(context, delimiter);
         } catch (IOException | RuntimeException e) {
             av_bsf_free(context);
             throw e;
@@ -71,8 +77,10 @@ final class KeyPacketFramer implements AutoCloseable {
     }
 
     /**
-     * {@code key} (left as it is) framed into {@code out} (unreferenced first): the parameter sets, then the
-     * packet in Annex B, with {@code key}'s flags and times.
+     * {@code key} (left as it is) framed into {@code out} (unreferenced first): the parameter sets, the packet in
+     * Annex B, and an access unit delimiter, with {@code key}'s flags and times. The delimiter tells a parser that
+     * the picture is whole: CUVID's parser otherwise decodes a picture only when the next one begins, and on a shared
+     * decoder the next one may be another camera's, seconds later.
      */
     void frame(AVPacket key, AVPacket out) throws IOException {
         av_packet_unref(out);
@@ -85,13 +93,15 @@ final class KeyPacketFramer implements AutoCloseable {
             av_packet_free(copy);
         }
         try {
-            int size = parameterSetsSize + filtered.size();
+            int delimiterSize = (int) delimiter.capacity();
+            int size = parameterSetsSize + filtered.size() + delimiterSize;
             check(av_new_packet(out, size), "cannot make a key packet");
             BytePointer data = out.data();
             if (parameterSets != null) {
                 Pointer.memcpy(data, parameterSets, parameterSetsSize);
             }
             Pointer.memcpy(data.position(parameterSetsSize), filtered.data(), filtered.size());
+            Pointer.memcpy(data.position(parameterSetsSize + filtered.size()), delimiter, delimiterSize);
             data.position(0);
             check(av_packet_copy_props(out, filtered), "cannot make a key packet");
         } finally {
@@ -112,5 +122,6 @@ final class KeyPacketFramer implements AutoCloseable {
         if (parameterSets != null) {
             parameterSets.close();
         }
+        delimiter.close();
     }
 }

@@ -451,6 +451,10 @@ public final class NvdecStreamReader implements StreamReader {
             try {
                 if (packet.stream_index() == streamIndex) {
                     boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+                    if (key && packet.pts() != AV_NOPTS_VALUE) {
+                        // from the packets, not the pictures: a picture lost or late must not make the GOP look longer
+                        keyFrames.decoded(av_rescale_q(packet.pts() - startPts, timeBase, MICROS), true);
+                    }
                     chooseDecoderAt(key);
                     // never parsed, from the moment key frames only is asked for until every frame is back at a key frame
                     if (!key && (keyFramesWanted || decoding.keyFramesOnly)) {
@@ -534,7 +538,6 @@ public final class NvdecStreamReader implements StreamReader {
             }
         }
         try {
-            keyFrames.decoded(pts, (decoded.flags() & AVFrame.AV_FRAME_FLAG_KEY) != 0);
             return wanted.test(pts) ? kept(from, decoded, pts, filter) : new DecodedImage(null, pts);
         } finally {
             av_frame_unref(decoded);

@@ -4,6 +4,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_move_ref;
@@ -339,6 +340,9 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
                 }
                 d.pictureSeen = true;
                 long tag = d.out.pts();
+                if (tag == AV_NOPTS_VALUE && !d.waiting.isEmpty()) {
+                    tag = d.waiting.firstKey(); // a decoder that lost the time: pictures still come in sending order
+                }
                 Waiting w = d.waiting.remove(tag);
                 // pictures come out in sending order: tags before this one will never come
                 for (Iterator<Map.Entry<Long, Waiting>> it = d.waiting.headMap(tag).entrySet().iterator(); it.hasNext(); ) {
