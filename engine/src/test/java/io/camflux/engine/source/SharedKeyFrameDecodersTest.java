@@ -151,6 +151,34 @@ class SharedKeyFrameDecodersTest {
         none.close();
     }
 
+    @Test
+    void aFramedKeyPacketIsAnnexBLedByTheCamerasParameterSetsAndClosedByADelimiter() throws Exception {
+        org.bytedeco.ffmpeg.avformat.AVFormatContext format = new org.bytedeco.ffmpeg.avformat.AVFormatContext(null);
+        assertEquals(0, org.bytedeco.ffmpeg.global.avformat.avformat_open_input(format, baseline.toString(), null, null));
+        org.bytedeco.ffmpeg.avcodec.AVPacket packet = org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc();
+        org.bytedeco.ffmpeg.avcodec.AVPacket framed = org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc();
+        try (KeyPacketFramer framer = KeyPacketFramer.of(format.streams(0), "h264")) {
+            assertNotNull(framer);
+            assertEquals(0, org.bytedeco.ffmpeg.global.avformat.av_read_frame(format, packet));
+            assertTrue((packet.flags() & org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY) != 0);
+            framer.frame(packet, framed);
+            byte[] bytes = new byte[framed.size()];
+            framed.data().get(bytes);
+            assertEquals(List.of(0, 0, 0, 1, 7), List.of((int) bytes[0], (int) bytes[1], (int) bytes[2], (int) bytes[3],
+                    bytes[4] & 0x1f), "a start code, then the SPS");
+            assertEquals(List.of(0, 0, 0, 1, 9), List.of((int) bytes[bytes.length - 6], (int) bytes[bytes.length - 5],
+                    (int) bytes[bytes.length - 4], (int) bytes[bytes.length - 3], bytes[bytes.length - 2] & 0x1f),
+                    "closed by an access unit delimiter");
+            assertEquals(packet.pts(), framed.pts());
+            assertTrue(framed.size() > packet.size(), "the parameter sets added");
+        } finally {
+            org.bytedeco.ffmpeg.global.avcodec.av_packet_free(packet);
+            org.bytedeco.ffmpeg.global.avcodec.av_packet_free(framed);
+            org.bytedeco.ffmpeg.global.avformat.avformat_close_input(format);
+        }
+        assertEquals(null, KeyPacketFramer.of(null, "mjpeg"), "only H.264 and HEVC key frames are shared");
+    }
+
     /** One picture of {@code reader}, its time noted (its image kept at 3 s); false at the end. */
     private static boolean take(NvdecStreamReader reader, Map<NvdecStreamReader, List<Long>> keys,
                                 Map<NvdecStreamReader, Mat> atThree) throws IOException {
