@@ -79,10 +79,6 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
                     sharedKeyFrameDecoders);
         }
 
-        public Nvdec withSharedKeyFrameDecoders(int value) {
-            return new Nvdec(device, contexts, primaryContext, framesPerSecond, decoder, resize, hevcFrameCost, value);
-        }
-
         /** What a frame of {@code codec} (FFmpeg's name: h264, hevc) counts against the budget, per H.264 frame. */
         public double frameCost(String codec) {
             return "hevc".equals(codec) ? hevcFrameCost : 1;

@@ -131,11 +131,7 @@ public final class DecoderBackend implements AutoCloseable {
         @Override
         public SharedKeyFrameDecoders.Member sharedFor(NvdecStreamReader.StreamShape shape, AVCodec codec,
                                                        AVStream stream, int[] resize) throws IOException {
-            releaseShared();
-            if (share != null) {
-                nvdec.release(share);
-                share = null;
-            }
+            release();
             double load = nvdec.load(shape);
             if (!nvdec.available() || !nvdec.tryReserve(load)) {
                 return null;

@@ -1,6 +1,6 @@
 package io.camflux.engine.source;
 
-/** The media time between a stream's last two key frames, as a reader decodes them. */
+/** The media time between a stream's last two key frames, as a reader meets them (decoded, or as packets). */
 final class KeyFrameClock {
     private long lastKeyPts = Long.MIN_VALUE;
     private long intervalMicros;

@@ -32,6 +32,8 @@ import org.bytedeco.javacpp.Pointer;
 final class KeyPacketFramer implements AutoCloseable {
     private final AVBSFContext filter;
     private final AVPacket filtered = av_packet_alloc();
+    /** The reference the filter takes, reused. */
+    private final AVPacket toFilter = av_packet_alloc();
     /** The parameter sets in Annex B (empty when the stream gives none outside its packets). */
     private final BytePointer parameterSets;
     private final int parameterSetsSize;
@@ -84,13 +86,12 @@ final class KeyPacketFramer implements AutoCloseable {
      */
     void frame(AVPacket key, AVPacket out) throws IOException {
         av_packet_unref(out);
-        AVPacket copy = av_packet_alloc();
         try {
-            check(av_packet_ref(copy, key), "cannot copy a key packet");
-            check(av_bsf_send_packet(filter, copy), "cannot frame a key packet");
+            check(av_packet_ref(toFilter, key), "cannot copy a key packet");
+            check(av_bsf_send_packet(filter, toFilter), "cannot frame a key packet"); // takes the reference
             check(av_bsf_receive_packet(filter, filtered), "cannot frame a key packet");
         } finally {
-            av_packet_free(copy);
+            av_packet_unref(toFilter);
         }
         try {
             int delimiterSize = (int) delimiter.capacity();
@@ -118,6 +119,7 @@ final class KeyPacketFramer implements AutoCloseable {
     @Override
     public void close() {
         av_packet_free(filtered);
+        av_packet_free(toFilter);
         av_bsf_free(filter);
         if (parameterSets != null) {
             parameterSets.close();

@@ -54,9 +54,8 @@ final class NvdecDecoders {
      */
     Opened open(AVCodec codec, AVStream stream, AVBufferRef device, NvdecStreamReader.StreamShape shape,
                 AnalysisSize size, String camera, boolean keyFramesOnly) throws IOException {
-        AVCodec cuvid = device != null && settings.decoder() == DecodeConfig.Decoder.CUVID
-                ? avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid") : null;
-        if (cuvid != null && !cuvid.isNull()) {
+        AVCodec cuvid = cuvidFor(codec, device);
+        if (cuvid != null) {
             int[] target = scaledSize(camera, shape, size);
             AVCodecContext context = opened(cuvid, stream.codecpar(), stream.time_base(), device, target, keyFramesOnly);
             if (context != null) {
@@ -77,9 +76,8 @@ final class NvdecDecoders {
      * times in 100 ns units, which CUVID passes through unchanged. Null when it does not open.
      */
     Opened openShared(AVCodec codec, AVStream stream, AVBufferRef device, int[] resize) throws IOException {
-        AVCodec cuvid = device != null && settings.decoder() == DecodeConfig.Decoder.CUVID
-                ? avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid") : null;
-        AVCodec chosen = cuvid != null && !cuvid.isNull() ? cuvid : codec;
+        AVCodec cuvid = cuvidFor(codec, device);
+        AVCodec chosen = cuvid != null ? cuvid : codec;
         int[] target = chosen == cuvid ? resize : null;
         AVCodecParameters parameters = avcodec_parameters_alloc();
         try {
@@ -94,6 +92,15 @@ final class NvdecDecoders {
         } finally {
             avcodec_parameters_free(parameters);
         }
+    }
+
+    /** {@code codec}'s CUVID decoder ({@code h264_cuvid}) when there is a device and CUVID drives it, else null. */
+    private AVCodec cuvidFor(AVCodec codec, AVBufferRef device) {
+        if (device == null || settings.decoder() != DecodeConfig.Decoder.CUVID) {
+            return null;
+        }
+        AVCodec cuvid = avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid");
+        return cuvid == null || cuvid.isNull() ? null : cuvid;
     }
 
     private static final AVRational HUNDRED_NANOSECONDS = new AVRational().num(1).den(10_000_000);

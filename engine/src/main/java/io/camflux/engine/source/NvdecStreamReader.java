@@ -420,23 +420,12 @@ public final class NvdecStreamReader implements StreamReader {
                 retiring = null;
                 continue;
             }
-            if (decoding.shared != null) {
-                SharedKeyFrameDecoders.Picture mine = decoding.shared.take();
-                if (mine != null) {
-                    return picture(decoding, mine, wanted, filter);
-                }
-                if (draining) {
-                    return null;
-                }
-            } else {
-                DecodedImage own = fromOwnDecoder(wanted, filter);
-                if (own != null) {
-                    return own;
-                }
-                if (ended) {
-                    ended = false;
-                    return null;
-                }
+            DecodedImage ready = decoding.shared != null ? fromShared(wanted, filter) : fromOwnDecoder(wanted, filter);
+            if (ready != null) {
+                return ready;
+            }
+            if (draining) {
+                return null; // at the end, and nothing left in the decoder
             }
             int r = av_read_frame(format, packet);
             if (r == AVERROR_EOF) {
@@ -453,7 +442,7 @@ public final class NvdecStreamReader implements StreamReader {
                     boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
                     if (key && packet.pts() != AV_NOPTS_VALUE) {
                         // from the packets, not the pictures: a picture lost or late must not make the GOP look longer
-                        keyFrames.decoded(av_rescale_q(packet.pts() - startPts, timeBase, MICROS), true);
+                        keyFrames.decoded(streamMicros(packet.pts()), true);
                     }
                     chooseDecoderAt(key);
                     // never parsed, from the moment key frames only is asked for until every frame is back at a key frame
@@ -483,12 +472,15 @@ public final class NvdecStreamReader implements StreamReader {
         }
     }
 
-    /** {@link #fromOwnDecoder} found the stream's end. */
-    private boolean ended;
+    /** The next picture a shared decoder gave for this stream, or null for none yet. */
+    private DecodedImage fromShared(LongPredicate wanted, PictureFilter filter) throws IOException {
+        SharedKeyFrameDecoders.Picture mine = decoding.shared.take();
+        return mine == null ? null : picture(decoding, mine, wanted, filter);
+    }
 
     /**
      * The next picture of the reader's own decoder; null when it needs the next packet (a packet it had refused is
-     * sent again first), or at the stream's end, which sets {@link #ended}.
+     * sent again first), or, while draining, when it has given out its last.
      */
     private DecodedImage fromOwnDecoder(LongPredicate wanted, PictureFilter filter) throws IOException {
         AVCodecContext decoder = decoding.context;
@@ -498,7 +490,6 @@ public final class NvdecStreamReader implements StreamReader {
                 return picture(decoding, micros(decoded.best_effort_timestamp()), wanted, filter);
             }
             if (r == AVERROR_EOF || (r == AVERROR_EAGAIN && draining)) {
-                ended = true;
                 return null;
             }
             if (r != AVERROR_EAGAIN) {
@@ -549,8 +540,13 @@ public final class NvdecStreamReader implements StreamReader {
             long interval = frameRate > 0 ? Math.round(1_000_000 / frameRate) : 40_000;
             return lastPts == Long.MIN_VALUE ? 0 : lastPts + interval;
         }
-        lastPts = av_rescale_q(pts - startPts, timeBase, MICROS);
+        lastPts = streamMicros(pts);
         return lastPts;
+    }
+
+    /** A time of the stream's, in microseconds from its start. */
+    private long streamMicros(long pts) {
+        return av_rescale_q(pts - startPts, timeBase, MICROS);
     }
 
     /** A wanted frame: judged by {@code filter} on its luma, then a BGR copy at the analysis size that the caller owns. */

@@ -1,5 +1,6 @@
 package io.camflux.engine.source;
 
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
@@ -11,7 +12,6 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_move_ref;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -103,11 +103,6 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
     /** Decoders made since the start (for tests and logs). */
     int decodersMade() {
         return made.get();
-    }
-
-    /** Decoders open now, in every group. */
-    int decodersOpen() {
-        return groups.values().stream().mapToInt(g -> g.decoders.size()).sum();
     }
 
     /** The cameras of one shape and the decoders they share. */
@@ -240,9 +235,6 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
         void free() {
             avcodec_free_context(context);
             av_frame_free(out);
-            for (Waiting w : waiting.values()) {
-                w.member().lost();
-            }
             waiting.clear();
         }
     }
@@ -262,7 +254,6 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
         private final ConcurrentLinkedQueue<Picture> mailbox = new ConcurrentLinkedQueue<>();
         private volatile long generation;
         private volatile boolean left;
-        private final AtomicInteger lost = new AtomicInteger();
 
         private Member(String camera, Group group, AVStream stream, String name) {
             this.camera = camera;
@@ -294,7 +285,7 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
         boolean send(AVPacket framed, long ptsMicros) throws IOException {
             Shared d = group.acquire(stream);
             if (d == null) {
-                org.bytedeco.ffmpeg.global.avcodec.av_packet_unref(framed);
+                av_packet_unref(framed);
                 return false;
             }
             try {
@@ -311,18 +302,16 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
                 if (r >= 0) {
                     d.waiting.put(tag, new Waiting(this, ptsMicros, generation));
                     while (d.waiting.size() > MOST_WAITING) {
-                        d.waiting.pollFirstEntry().getValue().member().lost();
+                        d.waiting.pollFirstEntry();
                     }
                 } else if (r != AVERROR_INVALIDDATA) {
                     retire(d, NvdecStreamReader.failure("shared decoder failed", r).getMessage());
                     return true;
-                } else {
-                    lost.incrementAndGet();
                 }
                 routeAll(d);
                 return true;
             } finally {
-                org.bytedeco.ffmpeg.global.avcodec.av_packet_unref(framed);
+                av_packet_unref(framed);
                 d.lock.unlock();
             }
         }
@@ -345,10 +334,7 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
                 }
                 Waiting w = d.waiting.remove(tag);
                 // pictures come out in sending order: tags before this one will never come
-                for (Iterator<Map.Entry<Long, Waiting>> it = d.waiting.headMap(tag).entrySet().iterator(); it.hasNext(); ) {
-                    it.next().getValue().member().lost();
-                    it.remove();
-                }
+                d.waiting.headMap(tag).clear();
                 if (w == null) {
                     av_frame_unref(d.out);
                     continue;
@@ -385,15 +371,6 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
             if (left) {
                 drop();
             }
-        }
-
-        private void lost() {
-            lost.incrementAndGet();
-        }
-
-        /** Pictures sent that never came back (the decoder dropped them, or it failed). */
-        int lostPictures() {
-            return lost.get();
         }
 
         /** The oldest picture decoded for this camera and not yet taken, or null; the caller frees its frame. */
