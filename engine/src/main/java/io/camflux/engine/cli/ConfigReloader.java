@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /**
  * Reloads the shard config when its file changes (a watch on its folder) or on SIGHUP. A valid file's
@@ -66,14 +65,10 @@ final class ConfigReloader implements AutoCloseable {
 
     /** Starts watching the file and handling SIGHUP. */
     ConfigReloader start() {
-        try {
-            Signal.handle(new Signal("HUP"), signal -> {
-                log.info("SIGHUP: reloading {}", file);
-                reload();
-            });
-        } catch (IllegalArgumentException unsupported) {
-            log.warn("cannot handle SIGHUP here: {}", unsupported.getMessage());
-        }
+        HangUpSignal.handle(() -> {
+            log.info("SIGHUP: reloading {}", file);
+            reload();
+        }, "the config reloads when its file changes");
         try {
             watch = FileSystems.getDefault().newWatchService();
             file.getParent().register(watch, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);

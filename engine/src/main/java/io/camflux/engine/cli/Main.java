@@ -191,12 +191,8 @@ public final class Main {
      * habit, or a closed terminal) must not end the worker, which is the JVM's default for it.
      */
     private static void ignoreHangUp() {
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> log().warn("SIGHUP ignored: this worker's"
-                    + " shards come from the fleet's coordinator, not from its config file (restart to change the"
-                    + " worker's own settings)"));
-        } catch (IllegalArgumentException unsupported) {
-            log().warn("cannot handle SIGHUP here: {}", unsupported.getMessage());
-        }
+        HangUpSignal.handle(() -> log().warn("SIGHUP ignored: this worker's shards come from the fleet's coordinator,"
+                + " not from its config file (restart to change the worker's own settings)"),
+                "a fleet worker has nothing to reload");
     }
 }
