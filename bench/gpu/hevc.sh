@@ -8,7 +8,8 @@
 #   STEPS=sweep NHEVC=300,400 BUDGET=8000 CONTEXTS=4 bash bench/gpu/hevc.sh
 #                                            the whole engine, busy 1080p25 HEVC cameras, decoder auto with NVDEC's
 #                                            budget at BUDGET 1080p frames/s (decode.nvdec.frames_per_second) and
-#                                            CONTEXTS CUDA contexts for NVDEC (decode.nvdec.contexts, default 2)
+#                                            CONTEXTS CUDA contexts for NVDEC (decode.nvdec.contexts, default 2),
+#                                            NVDEC_DECODER cuvid (default) or hwaccel (decode.nvdec.decoder)
 #   STEPS=models bash bench/gpu/hevc.sh      two models (--models 2) on CUDA: each model's GPU memory at start
 # Results: $OUT/hevc.tgz (packed after every step) and $OUT/summary.md.
 set -uo pipefail
@@ -27,7 +28,7 @@ for step in ${STEPS:-ceilings}; do
       run "ceilhevc=java:$D decode --file @app/media/vtest-1080p-hevc-60s.mp4 --streams 32,64 --decoders nvdec --keep-every 4 --seconds 5 --out $work/ceilhevc" \
           "ceil264=java:$D decode --file @app/media/vtest-1080p-60s.mp4 --streams 32,64 --decoders nvdec --keep-every 4 --seconds 5 --out $work/ceil264" ;;
     sweep)
-      run "hevc1080-${NHEVC//,/-}-b${BUDGET:-8000}-c${CONTEXTS:-2}:--sweep ${NHEVC:-300} --clip vtest-1080p-hevc-60s.mp4 --batch 32 --decoder auto --decode {\"nvdec\":{\"frames_per_second\":${BUDGET:-8000},\"contexts\":${CONTEXTS:-2}}}" ;;
+      run "hevc1080-${NHEVC//,/-}-b${BUDGET:-8000}-c${CONTEXTS:-2}-${NVDEC_DECODER:-cuvid}:--sweep ${NHEVC:-300} --clip vtest-1080p-hevc-60s.mp4 --batch 32 --decoder auto --decode {\"nvdec\":{\"frames_per_second\":${BUDGET:-8000},\"contexts\":${CONTEXTS:-2},\"decoder\":\"${NVDEC_DECODER:-cuvid}\"}}" ;;
     models)
       run "models2:--cameras ${NMODELS:-100} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto --models 2" ;;
   esac
