@@ -30,6 +30,7 @@ public final class CameraMeters implements AutoCloseable {
     private final Map<String, Counter> streamErrors = new ConcurrentHashMap<>();
     private final RateMeter inferredRate = new RateMeter(TimeUnit.SECONDS.toNanos(5));
     private volatile Counter published;
+    private volatile Counter undecodable;
     private volatile Counter motionPassed;
     private volatile Counter motionSkipped;
     private boolean closed;
@@ -108,6 +109,26 @@ public final class CameraMeters implements AutoCloseable {
 
     public long motionSkipped() {
         Counter c = motionSkipped;
+        return c == null ? 0 : (long) c.count();
+    }
+
+    /** {@code packets} of the camera's stream that never became pictures (frames_undecodable_total, made on the first). */
+    public void undecodable(long packets) {
+        if (undecodable == null) {
+            registerUndecodable();
+        }
+        undecodable.increment(packets);
+    }
+
+    private synchronized void registerUndecodable() {
+        if (undecodable == null) {
+            undecodable = counter("frames.undecodable", "packets of the camera's stream that never became pictures:"
+                    + " refused as corrupt, or lost in a shared key-frame decoder");
+        }
+    }
+
+    public long undecodableCount() {
+        Counter c = undecodable;
         return c == null ? 0 : (long) c.count();
     }
 

@@ -236,10 +236,19 @@ public final class Camera implements CameraView {
         return session;
     }
 
+    private void countUndecodable(Session session) {
+        long now = session.reader.undecodable();
+        if (now > session.undecodable) {
+            ledger.meters().undecodable(now - session.undecodable);
+            session.undecodable = now;
+        }
+    }
+
     /** The next frame, starting the file again at its end when it loops; null at the end of the stream. */
     private StreamReader.DecodedImage nextDecoded(Session session, LongPredicate wanted, PictureFilter filter)
             throws Exception {
         StreamReader.DecodedImage decoded = session.reader.next(wanted, filter);
+        countUndecodable(session);
         if (decoded == null && config.isFile()) {
             checkComplete(session);
         }
@@ -408,6 +417,8 @@ public final class Camera implements CameraView {
         long lastPts;
         boolean streaming;
         int frames;
+        /** What the reader had counted as undecodable when last asked. */
+        long undecodable;
 
         /** The status said when no picture comes within the timeout; disposed at the first. */
         final Disposable overdue;

@@ -87,6 +87,8 @@ public final class NvdecStreamReader implements StreamReader {
     private Decoding decoding;
     /** The decoder replaced, flushed: its last pictures come out before the new one's first. */
     private Decoding retiring;
+    /** What decoders already closed lost ({@link #undecodable()}). */
+    private long lostBefore;
     private final AVPacket packet = av_packet_alloc();
     /** A key packet framed for a shared decoder. */
     private final AVPacket framed = av_packet_alloc();
@@ -149,6 +151,8 @@ public final class NvdecStreamReader implements StreamReader {
         final boolean resized;
         final boolean keyFramesOnly;
         boolean pictureSeen;
+        /** Packets its own decoder refused as corrupt. */
+        long corrupt;
 
         Decoding(NvdecDecoders.Opened opened, boolean onGpu, boolean keyFramesOnly) {
             this.context = opened.context();
@@ -166,6 +170,11 @@ public final class NvdecStreamReader implements StreamReader {
             this.onGpu = shared.onDevice();
             this.resized = shared.resized();
             this.keyFramesOnly = true;
+        }
+
+        /** Packets sent to it that will never be pictures. */
+        long lost() {
+            return corrupt + (shared != null ? shared.picturesLost() : 0);
         }
 
         /** Frees the decoder, or leaves the shared one. */
@@ -376,6 +385,18 @@ public final class NvdecStreamReader implements StreamReader {
                 decoders.scaledSize(cameraUuid, shape, size));
     }
 
+    private void closeRetiring() {
+        lostBefore += retiring.lost();
+        retiring.close();
+        retiring = null;
+    }
+
+    /** Packets of the stream sent to a decoder that never became pictures: corrupt, or lost in a shared decoder. */
+    @Override
+    public long undecodable() {
+        return lostBefore + decoding.lost() + (retiring != null ? retiring.lost() : 0);
+    }
+
     /** From this key packet on, {@code next} decodes; the decoder before it gives out what it holds first. */
     private void switchTo(Decoding next) {
         log.info("camera {}: {} from this key frame on: {}", cameraUuid,
@@ -416,8 +437,7 @@ public final class NvdecStreamReader implements StreamReader {
                 } else if (avcodec_receive_frame(retiring.context, decoded) >= 0) {
                     return picture(retiring, micros(decoded.best_effort_timestamp()), wanted, filter);
                 }
-                retiring.close(); // flushed: its end, or an error it can no longer matter for
-                retiring = null;
+                closeRetiring(); // flushed: its end, or an error it can no longer matter for
                 continue;
             }
             DecodedImage ready = decoding.shared != null ? fromShared(wanted, filter) : fromOwnDecoder(wanted, filter);
@@ -459,6 +479,9 @@ public final class NvdecStreamReader implements StreamReader {
                     }
                     r = avcodec_send_packet(decoding.context, packet);
                     kept = pending = r == AVERROR_EAGAIN;
+                    if (r == AVERROR_INVALIDDATA) {
+                        decoding.corrupt++;
+                    }
                     // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
                     if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
                         throw decodingFailed(r);
@@ -503,6 +526,9 @@ public final class NvdecStreamReader implements StreamReader {
                 }
                 pending = false;
                 av_packet_unref(packet);
+                if (r == AVERROR_INVALIDDATA) {
+                    decoding.corrupt++;
+                }
                 if (r < 0 && r != AVERROR_INVALIDDATA) {
                     throw decodingFailed(r);
                 }
@@ -591,8 +617,7 @@ public final class NvdecStreamReader implements StreamReader {
     public void rewind() throws IOException {
         check(av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD), "cannot seek to the start");
         if (retiring != null) {
-            retiring.close();
-            retiring = null;
+            closeRetiring();
         }
         if (decoding.shared != null) {
             decoding.shared.rewound();

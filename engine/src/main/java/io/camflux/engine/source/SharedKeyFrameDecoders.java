@@ -235,6 +235,7 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
         void free() {
             avcodec_free_context(context);
             av_frame_free(out);
+            waiting.values().forEach(w -> w.member().lost());
             waiting.clear();
         }
     }
@@ -254,6 +255,8 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
         private final ConcurrentLinkedQueue<Picture> mailbox = new ConcurrentLinkedQueue<>();
         private volatile long generation;
         private volatile boolean left;
+        /** Key packets sent and never given back as pictures (corrupt, dropped by the decoder, or on a retired one). */
+        private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
 
         private Member(String camera, Group group, AVStream stream, String name) {
             this.camera = camera;
@@ -302,9 +305,12 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
                 if (r >= 0) {
                     d.waiting.put(tag, new Waiting(this, ptsMicros, generation));
                     while (d.waiting.size() > MOST_WAITING) {
-                        d.waiting.pollFirstEntry();
+                        d.waiting.pollFirstEntry().getValue().member().lost();
                     }
-                } else if (r != AVERROR_INVALIDDATA) {
+                } else if (r == AVERROR_INVALIDDATA) {
+                    lost();
+                } else {
+                    lost();
                     retire(d, NvdecStreamReader.failure("shared decoder failed", r).getMessage());
                     return true;
                 }
@@ -334,7 +340,9 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
                 }
                 Waiting w = d.waiting.remove(tag);
                 // pictures come out in sending order: tags before this one will never come
-                d.waiting.headMap(tag).clear();
+                java.util.SortedMap<Long, Waiting> skipped = d.waiting.headMap(tag);
+                skipped.values().forEach(gone -> gone.member().lost());
+                skipped.clear();
                 if (w == null) {
                     av_frame_unref(d.out);
                     continue;
@@ -371,6 +379,15 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
             if (left) {
                 drop();
             }
+        }
+
+        private void lost() {
+            lost.incrementAndGet();
+        }
+
+        /** Key packets this camera sent that never came back as pictures. */
+        long picturesLost() {
+            return lost.get();
         }
 
         /** The oldest picture decoded for this camera and not yet taken, or null; the caller frees its frame. */

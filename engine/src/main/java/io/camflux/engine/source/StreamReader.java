@@ -51,6 +51,14 @@ public interface StreamReader extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Packets of the stream, since it opened, that went to a decoder and will never be pictures: refused as corrupt,
+     * or lost in a decoder shared with other cameras; 0 where the reader cannot tell (JavaCV's grabber hides them).
+     */
+    default long undecodable() {
+        return 0;
+    }
+
     @Override
     void close();
 

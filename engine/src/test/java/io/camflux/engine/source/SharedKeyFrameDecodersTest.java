@@ -115,6 +115,8 @@ class SharedKeyFrameDecodersTest {
             assertEquals(List.of(1.0), askedA, "a place asked for at the key-frame rate");
             assertEquals(List.of(1.0), askedB);
             assertTrue(readerA.decoderName().endsWith("key frames only, shared"), readerA.decoderName());
+            assertEquals(0, readerA.undecodable(), "nothing lost");
+            assertEquals(0, readerB.undecodable());
 
             try (Mat wholeA = wholeDecodeAt(a, 3 * SECOND); Mat wholeB = wholeDecodeAt(b, 3 * SECOND);
                  Mat keyA = atThree.get(readerA); Mat keyB = atThree.get(readerB)) {
@@ -149,6 +151,52 @@ class SharedKeyFrameDecodersTest {
             assertFalse(reader.decoderName().contains("shared"), reader.decoderName());
         }
         none.close();
+    }
+
+    @Test
+    void aPacketThatNeverBecomesAPictureIsCountedLostAndTheNextKeyFrameStillComes() throws Exception {
+        NvdecDecoders decoders = new NvdecDecoders(DecodeConfig.Nvdec.DEFAULTS);
+        SharedKeyFrameDecoders shared = new SharedKeyFrameDecoders(decoders,
+                () -> new SharedKeyFrameDecoders.Slot(null, () -> { }, why -> { }), 4);
+        org.bytedeco.ffmpeg.avformat.AVFormatContext format = new org.bytedeco.ffmpeg.avformat.AVFormatContext(null);
+        assertEquals(0, org.bytedeco.ffmpeg.global.avformat.avformat_open_input(format, high.toString(), null, null));
+        org.bytedeco.ffmpeg.avcodec.AVPacket packet = org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc();
+        org.bytedeco.ffmpeg.avcodec.AVPacket framed = org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc();
+        org.bytedeco.ffmpeg.avformat.AVStream stream = format.streams(0);
+        List<Long> pictures = new ArrayList<>();
+        try (KeyPacketFramer framer = KeyPacketFramer.of(stream, "h264");
+             SharedKeyFrameDecoders.Member member = shared.join("a", org.bytedeco.ffmpeg.global.avcodec
+                     .avcodec_find_decoder(stream.codecpar().codec_id()), stream, null)) {
+            assertNotNull(member);
+            byte[] delimiterOnly = {0, 0, 0, 1, 9, (byte) 0xf0}; // an access unit with no picture in it
+            for (long second = 0; second < 3; ) {
+                assertEquals(0, org.bytedeco.ffmpeg.global.avformat.av_read_frame(format, packet));
+                if ((packet.flags() & org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY) == 0) {
+                    org.bytedeco.ffmpeg.global.avcodec.av_packet_unref(packet);
+                    continue;
+                }
+                framer.frame(packet, framed);
+                org.bytedeco.ffmpeg.global.avcodec.av_packet_unref(packet);
+                assertTrue(member.send(framed, second * SECOND));
+                if (second == 0) {
+                    assertEquals(0, org.bytedeco.ffmpeg.global.avcodec.av_new_packet(framed, delimiterOnly.length));
+                    framed.data().put(delimiterOnly);
+                    assertTrue(member.send(framed, SECOND / 2));
+                }
+                second++;
+                for (SharedKeyFrameDecoders.Picture p; (p = member.take()) != null; ) {
+                    pictures.add(p.ptsMicros());
+                    org.bytedeco.ffmpeg.global.avutil.av_frame_free(p.frame());
+                }
+            }
+            assertEquals(List.of(0L, SECOND, 2 * SECOND), pictures, "every key frame, none for the empty packet");
+            assertEquals(1, member.picturesLost(), "the empty packet counted lost");
+        } finally {
+            org.bytedeco.ffmpeg.global.avcodec.av_packet_free(packet);
+            org.bytedeco.ffmpeg.global.avcodec.av_packet_free(framed);
+            org.bytedeco.ffmpeg.global.avformat.avformat_close_input(format);
+            shared.close();
+        }
     }
 
     @Test
