@@ -27,7 +27,7 @@ with zipfile.ZipFile(jar) as z:
 PY
 # the device lacks some of the libraries libavdevice links (X11's xcb, ALSA, PulseAudio): those of .gpu/ffdeps,
 # carried from a Debian machine, fill in only what it lacks
-for lib in .gpu/ffdeps/*; do
+for lib in .gpu/ffdeps/* /tmp/gpu/ffdeps/*; do
   [ -e "$lib" ] && ! ldconfig -p | grep -q "/$(basename "$lib")\$" && cp "$lib" $ff/
 done
 ffmpeg=(env LD_LIBRARY_PATH=$ff $ff/ffmpeg)
@@ -83,7 +83,7 @@ done
 # the engine's threads by CPU, 6 s into each step: decoding threads against the JVM's own and the CUDA driver's
 ( for step in "${steps[@]}"; do
     name=${step%%=*}
-    for i in $(seq 60); do pid=$(pgrep -f "decode --file .*$name" | head -1); [ -n "$pid" ] && break; sleep 0.5; done
+    for i in $(seq 60); do pid=$(pgrep -f "java.*decode --file .*$name" | head -1); [ -n "$pid" ] && break; sleep 0.5; done
     [ -n "$pid" ] || continue
     sleep 6; top -H -b -d 4 -n 2 -p "$pid" -w 200 | awk '/^top -/{n++} n==2' | head -45 > "$final/$name-threads.txt"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
