@@ -479,19 +479,25 @@ public final class NvdecStreamReader implements StreamReader {
                     }
                     r = avcodec_send_packet(decoding.context, packet);
                     kept = pending = r == AVERROR_EAGAIN;
-                    if (r == AVERROR_INVALIDDATA) {
-                        decoding.corrupt++;
-                    }
-                    // a corrupt packet costs its frame, not the camera; anything else is the stream's failure
-                    if (r < 0 && r != AVERROR_EAGAIN && r != AVERROR_INVALIDDATA) {
-                        throw decodingFailed(r);
-                    }
+                    sent(r);
                 }
             } finally {
                 if (!kept) {
                     av_packet_unref(packet);
                 }
             }
+        }
+    }
+
+    /**
+     * What sending a packet to the reader's own decoder returned: a corrupt packet costs its frame (counted), not the
+     * camera; a full decoder (EAGAIN) is the caller's to retry; anything else is the stream's failure.
+     */
+    private void sent(int r) throws IOException {
+        if (r == AVERROR_INVALIDDATA) {
+            decoding.corrupt++;
+        } else if (r < 0 && r != AVERROR_EAGAIN) {
+            throw decodingFailed(r);
         }
     }
 
@@ -526,12 +532,7 @@ public final class NvdecStreamReader implements StreamReader {
                 }
                 pending = false;
                 av_packet_unref(packet);
-                if (r == AVERROR_INVALIDDATA) {
-                    decoding.corrupt++;
-                }
-                if (r < 0 && r != AVERROR_INVALIDDATA) {
-                    throw decodingFailed(r);
-                }
+                sent(r);
                 continue;
             }
             return null;

@@ -307,12 +307,12 @@ final class SharedKeyFrameDecoders implements AutoCloseable {
                     while (d.waiting.size() > MOST_WAITING) {
                         d.waiting.pollFirstEntry().getValue().member().lost();
                     }
-                } else if (r == AVERROR_INVALIDDATA) {
-                    lost();
                 } else {
                     lost();
-                    retire(d, NvdecStreamReader.failure("shared decoder failed", r).getMessage());
-                    return true;
+                    if (r != AVERROR_INVALIDDATA) {
+                        retire(d, NvdecStreamReader.failure("shared decoder failed", r).getMessage());
+                        return true;
+                    }
                 }
                 routeAll(d);
                 return true;
