@@ -13,6 +13,7 @@
 #   NMOTION 1080p cameras with the motion gate on (default 152), 0 leaving a step out; CEILING=0 leaves out the decode
 #   ceiling;
 #   DECODE a decode node for every step, compact JSON without spaces, e.g. DECODE='{"nvdec":{"contexts":4}}';
+#   COMPARE another decode node the 1080p sweep runs each N with first, in the same step (--compare-decode);
 #   CHECK=0 leaves out the picture check; DURATION, STEP_TIMEOUT as for e2e-on-device.sh.
 set -uo pipefail
 here=$(dirname "$0")
@@ -22,6 +23,7 @@ work=/tmp/cph; rm -rf $work; mkdir -p $work
 export OUT=$work STEP_TIMEOUT=${STEP_TIMEOUT:-240}
 D=io.camflux.bench.load.BenchMain
 decode=${DECODE:+--decode $DECODE}
+compare=${COMPARE:+--compare-decode $COMPARE}
 keep() { tar -C $work -czf "$final/cameras-per-host.tgz" . ; }
 run() { bash $here/e2e-on-device.sh "$@"; keep; }
 media=/tmp/gpu/app/.gpu-build/media
@@ -33,7 +35,7 @@ done
 
 [ "${CHECK:-1}" = 0 ] || run "check1080=java:$D decode --file @app/media/vtest-1080p.mp4 --check $decode --out $work/check1080"
 [ "${CEILING:-1}" = 0 ] || run "ceil1080=java:$D decode --file @app/media/vtest-1080p-60s.mp4 --streams 32 --decoders nvdec --keep-every 4 --seconds 5 --with-cpu 16 $decode --out $work/ceil1080"
-[ "${N1080:-184}" = 0 ] || run "busy1080:--sweep ${N1080:-184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto $decode"
+[ "${N1080:-184}" = 0 ] || run "busy1080:--sweep ${N1080:-184} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto $decode $compare"
 [ "${N720:-300}" = 0 ] || run "busy720:--sweep ${N720:-300} --clip vtest-720p-60s.mp4 --batch 64 --decoder auto $decode"
 [ "${NMOTION:-152}" = 0 ] || run "busy1080motion:--cameras ${NMOTION:-152} --clip vtest-1080p-60s.mp4 --batch 32 --decoder auto --motion on $decode"
 

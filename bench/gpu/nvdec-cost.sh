@@ -8,6 +8,8 @@
 # -x265-params keyint=50:min-keyint=50:scenecut=0 -tag:v hvc1).
 #   STREAMS=32 bash bench/gpu/nvdec-cost.sh        Results: $OUT/nvdec-cost.md, and $OUT/nvdec-cost.tgz with the
 #                                                  engine's logs and its threads by CPU (top -H)
+# DECODERS: the engine's decode.nvdec.decoder values to measure (default "cuvid hwaccel direct"); FFMPEG=0 leaves out
+# FFmpeg's own program; CHECK=1 first compares every NVDEC path's kept pictures with the CPU decoder's (decode --check).
 set -uo pipefail
 here=$(dirname "$0")
 out=${OUT:-/tmp/gpu-final}; final=/tmp/nvdec-cost; rm -rf $final; mkdir -p "$final" "$out"
@@ -39,7 +41,7 @@ report=$final/nvdec-cost.md
 { nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; nproc; } > $report
 echo "| codec | path | streams | frames | wall s | frames/s | CPU s | CPU ms per frame |" >> $report
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |" >> $report
-python3 - "$ff" "$media" "${STREAMS:-32}" >> $report <<'PY'
+[ "${FFMPEG:-1}" = 0 ] || python3 - "$ff" "$media" "${STREAMS:-32}" >> $report <<'PY'
 import sys, subprocess, time, resource, re, os
 ff, media, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 env = dict(os.environ, LD_LIBRARY_PATH=ff + ':/usr/local/cuda/lib64')
@@ -74,21 +76,26 @@ PY
 export OUT=$final STEP_TIMEOUT=${STEP_TIMEOUT:-200}
 D=io.camflux.bench.load.BenchMain
 steps=()
+[ "${CHECK:-0}" = 0 ] || steps+=("check1080=java:$D decode --file @app/media/vtest-1080p.mp4 --check --out $final/check1080")
 for clip in vtest-1080p-60s vtest-1080p-hevc-60s; do
   [ -f $media/$clip.mp4 ] || continue
-  for dec in cuvid hwaccel; do
+  for dec in ${DECODERS:-cuvid hwaccel direct}; do
     steps+=("$clip-$dec=java:$D decode --file @app/media/$clip.mp4 --streams ${STREAMS:-32} --decoders nvdec --keep-every 4 --seconds 8 --decode {\"nvdec\":{\"decoder\":\"$dec\"}} --out $final/$clip-$dec")
   done
 done
 # the engine's threads by CPU, 6 s into each step: decoding threads against the JVM's own and the CUDA driver's
 ( for step in "${steps[@]}"; do
     name=${step%%=*}
-    for i in $(seq 60); do pid=$(pgrep -f "java.*decode --file .*$name" | head -1); [ -n "$pid" ] && break; sleep 0.5; done
+    [ "$name" = check1080 ] && continue
+    for i in $(seq 240); do pid=$(pgrep -f "java.*decode --file .*$name" | head -1); [ -n "$pid" ] && break; sleep 0.5; done
     [ -n "$pid" ] || continue
     sleep 6; top -H -b -d 4 -n 2 -p "$pid" -w 200 | awk '/^top -/{n++} n==2' | head -45 > "$final/$name-threads.txt"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
   done ) &
 bash $here/e2e-on-device.sh "${steps[@]}"
 wait
+for f in $final/*/gpu-decode.md $final/check1080/decode-check.md; do
+  [ -f "$f" ] && { echo; echo "$(basename "$(dirname "$f")"):"; grep "^|" "$f"; } >> $report
+done
 tar -C $final -czf "$out/nvdec-cost.tgz" . && cp $report "$out/"
 cat $report

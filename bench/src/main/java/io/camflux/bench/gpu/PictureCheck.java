@@ -18,7 +18,8 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 
 /**
  * Whether NVDEC's pictures are the CPU decoder's: the same clip decoded by the CPU reader and by each NVDEC path
- * (CUVID scaling in NVDEC, {@link NvdecStreamReader#RESIZE_PROPERTY}; CUVID whole with swscale; the hwaccel), every
+ * (CUVID scaling in NVDEC, {@link NvdecStreamReader#RESIZE_PROPERTY}; CUVID whole with swscale; the hwaccel; NVDEC
+ * driven directly, scaled and whole), every
  * 10th of the first 200 frames kept at the analysis size of the default detector, and compared with the CPU's
  * picture of the same media time: the image size, the source size it stands for, and the mean absolute difference per
  * BGR channel (scalers differ by a few levels; a wrong plane, offset or size shows as tens).
@@ -40,7 +41,9 @@ final class PictureCheck {
         try {
             for (String[] path : List.of(new String[] {"cuvid", "true", "CUVID, scaled by NVDEC"},
                     new String[] {"cuvid", "false", "CUVID whole, swscale"},
-                    new String[] {"hwaccel", "false", "hwaccel whole, swscale"})) {
+                    new String[] {"hwaccel", "false", "hwaccel whole, swscale"},
+                    new String[] {"direct", "true", "direct (nvcuvid), scaled by NVDEC"},
+                    new String[] {"direct", "false", "direct (nvcuvid) whole, OpenCV"})) {
                 DecodeConfig.Nvdec nvdecPath = decode.nvdec().withDecoder(DecodeConfig.Decoder.parse(path[0]))
                         .withResize(Boolean.parseBoolean(path[1]));
                 Map<Long, Mat> nvdec = pictures(file, VideoDecoder.NVDEC, decode.withNvdec(nvdecPath), report, path[2]);

@@ -37,8 +37,10 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
      *                        every NVDEC camera wait behind inference)
      * @param framesPerSecond NVDEC's budget in 1080p frames a second (a frame counts by its pixels against 1080p's, at
      *                        least 0.6): cameras take NVDEC while their rates fit, the rest decode on the CPU
-     * @param decoder         {@code cuvid} (FFmpeg's CUVID decoder: NVIDIA's parser keeps frames in flight) or
-     *                        {@code hwaccel} (the codec's own decoder with the NVDEC hwaccel: one frame in flight)
+     * @param decoder         {@code cuvid} (FFmpeg's CUVID decoder: NVIDIA's parser keeps frames in flight),
+     *                        {@code hwaccel} (the codec's own decoder with the NVDEC hwaccel: one frame in flight) or
+     *                        {@code direct} (H.264 and HEVC: NVIDIA's parser and decoder driven by the engine itself,
+     *                        a picture mapped and copied only when the sampler keeps it; others as {@code cuvid})
      * @param resize          the CUVID decoder outputs pictures at the size the detector reads, so a kept frame crosses
      *                        to the host at 416x234 instead of 1920x1080; off: whole pictures, scaled by swscale
      * @param hevcFrameCost   what an HEVC frame counts against the budget, in H.264 frames of its size
@@ -87,10 +89,10 @@ public record DecodeConfig(int opencvThreads, Nvdec nvdec, KeyFrames keyFrames) 
 
     /** How NVDEC is driven. */
     public enum Decoder {
-        CUVID, HWACCEL;
+        CUVID, HWACCEL, DIRECT;
 
         public static Decoder parse(String value) {
-            return EnumValue.parse(Decoder.class, value, "cuvid or hwaccel");
+            return EnumValue.parse(Decoder.class, value, "cuvid, hwaccel or direct");
         }
     }
 

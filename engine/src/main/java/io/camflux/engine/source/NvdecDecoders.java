@@ -42,8 +42,28 @@ final class NvdecDecoders {
         this.settings = settings;
     }
 
-    /** An open decoder, its name for logs and status ({@code h264_cuvid (nvdec) at 416x234}), and its output size. */
-    record Opened(AVCodecContext context, String name, boolean resized) {
+    /**
+     * An open decoder, its name for logs and status ({@code h264_cuvid (nvdec) at 416x234}), and its output size: an
+     * FFmpeg decoder ({@code context}) or NVDEC driven directly ({@code direct}, {@code decode.nvdec.decoder: direct}),
+     * the other null.
+     */
+    record Opened(AVCodecContext context, String name, boolean resized, NvcuvidDecoder direct) {
+        Opened(AVCodecContext context, String name, boolean resized) {
+            this(context, name, resized, null);
+        }
+
+        Opened(NvcuvidDecoder direct) {
+            this(null, direct.name(), direct.resized(), direct);
+        }
+
+        /** Frees the decoder (for an open that fails before a reader owns it). */
+        void free() {
+            if (direct != null) {
+                direct.close();
+            } else {
+                avcodec_free_context(context);
+            }
+        }
     }
 
     /**
@@ -54,6 +74,13 @@ final class NvdecDecoders {
      */
     Opened open(AVCodec codec, AVStream stream, AVBufferRef device, NvdecStreamReader.StreamShape shape,
                 AnalysisSize size, String camera, boolean keyFramesOnly) throws IOException {
+        if (device != null && settings.decoder() == DecodeConfig.Decoder.DIRECT) {
+            NvcuvidDecoder direct = NvcuvidDecoder.open(codec.name().getString(), stream, device,
+                    scaledSize(camera, shape, size), keyFramesOnly);
+            if (direct != null) {
+                return new Opened(direct);
+            }
+        }
         AVCodec cuvid = cuvidFor(codec, device);
         if (cuvid != null) {
             int[] target = scaledSize(camera, shape, size);
@@ -94,9 +121,12 @@ final class NvdecDecoders {
         }
     }
 
-    /** {@code codec}'s CUVID decoder ({@code h264_cuvid}) when there is a device and CUVID drives it, else null. */
+    /**
+     * {@code codec}'s CUVID decoder ({@code h264_cuvid}) when there is a device and CUVID drives it (also for the
+     * codecs and shared decoders that {@code direct} leaves to FFmpeg), else null.
+     */
     private AVCodec cuvidFor(AVCodec codec, AVBufferRef device) {
-        if (device == null || settings.decoder() != DecodeConfig.Decoder.CUVID) {
+        if (device == null || settings.decoder() == DecodeConfig.Decoder.HWACCEL) {
             return null;
         }
         AVCodec cuvid = avcodec_find_decoder_by_name(codec.name().getString() + "_cuvid");

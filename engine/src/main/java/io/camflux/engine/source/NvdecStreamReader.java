@@ -142,8 +142,10 @@ public final class NvdecStreamReader implements StreamReader {
      * each then stands for {@link #shape}), fed key frames only. Its context is this reader's, freed by it.
      */
     private static final class Decoding {
-        /** The reader's own decoder; null on a shared one. */
+        /** The reader's own FFmpeg decoder; null on a shared one or NVDEC driven directly. */
         final AVCodecContext context;
+        /** The reader's own decoder when NVDEC is driven directly ({@code decode.nvdec.decoder: direct}), else null. */
+        final NvcuvidDecoder direct;
         /** The place on a shared key-frame decoder; null on a decoder of its own. */
         final SharedKeyFrameDecoders.Member shared;
         final String name;
@@ -156,6 +158,7 @@ public final class NvdecStreamReader implements StreamReader {
 
         Decoding(NvdecDecoders.Opened opened, boolean onGpu, boolean keyFramesOnly) {
             this.context = opened.context();
+            this.direct = opened.direct();
             this.shared = null;
             this.name = opened.name() + (keyFramesOnly ? ", key frames only" : "");
             this.onGpu = onGpu;
@@ -165,6 +168,7 @@ public final class NvdecStreamReader implements StreamReader {
 
         Decoding(SharedKeyFrameDecoders.Member shared) {
             this.context = null;
+            this.direct = null;
             this.shared = shared;
             this.name = shared.name() + ", key frames only, shared";
             this.onGpu = shared.onDevice();
@@ -174,13 +178,15 @@ public final class NvdecStreamReader implements StreamReader {
 
         /** Packets sent to it that will never be pictures. */
         long lost() {
-            return corrupt + (shared != null ? shared.picturesLost() : 0);
+            return corrupt + (shared != null ? shared.picturesLost() : 0) + (direct != null ? direct.corrupt() : 0);
         }
 
         /** Frees the decoder, or leaves the shared one. */
         void close() {
             if (shared != null) {
                 shared.close();
+            } else if (direct != null) {
+                direct.close();
             } else {
                 avcodec_free_context(context);
             }
@@ -275,7 +281,7 @@ public final class NvdecStreamReader implements StreamReader {
         if (r < 0) {
             throw failure("cannot open " + source.redactedUrl(), r);
         }
-        AVCodecContext decoder = null;
+        NvdecDecoders.Opened opened = null;
         boolean chosen = false;
         try {
             check(avformat_find_stream_info(format, (PointerPointer<?>) null), "cannot read stream info");
@@ -292,13 +298,12 @@ public final class NvdecStreamReader implements StreamReader {
                     codec.name().getString());
             AVBufferRef device = choice.deviceFor(shape);
             chosen = true;
-            NvdecDecoders.Opened opened = decoders.open(codec, stream, device, shape, size, source.cameraUuid(), false);
-            decoder = opened.context();
+            opened = decoders.open(codec, stream, device, shape, size, source.cameraUuid(), false);
             return new NvdecStreamReader(source.cameraUuid(), format, decoders, new Decoding(opened, device != null, false),
                     index, stream, codec, fps, size, shape, choice, onClose);
         } catch (IOException | RuntimeException e) {
-            if (decoder != null) {
-                avcodec_free_context(decoder);
+            if (opened != null) {
+                opened.free();
             }
             avformat_close_input(format);
             if (chosen) {
@@ -398,11 +403,13 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     /** From this key packet on, {@code next} decodes; the decoder before it gives out what it holds first. */
-    private void switchTo(Decoding next) {
+    private void switchTo(Decoding next) throws IOException {
         log.info("camera {}: {} from this key frame on: {}", cameraUuid,
                 next.keyFramesOnly ? "key frames only" : "every frame", next.name);
         if (decoding.context != null) {
             avcodec_send_packet(decoding.context, null);
+        } else if (decoding.direct != null) {
+            decoding.direct.send(null);
         }
         retiring = decoding;
         decoding = next;
@@ -434,13 +441,19 @@ public final class NvdecStreamReader implements StreamReader {
                     if (left != null) {
                         return picture(retiring, left, wanted, filter);
                     }
+                } else if (retiring.direct != null) {
+                    if (retiring.direct.ready()) {
+                        return directPicture(retiring, wanted, filter);
+                    }
                 } else if (avcodec_receive_frame(retiring.context, decoded) >= 0) {
                     return picture(retiring, micros(decoded.best_effort_timestamp()), wanted, filter);
                 }
                 closeRetiring(); // flushed: its end, or an error it can no longer matter for
                 continue;
             }
-            DecodedImage ready = decoding.shared != null ? fromShared(wanted, filter) : fromOwnDecoder(wanted, filter);
+            DecodedImage ready = decoding.shared != null ? fromShared(wanted, filter)
+                    : decoding.direct != null ? (decoding.direct.ready() ? directPicture(decoding, wanted, filter) : null)
+                    : fromOwnDecoder(wanted, filter);
             if (ready != null) {
                 return ready;
             }
@@ -452,6 +465,8 @@ public final class NvdecStreamReader implements StreamReader {
                 draining = true;
                 if (decoding.context != null) {
                     avcodec_send_packet(decoding.context, null);
+                } else if (decoding.direct != null) {
+                    sendDirect(null);
                 }
                 continue;
             }
@@ -477,6 +492,10 @@ public final class NvdecStreamReader implements StreamReader {
                         }
                         continue;
                     }
+                    if (decoding.direct != null) {
+                        sendDirect(packet);
+                        continue;
+                    }
                     r = avcodec_send_packet(decoding.context, packet);
                     kept = pending = r == AVERROR_EAGAIN;
                     sent(r);
@@ -499,6 +518,35 @@ public final class NvdecStreamReader implements StreamReader {
         } else if (r < 0 && r != AVERROR_EAGAIN) {
             throw decodingFailed(r);
         }
+    }
+
+    /** A packet (null: the end) to NVDEC driven directly; its failure is the stream's, and told as a decoder's is. */
+    private void sendDirect(AVPacket sent) throws IOException {
+        try {
+            decoding.direct.send(sent);
+        } catch (IOException e) {
+            if (decoding.onGpu && !decoding.pictureSeen) {
+                decoders.failedBeforeFirstPicture(cameraUuid, shape, decoding.resized, e.getMessage());
+                if (decoding.direct.refusedByDriver()) {
+                    choice.refused(e.getMessage());
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The oldest picture NVDEC driven directly showed for {@code from}: mapped and copied to the host only if wanted
+     * (and then judged and converted as any kept picture), else dropped where it lies on the GPU.
+     */
+    private DecodedImage directPicture(Decoding from, LongPredicate wanted, PictureFilter filter) throws IOException {
+        long pts = micros(from.direct.nextPts());
+        seen(from);
+        if (!wanted.test(pts)) {
+            from.direct.skip();
+            return new DecodedImage(null, pts);
+        }
+        return kept(from, from.direct.download(), pts, filter);
     }
 
     /** The next picture a shared decoder gave for this stream, or null for none yet. */
@@ -549,16 +597,21 @@ public final class NvdecStreamReader implements StreamReader {
 
     /** The picture {@code from} gave in {@link #decoded}, at {@code pts}: its time noted, kept or not as {@code wanted} says. */
     private DecodedImage picture(Decoding from, long pts, LongPredicate wanted, PictureFilter filter) throws IOException {
-        if (!from.pictureSeen) {
-            from.pictureSeen = true;
-            if (from.onGpu && from.context != null) {
-                decoders.firstPicture(cameraUuid, shape, from.resized);
-            }
-        }
+        seen(from);
         try {
             return wanted.test(pts) ? kept(from, decoded, pts, filter) : new DecodedImage(null, pts);
         } finally {
             av_frame_unref(decoded);
+        }
+    }
+
+    /** {@code from}'s first picture, on a decoder of the stream's own, tells the decoders NVDEC took it whole. */
+    private void seen(Decoding from) {
+        if (!from.pictureSeen) {
+            from.pictureSeen = true;
+            if (from.onGpu && from.shared == null) {
+                decoders.firstPicture(cameraUuid, shape, from.resized);
+            }
         }
     }
 
@@ -585,7 +638,7 @@ public final class NvdecStreamReader implements StreamReader {
         int[] target = resized ? new int[] {frame.width(), frame.height()}
                 : size.of(frame.width(), frame.height());
         AVFrame host = transfer.inHostMemory(frame);
-        if (host == frame && from.onGpu && !warnedSoftware) {
+        if (host == frame && from.onGpu && from.direct == null && !warnedSoftware) {
             warnedSoftware = true;
             log.warn("camera {}: NVDEC does not take this stream ({}x{}, pixel format {}); it decodes on the CPU",
                     cameraUuid, frame.width(), frame.height(), frame.format());
@@ -622,6 +675,8 @@ public final class NvdecStreamReader implements StreamReader {
         }
         if (decoding.shared != null) {
             decoding.shared.rewound();
+        } else if (decoding.direct != null) {
+            decoding.direct.flush();
         } else {
             avcodec_flush_buffers(decoding.context);
         }

@@ -258,7 +258,7 @@ class ConfigLoaderTest {
                 "decode.nvdec.device: must be an integer, got string \"gpu0\"",
                 "decode.nvdec.contexts: must be >= 1, got 0",
                 "decode.nvdec.frames_per_second: must be a finite number >= 0 (0: no camera on NVDEC), got -5.0",
-                "decode.nvdec.decoder: must be cuvid or hwaccel, got 'nvcuvid'",
+                "decode.nvdec.decoder: must be cuvid, hwaccel or direct, got 'nvcuvid'",
                 "decode.nvdec.resize: must be true or false, got string \"yes\"",
                 "decode.nvdec.hevc_frame_cost: must be > 0 and at most 4 (H.264 frames of its size), got 0.0",
                 "decode.nvdec.shared_key_frame_decoders: must be <= 64 (decoders per codec and picture size; 0: none"

@@ -1,11 +1,15 @@
 package io.camflux.engine.source;
 
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.camflux.engine.config.DecodeConfig;
 import io.camflux.engine.testing.TestConfigs;
@@ -15,6 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVInputFormat;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
@@ -91,6 +100,23 @@ class NvdecStreamReaderTest {
                 "a size not known before decoding");
         var whole = new NvdecDecoders(DecodeConfig.Nvdec.DEFAULTS.withResize(false));
         assertNull(whole.resizeTarget(fullHd, yolox), "decode.nvdec.resize false");
+    }
+
+    @Test
+    void theDirectDecoderTakesH264AndHevcAndDeclinesWhereNvidiasLibraryDoesNotLoad() throws Exception {
+        AVFormatContext format = new AVFormatContext(null);
+        assertEquals(0, avformat_open_input(format, TestAssets.media(CLIP).toString(), (AVInputFormat) null,
+                (AVDictionary) null));
+        try {
+            assertTrue(avformat_find_stream_info(format, (PointerPointer<?>) null) >= 0);
+            AVStream stream = format.streams(0);
+            assertNull(NvcuvidDecoder.open("mpeg4", stream, null, null, false), "a codec left to FFmpeg's decoders");
+            assumeFalse(NvdecDevice.driverPresent(), "where NVIDIA's driver is, its library loads");
+            assertNull(NvcuvidDecoder.open("h264", stream, null, null, false),
+                    "no library: the reader opens FFmpeg's decoder instead");
+        } finally {
+            avformat_close_input(format);
+        }
     }
 
     @Test
