@@ -87,7 +87,7 @@ done
 ( for step in "${steps[@]}"; do
     name=${step%%=*}
     [ "$name" = check1080 ] && continue
-    for i in $(seq 240); do pid=$(pgrep -f "java.*decode --file .*$name" | head -1); [ -n "$pid" ] && break; sleep 0.5; done
+    for i in $(seq 240); do pid=$(pgrep -f "jre/bin/java .*decode --file .*$name" | head -1); [ -n "$pid" ] && break; sleep 0.5; done
     [ -n "$pid" ] || continue
     sleep 6; top -H -b -d 4 -n 2 -p "$pid" -w 200 | awk '/^top -/{n++} n==2' | head -45 > "$final/$name-threads.txt"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
