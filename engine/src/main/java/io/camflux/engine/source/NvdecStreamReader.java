@@ -525,13 +525,7 @@ public final class NvdecStreamReader implements StreamReader {
         try {
             decoding.direct.send(sent);
         } catch (IOException e) {
-            if (decoding.onGpu && !decoding.pictureSeen) {
-                decoders.failedBeforeFirstPicture(cameraUuid, shape, decoding.resized, e.getMessage());
-                if (decoding.direct.refusedByDriver()) {
-                    choice.refused(e.getMessage());
-                }
-            }
-            throw e;
+            throw failedOnDevice(e, decoding.direct.refusedByDriver());
         }
     }
 
@@ -652,10 +646,17 @@ public final class NvdecStreamReader implements StreamReader {
     }
 
     private IOException decodingFailed(int error) {
-        IOException failure = failure("decoding failed", error);
+        return failedOnDevice(failure("decoding failed", error), error == AVERROR_EXTERNAL);
+    }
+
+    /**
+     * {@code failure} of the decoder in use, told to the decoders (and, where the driver had no decoder to give, to
+     * the device choice) when it came on a device before the first picture.
+     */
+    private IOException failedOnDevice(IOException failure, boolean refusedByDriver) {
         if (decoding.onGpu && !decoding.pictureSeen) {
             decoders.failedBeforeFirstPicture(cameraUuid, shape, decoding.resized, failure.getMessage());
-            if (error == AVERROR_EXTERNAL) {
+            if (refusedByDriver) {
                 choice.refused(failure.getMessage());
             }
         }
