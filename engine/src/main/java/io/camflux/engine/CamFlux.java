@@ -14,6 +14,7 @@ import io.camflux.engine.source.Camera;
 import io.camflux.engine.source.DecoderBackend;
 import io.camflux.engine.source.FrameLedger;
 import io.camflux.engine.source.StreamReader;
+import io.camflux.engine.source.ThreadNice;
 import io.camflux.engine.status.Snapshots;
 import io.camflux.engine.status.StatusReporter;
 import io.camflux.engine.detect.Detectors;
@@ -416,9 +417,9 @@ public final class CamFlux implements AutoCloseable {
     }
 
     /**
-     * A camera's own thread (named by {@link LiveCameras}: {@code camflux-grab-<camera_uuid>}), at a lower priority
-     * the more cameras there are per core when it starts ({@link ThreadNice#forCameras}); whatever it logs carries the
-     * camera's id in the MDC ({@code camera_uuid} in JSON logs).
+     * A camera's own thread (named by {@link LiveCameras}: {@code camflux-grab-<camera_uuid>}), lowered to a priority
+     * the lower the more cameras there are per core once its camera streams ({@link ThreadNice}); whatever it logs
+     * carries the camera's id in the MDC ({@code camera_uuid} in JSON logs).
      */
     private static ExecutorService cameraThread(String name, java.util.function.IntSupplier cameraCount) {
         String cameraUuid = name.startsWith(LiveCameras.THREAD_PREFIX) ? name.substring(LiveCameras.THREAD_PREFIX.length())
@@ -426,10 +427,8 @@ public final class CamFlux implements AutoCloseable {
         return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(() -> {
                 org.slf4j.MDC.put("camera_uuid", cameraUuid);
-                int nice = ThreadNice.forCameras(cameraCount.getAsInt(), Runtime.getRuntime().availableProcessors());
-                if (nice > 0) {
-                    ThreadNice.lowerCurrentThread(nice);
-                }
+                ThreadNice.lowerWhenStreaming(() -> ThreadNice.forCameras(cameraCount.getAsInt(),
+                        Runtime.getRuntime().availableProcessors()));
                 r.run();
             }, name);
             t.setDaemon(true);

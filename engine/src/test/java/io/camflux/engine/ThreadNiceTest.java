@@ -3,6 +3,7 @@ package io.camflux.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.camflux.engine.source.ThreadNice;
 import io.camflux.engine.testing.FakeDetectors;
 import io.camflux.engine.testing.SyntheticStreams;
 import io.camflux.engine.testing.TestConfigs;
@@ -33,6 +34,33 @@ class ThreadNiceTest {
         assertEquals(before, currentThreadNice(), "the caller's thread is untouched");
     }
 
+    /** Connecting and the first frames run at the normal priority: what every camera waits for is done there. */
+    @Test
+    void aThreadAskedToBeLoweredWhenStreamingIsLoweredAtItsFirstStreamingAlone() throws Exception {
+        int before = currentThreadNice();
+        CompletableFuture<List<Integer>> seen = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                List<Integer> nice = new ArrayList<>();
+                ThreadNice.lowerWhenStreaming(() -> 7);
+                nice.add(currentThreadNice());
+                ThreadNice.streaming();
+                nice.add(currentThreadNice());
+                ThreadNice.lowerCurrentThread(9);
+                ThreadNice.streaming();
+                nice.add(currentThreadNice());
+                seen.complete(nice);
+            } catch (Throwable e) {
+                seen.completeExceptionally(e);
+            }
+        });
+        t.start();
+        assertEquals(List.of(before, 7, 9), seen.get(30, TimeUnit.SECONDS),
+                "normal until streaming, then the nice asked for, and a second streaming changes nothing");
+        ThreadNice.streaming();
+        assertEquals(before, currentThreadNice(), "a thread that did not ask is untouched");
+    }
+
     @Test
     void theCamerasTogetherWeighAboutOneNormalThreadPerCore() {
         assertEquals(0, ThreadNice.forCameras(2, 2), "up to a camera per core: the normal priority");
@@ -54,11 +82,15 @@ class ThreadNiceTest {
         var config = TestConfigs.shard(1000, 4, sources);
         // grab threads another test's engine still winds down are not this engine's (Linux cuts every name to
         // "camflux-grab-ca", so they are told apart by thread id)
+        // the engine's decoder backend loads OpenCV on the building thread; with the synthetic opener the first grab
+        // thread would, and the native threads OpenCV's libraries start then take that thread's name (not its later
+        // nice: a grab thread is lowered only once its camera streams)
+        org.bytedeco.javacpp.Loader.load(org.bytedeco.opencv.global.opencv_core.class);
         java.util.Set<String> earlier = niceOfThreadsNamed("camflux-grab-").keySet();
         try (CamFlux engine = CamFlux.builder(config).streamOpener(SyntheticStreams.opener(1_000_000, 25, 0))
                 .detector(FakeDetectors.fixedCost(0)).build()) {
             var run = engine.detections().subscribe();
-            // each thread lowers itself as it starts: one listed may still be at it
+            // each thread lowers itself once its camera streams: one listed may still be at it
             List<Integer> expected = java.util.Collections.nCopies(cameras, ThreadNice.forCameras(cameras, cores));
             List<Integer> grabNice = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

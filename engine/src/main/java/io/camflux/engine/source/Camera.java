@@ -316,6 +316,7 @@ public final class Camera implements CameraView {
             publish(CameraState.STREAMING, null, null, -1);
             log.info("camera {}: streaming at {} fps", config.cameraUuid(),
                     String.format("%.1f", session.reader.frameRate()));
+            ThreadNice.streaming();
         }
     }
 

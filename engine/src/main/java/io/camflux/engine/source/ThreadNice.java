@@ -1,10 +1,11 @@
-package io.camflux.engine;
+package io.camflux.engine.source;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,13 +17,19 @@ import org.slf4j.LoggerFactory;
  * much as one thread per core, so beside other work they still get their share. A lower priority needs no
  * privilege. Java has no call for it, so {@code renice} does it, once per thread, by the thread's id from
  * {@code /proc/thread-self}.
+ *
+ * <p>A camera's thread is lowered only once its camera streams ({@link #lowerWhenStreaming}, then
+ * {@link #streaming}): connecting, probing and the first frames (where the JVM still loads and initialises the
+ * classes and natives that every camera waits for) run at the normal priority. A thread at nice 14 holding a class
+ * initialisation lock beside a busy host took 20 s to let 48 cameras start, against 2 s at the normal priority.
  */
-final class ThreadNice {
+public final class ThreadNice {
     private static final Logger log = LoggerFactory.getLogger(ThreadNice.class);
     /** The lowest priority there is. */
-    static final int LOWEST = 19;
+    public static final int LOWEST = 19;
     private static final Path THREAD_SELF = Path.of("/proc/thread-self");
     private static final AtomicBoolean warned = new AtomicBoolean();
+    private static final ThreadLocal<IntSupplier> WHEN_STREAMING = new ThreadLocal<>();
 
     private ThreadNice() {
     }
@@ -31,15 +38,38 @@ final class ThreadNice {
      * The nice value at which {@code cameras} threads weigh together about as much as {@code cores} threads at the
      * normal priority: the scheduler gives each nice step about 1.25 times less CPU. 0 up to one camera per core.
      */
-    static int forCameras(int cameras, int cores) {
+    public static int forCameras(int cameras, int cores) {
         if (cameras <= cores) {
             return 0;
         }
         return (int) Math.min(LOWEST, Math.round(Math.log((double) cameras / cores) / Math.log(1.25)));
     }
 
+    /**
+     * The calling thread is to be lowered to {@code nice}, asked for then, at its first {@link #streaming}: a camera's
+     * thread, as it starts.
+     */
+    public static void lowerWhenStreaming(IntSupplier nice) {
+        WHEN_STREAMING.set(nice);
+    }
+
+    /**
+     * The calling thread's camera streams: lowers the thread as {@link #lowerWhenStreaming} asked, once; nothing on
+     * a thread that did not ask, or a second time.
+     */
+    public static void streaming() {
+        IntSupplier nice = WHEN_STREAMING.get();
+        if (nice != null) {
+            WHEN_STREAMING.remove();
+            int value = nice.getAsInt();
+            if (value > 0) {
+                lowerCurrentThread(value);
+            }
+        }
+    }
+
     /** Sets the calling thread's nice value; false (said once a process) where the system does not allow it. */
-    static boolean lowerCurrentThread(int nice) {
+    public static boolean lowerCurrentThread(int nice) {
         if (!Files.isSymbolicLink(THREAD_SELF)) {
             return warnOnce("no " + THREAD_SELF + " (not Linux)");
         }
