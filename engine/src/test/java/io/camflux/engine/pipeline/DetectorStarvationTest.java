@@ -45,7 +45,7 @@ class DetectorStarvationTest {
         CountingDetector detector = new CountingDetector(millisPerBatch);
         try (CamFlux engine = EngineParts.streamOpener(CamFlux.builder(config), SyntheticStreams.opener(25 * 12, 40_000, 0))
                 .detector(detector).build()) {
-            long events = engine.detections().count().block(Duration.ofSeconds(60));
+            long events = engine.detections().count().block(Duration.ofSeconds(180));
             long sampled = 0, inferred = 0, bp = 0;
             for (CameraView c : engine.cameras()) {
                 sampled += c.ledger().decodedCount() - c.ledger().releasedCount(DropReason.SAMPLED_OUT);
