@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * [--seconds 8] [--out DIR]}: N parallel streams of the same file decoded as fast as they go, through the engine's
  * own readers, for each decoder ({@code cpu}: one FFmpeg thread per stream, as the engine runs them; {@code nvdec}:
  * the shared-device NVDEC reader, every stream on NVDEC whatever its budget); frames/s and CPU cores used (process
- * CPU time over wall time) in one table, written to {@code DIR/gpu-decode.md}. Every K-th frame is converted to BGR
- * at the engine's analysis size for the default detector (416x416 input: 1080p kept at 416x234, scaled on the GPU
- * first on NVDEC), as the engine does with the frames its sampler keeps (K = 4: about 6 of 25); without
+ * CPU time over wall time, both from a second in) in one table, written to {@code DIR/gpu-decode.md}. Every K-th
+ * frame is converted to BGR at the engine's analysis size for the default detector (416x416 input: 1080p kept at
+ * 416x234, scaled on the GPU first on NVDEC), as the engine does with the frames its sampler keeps (K = 4: about 6 of 25); without
  * {@code --keep-every} none is. {@code --check}: the kept pictures of each NVDEC path against the CPU decoder's
  * ({@link PictureCheck}), nothing timed.
  */
@@ -185,8 +185,10 @@ public final class DecodeBench {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         CountDownLatch done = new CountDownLatch(streams);
         long begin = System.nanoTime();
-        // paced streams are counted from a common instant a second in, when every thread is running at its rate
-        long from = paced ? begin + 1_000_000_000L : begin;
+        // counted from a common instant a second in: every thread is then running (at its rate, paced), and every
+        // decoder made (FFmpeg's CUVID decoder makes its own when the reader opens, the direct one at the first
+        // sequence header: counted from the start, the direct decoder's creation was a sixth of its CPU)
+        long from = begin + 1_000_000_000L;
         long deadline = from + (long) (seconds * 1e9);
         for (int i = 0; i < streams; i++) {
             StreamReader reader = readers.get(i);
@@ -198,15 +200,12 @@ public final class DecodeBench {
             t.setDaemon(true);
             t.start();
         }
-        ThreadSampler sampler = ThreadSampler.start("decode");
-        long cpuStart;
-        if (paced) {
-            java.util.concurrent.locks.LockSupport.parkNanos(Math.max(0, from - System.nanoTime()));
-            for (AtomicLong c : counters(frames, cpuFrames, own)) {
-                c.set(0);
-            }
+        java.util.concurrent.locks.LockSupport.parkNanos(Math.max(0, from - System.nanoTime()));
+        for (AtomicLong c : counters(frames, cpuFrames, own)) {
+            c.set(0);
         }
-        cpuStart = os.getProcessCpuTime();
+        ThreadSampler sampler = ThreadSampler.start("decode");
+        long cpuStart = os.getProcessCpuTime();
         long start = System.nanoTime();
         done.await();
         double wall = (System.nanoTime() - start) / 1e9;
